@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints the figures recorded in docs/performance.md."""

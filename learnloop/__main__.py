@@ -1,0 +1,5 @@
+import sys
+
+from learnloop.cli import main
+
+sys.exit(main())

@@ -1,0 +1,34 @@
+"""Every page needs a logged-in member of an organisation; the view receives the membership."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec, cast
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from learnloop.accounts.models import Membership
+from learnloop.accounts.rights import membership_of
+
+P = ParamSpec("P")
+View = Callable[Concatenate[HttpRequest, Membership, P], HttpResponse]
+
+
+def member_required(view: View[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        membership = membership_of(request.user)
+        if membership is None:
+            raise PermissionDenied("You are not a member of any organisation.")
+        return view(request, membership, *args, **kwargs)
+
+    return cast(Callable[Concatenate[HttpRequest, P], HttpResponse], wrapper)
+
+
+def forbid_unless(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied

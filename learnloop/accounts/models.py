@@ -1,0 +1,154 @@
+"""Organisations, product teams, the services they own, people's roles, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    currency = models.CharField(max_length=3, default="EUR")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A product team: builds and runs its services, and learns from their incidents."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="team_slug_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="services"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="service_slug_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member"
+    RESPONDER = "responder", "Responder / analyst"
+    PRODUCT_MANAGER = "product_manager", "Product manager"
+    PROBLEM_MANAGER = "problem_manager", "Problem manager"
+    ADMIN = "admin", "Admin"
+
+
+class Membership(models.Model):
+    """A person's place in an organisation: their role, their team, their time zone."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    calendar_token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
+
+    MANAGER_ROLES: ClassVar[set[str]] = {Role.PRODUCT_MANAGER, Role.PROBLEM_MANAGER, Role.ADMIN}
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation} as {self.role}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def manages_team(self, team_id: int | None) -> bool:
+        """Problem managers and admins manage every team; a product manager manages their own."""
+        if self.role in (Role.PROBLEM_MANAGER, Role.ADMIN):
+            return True
+        return self.role == Role.PRODUCT_MANAGER and team_id is not None and team_id == self.team_id
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A token for scripts. Only its hash is stored; the token itself is shown once."""
+
+    PREFIX = "ll_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def issue(cls, user: models.Model, name: str) -> tuple[ApiToken, str]:
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, name=name, token_hash=hash_token(raw), hint=raw[: len(cls.PREFIX) + 6]
+        )
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw: str) -> ApiToken | None:
+        token = (
+            cls.objects.select_related("user")
+            .filter(token_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if token is not None:
+            now = timezone.now()
+            # Throttled so that scripts do not turn every read into a write.
+            if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+                cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from learnloop.accounts import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("account/tokens/", views.tokens, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+]

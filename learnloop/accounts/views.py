@@ -1,0 +1,59 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from learnloop.accounts.decorators import member_required
+from learnloop.accounts.models import ApiToken, Membership
+from learnloop.accounts.rights import managed_incidents
+from learnloop.analysis.models import AnalysisAssignment
+from learnloop.incidents.models import Incident
+
+
+@member_required
+def home(request: HttpRequest, membership: Membership) -> HttpResponse:
+    mine = (
+        AnalysisAssignment.objects.filter(analyst_id=membership.user_id)
+        .select_related("incident", "report")
+        .order_by("due_at")[:20]
+    )
+    overdue = []
+    if membership.role in Membership.MANAGER_ROLES:
+        candidates = AnalysisAssignment.objects.filter(
+            managed_incidents(membership, "incident__"), due_at__lt=timezone.now()
+        ).exclude(report__status="submitted")
+        overdue = list(candidates.select_related("incident", "analyst").order_by("due_at")[:50])
+    recent = (
+        Incident.objects.filter(organisation_id=membership.organisation_id)
+        .select_related("team", "service")
+        .order_by("-started_at", "-id")[:10]
+    )
+    return render(
+        request, "accounts/home.html", {"mine": mine, "overdue": overdue, "recent": recent}
+    )
+
+
+@member_required
+def tokens(request: HttpRequest, membership: Membership) -> HttpResponse:
+    new_token = None
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()
+        if not name:
+            messages.error(request, "Name the token: say what script will use it.")
+        elif len(name) > 100:
+            messages.error(request, "The name is too long (100 characters at most).")
+        else:
+            _, new_token = ApiToken.issue(request.user, name)  # type: ignore[arg-type]
+    mine = ApiToken.objects.filter(user_id=membership.user_id)
+    return render(request, "accounts/tokens.html", {"tokens": mine, "new_token": new_token})
+
+
+@require_POST
+@member_required
+def revoke_token(request: HttpRequest, membership: Membership, token_id: int) -> HttpResponse:
+    mine = ApiToken.objects.filter(user_id=membership.user_id, revoked_at__isnull=True)
+    token = get_object_or_404(mine, pk=token_id)
+    token.revoke()
+    messages.info(request, f"Revoked the token “{token.name}”.")
+    return redirect("tokens")

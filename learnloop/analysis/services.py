@@ -1,0 +1,134 @@
+"""Analysis periods: opened for every responder when an incident is of consequence, then
+scheduled by the product or problem manager; and the analyst's own steps."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from learnloop.analysis.models import (
+    AnalysisAssignment,
+    AnalysisReport,
+    AssignmentRole,
+    ReportStatus,
+)
+from learnloop.incidents.models import ConsequencePolicy, Incident
+
+
+def _policy(incident: Incident) -> ConsequencePolicy:
+    policy, _ = ConsequencePolicy.objects.get_or_create(organisation_id=incident.organisation_id)
+    return policy
+
+
+def default_window(incident: Incident, start: datetime | None = None) -> tuple[datetime, datetime]:
+    """From the next whole hour, for the policy's number of days; due at its end."""
+    start = start or (timezone.now() + timedelta(hours=1)).replace(
+        minute=0, second=0, microsecond=0
+    )
+    return start, start + timedelta(days=_policy(incident).analysis_window_days)
+
+
+def open_learning(incident: Incident) -> list[AnalysisAssignment]:
+    """One assignment per responder who has none yet; running it again adds nothing."""
+    have = set(incident.assignments.values_list("analyst_id", flat=True))
+    policy = _policy(incident)
+    start, end = default_window(incident)
+    created = []
+    for responder in incident.responders.exclude(user_id__in=have):
+        created.append(
+            AnalysisAssignment.objects.create(
+                incident=incident,
+                analyst_id=responder.user_id,
+                role=AssignmentRole.RESPONDER,
+                hours_allocated=policy.hours_for(incident.severity),
+                window_start=start,
+                window_end=end,
+                due_at=end,
+            )
+        )
+    return created
+
+
+def _check_window(start: datetime, end: datetime, due: datetime) -> None:
+    errors = {}
+    if end <= start:
+        errors["window_end"] = "The window must end after it starts."
+    if due < start:
+        errors["due_at"] = "The due date cannot come before the window starts."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def schedule(
+    assignment: AnalysisAssignment,
+    *,
+    window_start: datetime,
+    window_end: datetime,
+    due_at: datetime,
+    hours_allocated: Decimal,
+    analyst: User | None = None,
+) -> AnalysisAssignment:
+    """Move, extend or reassign one analysis period."""
+    _check_window(window_start, window_end, due_at)
+    if hours_allocated <= 0:
+        raise ValidationError({"hours_allocated": "Allocate more than zero hours."})
+    if analyst is not None and analyst.pk != assignment.analyst_id:
+        if assignment.incident.assignments.filter(analyst_id=analyst.pk).exists():
+            raise ValidationError({"analyst": "This person already has an assignment here."})
+        assignment.analyst_id = analyst.pk
+    assignment.window_start = window_start
+    assignment.window_end = window_end
+    assignment.due_at = due_at
+    assignment.hours_allocated = hours_allocated
+    assignment.sequence += 1
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def add_analyst(
+    incident: Incident,
+    analyst: User,
+    role: str = AssignmentRole.FACILITATOR,
+    hours_allocated: Decimal | None = None,
+    window: tuple[datetime, datetime] | None = None,
+) -> AnalysisAssignment:
+    if incident.assignments.filter(analyst_id=analyst.pk).exists():
+        raise ValidationError({"analyst": "This person already has an assignment here."})
+    start, end = window or default_window(incident)
+    _check_window(start, end, end)
+    return AnalysisAssignment.objects.create(
+        incident=incident,
+        analyst_id=analyst.pk,
+        role=role,
+        hours_allocated=hours_allocated or _policy(incident).hours_for(incident.severity),
+        window_start=start,
+        window_end=end,
+        due_at=end,
+    )
+
+
+def report_of(assignment: AnalysisAssignment) -> AnalysisReport:
+    report, _ = AnalysisReport.objects.get_or_create(assignment=assignment)
+    return report
+
+
+@transaction.atomic
+def save_report(assignment: AnalysisAssignment, body: str, submit: bool) -> AnalysisReport:
+    report = report_of(assignment)
+    if report.status == ReportStatus.SUBMITTED:
+        raise ValidationError({"body": "This report is submitted and can no longer change."})
+    report.body = body
+    if submit:
+        if not body.strip():
+            raise ValidationError({"body": "Write the report before submitting it."})
+        report.status = ReportStatus.SUBMITTED
+        report.submitted_at = timezone.now()
+    report.save()
+    return report

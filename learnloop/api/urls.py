@@ -1,0 +1,21 @@
+"""One NinjaAPI; each app contributes its router. Described at /api/v1/openapi.json."""
+
+from ninja import NinjaAPI
+
+from learnloop import __version__
+from learnloop.api.auth import auth
+from learnloop.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="learnloop API",
+    version=__version__,
+    description="Incidents, consequence decisions, analysis assignments, interviews, key events, "
+    "learning themes and analysis reports. Authenticate with `Authorization: Bearer TOKEN`.",
+    auth=auth,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+from learnloop.api import routers  # noqa: E402
+
+routers.register(api)

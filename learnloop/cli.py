@@ -1,0 +1,121 @@
+"""The `learnloop` command for operators. Exit status: 0 success, 1 invalid input, 2 wrong usage.
+Every command and option here is described in docs/cli.md (a test checks)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+
+class CommandError(Exception):
+    """Invalid input: the message says what is wrong; the command exits with status 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="learnloop", description="Turns incidents into organisation-wide learning."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, seed the demo on first start, and serve")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--no-demo", action="store_true", help="do not seed the demo organisation")
+
+    imp = commands.add_parser("import", help="import JSON incident documents (files or folders)")
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument("--org", metavar="SLUG", help="organisation to import into")
+
+    exp = commands.add_parser("export", help="write learnloop's complete incident document")
+    exp.add_argument(
+        "--incident",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="only this incident (repeatable)",
+    )
+    exp.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    exp.add_argument("--org", metavar="SLUG", help="organisation to export")
+
+    user = commands.add_parser("user", help="manage people").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    create_user = user.add_parser("create", help="create a person; password read from stdin")
+    create_user.add_argument("email")
+    create_user.add_argument(
+        "--role",
+        required=True,
+        choices=["member", "responder", "product_manager", "problem_manager", "admin"],
+    )
+    create_user.add_argument("--org", metavar="SLUG", help="organisation (default: the only one)")
+    create_user.add_argument("--team", metavar="SLUG", help="the person's team")
+    create_user.add_argument("--name", default="", help="full name")
+
+    token = commands.add_parser("token", help="manage API tokens").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    create_token = token.add_parser("create", help="create an API token and print it once")
+    create_token.add_argument("email")
+    create_token.add_argument("--name", default="cli", help="what the token is for")
+
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    manage = commands.add_parser("manage", help="run a Django management command")
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnloop.settings")
+    import django
+
+    django.setup()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_django()
+    try:
+        return dispatch(args)
+    except CommandError as error:
+        print(f"learnloop: {error}", file=sys.stderr)
+        return 1
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    if args.command == "serve":
+        from learnloop.server import serve
+
+        return serve(args.host, args.port, demo=not args.no_demo)
+    if args.command == "import":
+        from learnloop.interchange.importer import import_paths
+
+        return import_paths(args.paths, org_slug=args.org)
+    if args.command == "export":
+        from learnloop.interchange.exporter import export_command
+
+        return export_command(args.incident, args.output, org_slug=args.org)
+    if args.command == "user":
+        from learnloop.accounts.commands import create_user
+
+        return create_user(args.email, args.role, args.org, args.team, args.name, sys.stdin)
+    if args.command == "token":
+        from learnloop.accounts.commands import create_token
+
+        return create_token(args.email, args.name)
+    if args.command == "migrate":
+        call_command("migrate", interactive=False, verbosity=1)
+        return 0
+    if args.command == "manage":
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["learnloop manage", *args.args])
+        return 0
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

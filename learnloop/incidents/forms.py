@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, User
+
+from learnloop.accounts.models import Membership, Service, Team
+from learnloop.incidents.models import Incident, ResponseRole, Severity, Status
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PersonChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        user: AbstractUser = obj
+        return user.get_full_name() or user.email
+
+
+def people_of(membership: Membership) -> Any:
+    return (
+        get_user_model()
+        .objects.filter(memberships__organisation_id=membership.organisation_id)
+        .order_by("first_name", "email")
+    )
+
+
+class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
+    responders = PersonChoice(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="People who handled the incident: each gets an analysis "
+        "period when it is of consequence.",
+    )
+
+    class Meta:
+        model = Incident
+        fields = [
+            "title",
+            "summary",
+            "team",
+            "service",
+            "severity",
+            "status",
+            "started_at",
+            "detected_at",
+            "mitigated_at",
+            "resolved_at",
+            "customer_facing",
+            "data_loss",
+            "estimated_loss",
+            "impact_summary",
+        ]
+        widgets = {
+            "started_at": DATETIME,
+            "detected_at": DATETIME,
+            "mitigated_at": DATETIME,
+            "resolved_at": DATETIME,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "impact_summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org = membership.organisation_id
+        self.fields["team"].queryset = Team.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
+        self.fields["service"].queryset = Service.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
+        self.fields["responders"].queryset = people_of(membership)  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.fields["responders"].initial = list(
+                self.instance.responders.values_list("user_id", flat=True)
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        started = data.get("started_at")
+        for name in ("detected_at", "mitigated_at", "resolved_at"):
+            value = data.get(name)
+            if started and value and value < started:
+                self.add_error(name, "This cannot come before the incident started.")
+        service, team = data.get("service"), data.get("team")
+        if service and team is None and service.team_id:
+            data["team"] = service.team
+        return data
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Title contains")
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, to_field_name="slug"
+    )
+    service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
+        queryset=Service.objects.none(), required=False, to_field_name="slug"
+    )
+    severity = forms.TypedChoiceField(
+        choices=[("", "any"), *list(Severity.choices)],
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )
+    status = forms.ChoiceField(choices=[("", "any"), *list(Status.choices)], required=False)
+    of_consequence = forms.TypedChoiceField(
+        choices=[("", "any"), ("yes", "yes"), ("no", "no"), ("undecided", "undecided")],
+        required=False,
+        label="Of consequence",
+    )
+    started_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    started_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org = membership.organisation_id
+        self.fields["team"].queryset = Team.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
+        self.fields["service"].queryset = Service.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
+
+
+class DecisionForm(forms.Form):
+    of_consequence = forms.TypedChoiceField(
+        choices=[("yes", "Of consequence"), ("no", "Not of consequence")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ResponderForm(forms.Form):
+    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Person"
+    )
+    response_role = forms.ChoiceField(choices=ResponseRole.choices, label="Response role")
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people_of(membership)  # type: ignore[attr-defined]

@@ -1,0 +1,191 @@
+"""Incidents, their responders, and the organisation's policy for incidents of consequence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from learnloop.accounts.models import Organisation, Service, Team
+
+
+class Severity(models.IntegerChoices):
+    SEV1 = 1, "SEV1 (critical)"
+    SEV2 = 2, "SEV2 (major)"
+    SEV3 = 3, "SEV3 (moderate)"
+    SEV4 = 4, "SEV4 (minor)"
+    SEV5 = 5, "SEV5 (cosmetic)"
+
+
+class Status(models.TextChoices):
+    INVESTIGATING = "investigating", "Investigating"
+    MITIGATED = "mitigated", "Mitigated"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+class Incident(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="incidents"
+    )
+    key = models.SlugField(max_length=120, help_text="Stable reference: INC-n, or an imported id.")
+    external_ref = models.CharField(max_length=200, blank=True, default="")
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True, default="")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.INVESTIGATING)
+    started_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(null=True, blank=True)
+    mitigated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    customer_facing = models.BooleanField(default=False)
+    data_loss = models.BooleanField(default=False)
+    estimated_loss = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    impact_summary = models.TextField(blank=True, default="")
+    # None until decided; the decisions themselves are kept in ConsequenceDecision.
+    of_consequence = models.BooleanField(null=True, blank=True)
+    # Facts from an imported report that have no column of their own (sources, notes, metrics).
+    report_facts = models.JSONField(default=dict, blank=True)
+    themes = models.ManyToManyField("analysis.LearningTheme", blank=True, related_name="incidents")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="incident_key_unique")
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "-started_at", "-id"], name="incident_recent"),
+            models.Index(fields=["organisation", "team", "-started_at"], name="incident_team"),
+            models.Index(
+                fields=["organisation", "service", "-started_at"], name="incident_service"
+            ),
+            models.Index(fields=["organisation", "severity", "-started_at"], name="incident_sev"),
+            models.Index(fields=["organisation", "status", "-started_at"], name="incident_status"),
+            models.Index(
+                fields=["organisation", "of_consequence", "-started_at"], name="incident_conseq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.title}"
+
+    @property
+    def duration(self) -> timedelta | None:
+        end = self.resolved_at or self.mitigated_at
+        if self.started_at and end and end >= self.started_at:
+            return end - self.started_at
+        return None
+
+
+class ResponseRole(models.TextChoices):
+    INCIDENT_COMMANDER = "incident_commander", "Incident commander"
+    COMMUNICATIONS = "communications", "Communications lead"
+    OPERATIONS = "operations", "Operations"
+    SUBJECT_MATTER_EXPERT = "subject_matter_expert", "Subject-matter expert"
+    ON_CALL = "on_call", "On call"
+    OBSERVER = "observer", "Observer"
+
+
+class Responder(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="responders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="responses"
+    )
+    response_role = models.CharField(
+        max_length=40, choices=ResponseRole.choices, default=ResponseRole.ON_CALL
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "user"], name="responder_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.response_role})"
+
+
+def default_hours_by_severity() -> dict[str, str]:
+    return {"1": "16", "2": "12", "3": "8", "4": "4", "5": "2"}
+
+
+class ConsequencePolicy(models.Model):
+    """Decides which incidents are "of consequence", which opens the learning process.
+    Any one matching criterion is enough; empty criteria are ignored."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="consequence_policy"
+    )
+    max_severity = models.PositiveSmallIntegerField(
+        choices=Severity.choices,
+        null=True,
+        blank=True,
+        default=Severity.SEV2,
+        help_text="Severity at or above this level (SEV1 is the highest).",
+    )
+    customer_facing = models.BooleanField(default=True)
+    min_estimated_loss = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, default=Decimal("10000")
+    )
+    min_duration_minutes = models.PositiveIntegerField(null=True, blank=True, default=60)
+    hours_by_severity = models.JSONField(default=default_hours_by_severity)
+    default_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("8"))
+    analysis_window_days = models.PositiveSmallIntegerField(default=5)
+
+    def __str__(self) -> str:
+        return f"Consequence policy of {self.organisation}"
+
+    def reasons(self, incident: Incident) -> list[str]:
+        found = []
+        if self.max_severity and incident.severity and incident.severity <= self.max_severity:
+            found.append(f"severity SEV{incident.severity} is SEV{self.max_severity} or higher")
+        if self.customer_facing and incident.customer_facing:
+            found.append("customer-facing")
+        if (
+            self.min_estimated_loss is not None
+            and incident.estimated_loss is not None
+            and incident.estimated_loss >= self.min_estimated_loss
+        ):
+            found.append(f"estimated loss {incident.estimated_loss} ≥ {self.min_estimated_loss}")
+        duration = incident.duration
+        limit = self.min_duration_minutes
+        if limit and duration is not None and duration >= timedelta(minutes=limit):
+            minutes = int(duration.total_seconds() // 60)
+            found.append(f"lasted {minutes} min ≥ {limit} min")
+        return found
+
+    def hours_for(self, severity: int | None) -> Decimal:
+        value = self.hours_by_severity.get(str(severity)) if severity else None
+        return Decimal(str(value)) if value is not None else self.default_hours
+
+
+class ConsequenceDecision(models.Model):
+    """Every decision on whether an incident is of consequence, by the policy or by a person."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="consequence_decisions"
+    )
+    of_consequence = models.BooleanField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    by_policy = models.BooleanField(default=False)
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        who = "policy" if self.by_policy else str(self.decided_by)
+        return f"{self.incident.key}: {self.of_consequence} by {who}"

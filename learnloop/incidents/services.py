@@ -1,0 +1,112 @@
+"""Workflows around an incident: recording it, deciding whether it is of consequence, and
+opening the learning process when it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from learnloop.accounts.models import Organisation
+from learnloop.analysis.services import open_learning
+from learnloop.incidents.models import (
+    ConsequenceDecision,
+    ConsequencePolicy,
+    Incident,
+    Responder,
+)
+
+
+def policy_for(organisation: Organisation) -> ConsequencePolicy:
+    policy, _ = ConsequencePolicy.objects.get_or_create(organisation=organisation)
+    return policy
+
+
+def next_key(organisation: Organisation) -> str:
+    """INC-n: n follows the row count, skipping keys that imports already hold."""
+    taken = Incident.objects.filter(organisation=organisation)
+    number = (taken.aggregate(m=Max("id"))["m"] or 0) + 1
+    while taken.filter(key=f"INC-{number}").exists():
+        number += 1
+    return f"INC-{number}"
+
+
+@transaction.atomic
+def record_incident(organisation: Organisation, by: User | None, **fields: Any) -> Incident:
+    responders = fields.pop("responders", [])
+    incident = Incident(organisation=organisation, **fields)
+    if not incident.key:
+        incident.key = next_key(organisation)
+    incident.full_clean(exclude=["themes"])
+    incident.save()
+    for user, role in responders:
+        Responder.objects.create(incident=incident, user=user, response_role=role)
+    apply_policy(incident)
+    return incident
+
+
+@transaction.atomic
+def update_incident(incident: Incident, **fields: Any) -> Incident:
+    for name, value in fields.items():
+        setattr(incident, name, value)
+    incident.updated_at = timezone.now()
+    incident.full_clean(exclude=["themes"])
+    incident.save()
+    apply_policy(incident)
+    return incident
+
+
+def add_responder(incident: Incident, user: User, role: str) -> Responder:
+    with transaction.atomic():
+        responder, _ = Responder.objects.update_or_create(
+            incident=incident, user=user, defaults={"response_role": role}
+        )
+        if incident.of_consequence:
+            open_learning(incident)
+    return responder
+
+
+def apply_policy(incident: Incident) -> None:
+    """The policy decides unless a person already has; a person's decision stands."""
+    if incident.consequence_decisions.filter(by_policy=False).exists():
+        if incident.of_consequence:
+            open_learning(incident)
+        return
+    reasons = policy_for(incident.organisation).reasons(incident)
+    decided = bool(reasons)
+    if incident.of_consequence is decided:
+        if decided:
+            open_learning(incident)
+        return
+    reason = "Policy: " + "; ".join(reasons) if reasons else "Policy: no criterion met"
+    _decide(incident, decided, reason, by=None)
+
+
+def decide_by_hand(
+    incident: Incident, of_consequence: bool, reason: str, by: User
+) -> ConsequenceDecision:
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("A reason is required when deciding by hand.")
+    with transaction.atomic():
+        return _decide(incident, of_consequence, reason, by=by)
+
+
+def _decide(
+    incident: Incident, of_consequence: bool, reason: str, by: User | None
+) -> ConsequenceDecision:
+    decision = ConsequenceDecision.objects.create(
+        incident=incident,
+        of_consequence=of_consequence,
+        decided_by=by,
+        by_policy=by is None,
+        reason=reason,
+    )
+    Incident.objects.filter(pk=incident.pk).update(of_consequence=of_consequence)
+    incident.of_consequence = of_consequence
+    if of_consequence:
+        open_learning(incident)
+    return decision

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from learnloop.accounts.decorators import forbid_unless, member_required
+from learnloop.accounts.models import Membership
+from learnloop.accounts.rights import (
+    can_edit_incident,
+    can_manage_incident,
+    can_record_incident,
+    incidents_for,
+)
+from learnloop.incidents import services
+from learnloop.incidents.forms import DecisionForm, FilterForm, IncidentForm, ResponderForm
+from learnloop.incidents.models import Incident, ResponseRole
+from learnloop.incidents.queries import IncidentFilter, listing
+
+PAGE_SIZE = 25
+
+
+def incident_or_404(membership: Membership, key: str) -> Incident:
+    incident = (
+        incidents_for(membership)
+        .select_related("team", "service", "organisation")
+        .filter(key=key)
+        .first()
+    )
+    if incident is None:
+        raise Http404("No such incident.")
+    return incident
+
+
+@member_required
+def incident_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = FilterForm(request.GET or None, membership=membership)
+    incidents = incidents_for(membership)
+    if form.is_valid():
+        data = form.cleaned_data
+        incidents = IncidentFilter(
+            team=data["team"].slug if data["team"] else None,
+            service=data["service"].slug if data["service"] else None,
+            severity=data["severity"],
+            status=data["status"] or None,
+            of_consequence=data["of_consequence"] or None,
+            started_from=data["started_from"],
+            started_to=data["started_to"],
+            q=data["q"],
+        ).apply(incidents)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    # One row more than a page tells whether a next page exists, without counting them all.
+    rows = list(listing(incidents)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "incidents/list.html",
+        {
+            "form": form,
+            "incidents": rows[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(rows) > PAGE_SIZE,
+            "query": query.urlencode(),
+            "can_record": can_record_incident(membership),
+        },
+    )
+
+
+def _save_responders(incident: Incident, people: Any) -> None:
+    chosen = {p.pk: p for p in people}
+    incident.responders.exclude(user_id__in=chosen).delete()
+    existing = set(incident.responders.values_list("user_id", flat=True))
+    for pk, person in chosen.items():
+        if pk not in existing:
+            services.add_responder(incident, person, ResponseRole.ON_CALL)
+
+
+@member_required
+def incident_new(request: HttpRequest, membership: Membership) -> HttpResponse:
+    forbid_unless(can_record_incident(membership))
+    form = IncidentForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        people = data.pop("responders")
+        try:
+            with transaction.atomic():
+                incident = services.record_incident(
+                    membership.organisation,
+                    request.user,  # type: ignore[arg-type]
+                    responders=[(p, ResponseRole.ON_CALL) for p in people],
+                    **data,
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.info(request, _consequence_message(incident))
+            return redirect("incident_detail", key=incident.key)
+    return render(request, "incidents/form.html", {"form": form, "incident": None})
+
+
+def _consequence_message(incident: Incident) -> str:
+    if incident.of_consequence:
+        count = incident.assignments.count()
+        return (
+            f"{incident.key} is of consequence: {count} analysis "
+            f"period{'s' if count != 1 else ''} opened."
+        )
+    return f"{incident.key} recorded."
+
+
+@member_required
+def incident_edit(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
+    incident = incident_or_404(membership, key)
+    forbid_unless(can_edit_incident(membership, incident))
+    form = IncidentForm(request.POST or None, instance=incident, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        people = data.pop("responders")
+        with transaction.atomic():
+            _save_responders(incident, people)
+            services.update_incident(incident, **data)
+        messages.info(request, _consequence_message(incident))
+        return redirect("incident_detail", key=incident.key)
+    return render(request, "incidents/form.html", {"form": form, "incident": incident})
+
+
+@member_required
+def incident_detail(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
+    incident = incident_or_404(membership, key)
+    manage = can_manage_incident(membership, incident)
+    assignments = incident.assignments.select_related("analyst", "report")
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            "incident": incident,
+            "responders": incident.responders.select_related("user"),
+            "decisions": incident.consequence_decisions.select_related("decided_by"),
+            "assignments": assignments,
+            "key_events": incident.key_events.filter(assignment__isnull=True),
+            "factors": incident.contributing_factors.all(),
+            "actions": incident.improvement_actions.all(),
+            "themes": incident.themes.all(),
+            "can_manage": manage,
+            "can_edit": can_edit_incident(membership, incident),
+            "decision_form": DecisionForm(),
+            "responder_form": ResponderForm(membership=membership) if manage else None,
+        },
+    )
+
+
+@require_POST
+@member_required
+def incident_decide(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
+    incident = incident_or_404(membership, key)
+    if not can_manage_incident(membership, incident):
+        raise PermissionDenied
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        services.decide_by_hand(
+            incident,
+            form.cleaned_data["of_consequence"],
+            form.cleaned_data["reason"],
+            by=request.user,  # type: ignore[arg-type]
+        )
+        messages.info(request, _consequence_message(incident))
+    else:
+        messages.error(request, "To decide by hand, choose yes or no and give a reason.")
+    return redirect("incident_detail", key=incident.key)
+
+
+@require_POST
+@member_required
+def incident_add_responder(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
+    incident = incident_or_404(membership, key)
+    forbid_unless(can_manage_incident(membership, incident))
+    form = ResponderForm(request.POST, membership=membership)
+    if form.is_valid():
+        services.add_responder(
+            incident, form.cleaned_data["user"], form.cleaned_data["response_role"]
+        )
+        messages.info(request, "Responder added.")
+    else:
+        messages.error(request, "Choose a person and a response role.")
+    return redirect("incident_detail", key=incident.key)

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from learnloop.api.urls import api
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("learnloop.accounts.urls")),
+    path("", include("learnloop.incidents.urls")),
+    path("", include("learnloop.analysis.urls")),
+]

@@ -1,0 +1,137 @@
+"""One set of people with different rights, so permission tests stay short (as in healthchecks)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from learnloop.accounts.models import Membership, Organisation, Role, Service, Team
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls in tests are still sync.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class World:
+    org: Organisation
+    other_org: Organisation
+    payments: Team
+    search: Team
+    checkout: Service
+    admin: User
+    problem_manager: User
+    payments_pm: User
+    search_pm: User
+    alice: User  # responder in payments
+    bob: User  # responder in payments
+    carol: User  # responder in search
+    member: User
+    outsider: User  # admin of another organisation
+
+    def client_for(self, user: User) -> Client:
+        client = Client(enforce_csrf_checks=False)
+        client.force_login(user)
+        return client
+
+
+def make_person(
+    org: Organisation, email: str, role: str, team: Team | None = None, name: str = ""
+) -> User:
+    first, _, last = name.partition(" ")
+    user = User.objects.create_user(
+        username=email, email=email, password=PASSWORD, first_name=first, last_name=last
+    )
+    Membership.objects.create(user=user, organisation=org, role=role, team=team)
+    return user
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    org = Organisation.objects.create(name="Acme", slug="acme")
+    other = Organisation.objects.create(name="Other", slug="other")
+    payments = Team.objects.create(organisation=org, name="Payments", slug="payments")
+    search = Team.objects.create(organisation=org, name="Search", slug="search")
+    checkout = Service.objects.create(
+        organisation=org, team=payments, name="Checkout", slug="checkout"
+    )
+    Service.objects.create(organisation=org, team=search, name="Search API", slug="search-api")
+    return World(
+        org=org,
+        other_org=other,
+        payments=payments,
+        search=search,
+        checkout=checkout,
+        admin=make_person(org, "admin@acme.test", Role.ADMIN, name="Ada Admin"),
+        problem_manager=make_person(org, "pm@acme.test", Role.PROBLEM_MANAGER, name="Pat Problem"),
+        payments_pm=make_person(
+            org, "ppm@acme.test", Role.PRODUCT_MANAGER, payments, "Priya Product"
+        ),
+        search_pm=make_person(org, "spm@acme.test", Role.PRODUCT_MANAGER, search, "Sam Search"),
+        alice=make_person(org, "alice@acme.test", Role.RESPONDER, payments, "Alice Analyst"),
+        bob=make_person(org, "bob@acme.test", Role.RESPONDER, payments, "Bob Builder"),
+        carol=make_person(org, "carol@acme.test", Role.RESPONDER, search, "Carol Coder"),
+        member=make_person(org, "member@acme.test", Role.MEMBER, name="Mo Member"),
+        outsider=make_person(other, "admin@other.test", Role.ADMIN, name="Oz Outsider"),
+    )
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.fixture
+def shared_incidents() -> Path:
+    path = SHARED / "data" / "incidents"
+    assert path.is_dir(), f"{path} is missing: tests read real reports from ../shared"
+    return path
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, timezone_id="UTC")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def log_in(page: Any, email: str) -> None:
+    page.goto("/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
