@@ -32,7 +32,7 @@ test-sqlite: $(STAMP) chromium
 
 # CI must fail when PostgreSQL is unreachable; a laptop may skip this leg, and says so.
 test-postgres: $(STAMP) chromium
-	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(POSTGRES_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(POSTGRES_URL)', dbname='postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		LEARNLOOP_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(POSTGRES_URL) is unreachable, and CI requires the PostgreSQL leg." >&2; exit 1; \
