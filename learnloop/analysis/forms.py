@@ -14,7 +14,7 @@ from learnloop.analysis.models import (
     LearningTheme,
     TimeEntry,
 )
-from learnloop.incidents.forms import DATETIME, people_of
+from learnloop.incidents.forms import DATETIME, PersonField, people_of
 
 
 class ThemeChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -39,6 +39,7 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["analyst", "hours_allocated", "window_start", "window_end", "due_at"]
         widgets = {"window_start": DATETIME, "window_end": DATETIME, "due_at": DATETIME}
         labels = {"analyst": "Analyst (reassign)"}
+        field_classes = {"analyst": PersonField}
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -46,7 +47,7 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class AddAnalystForm(forms.Form):
-    analyst: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=User.objects.none())
+    analyst = PersonField(queryset=User.objects.none())
     role = forms.ChoiceField(choices=AssignmentRole.choices, initial=AssignmentRole.FACILITATOR)
     hours_allocated = forms.DecimalField(
         min_value=0.25,
@@ -68,12 +69,15 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Interview
         fields = ["interviewee", "interviewee_name", "held_at", "notes", "themes"]
         widgets = {"held_at": DATETIME}
+        field_classes = {"interviewee": PersonField}
         labels = {
             "interviewee_name": "…or name (someone without an account)",
             "notes": "Notes (Markdown; private until you share them with the review)",
         }
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        # Several forms share the workspace page: their element ids must not collide.
+        kwargs.setdefault("auto_id", "interview_%s")
         super().__init__(*args, **kwargs)
         self.fields["interviewee"].queryset = people_of(membership)  # type: ignore[attr-defined]
         _org_themes(self, membership.organisation_id)
@@ -106,6 +110,7 @@ class KeyEventForm(forms.ModelForm):  # type: ignore[type-arg]
         labels = {"occurred_at": "When (empty if unknown)", "description": "What happened"}
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "event_%s")
         super().__init__(*args, **kwargs)
         _org_themes(self, membership.organisation_id)
 
@@ -121,6 +126,10 @@ class TimeEntryForm(forms.ModelForm):  # type: ignore[type-arg]
         model = TimeEntry
         fields = ["hours", "spent_on", "note"]
         widgets = {"spent_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "time_%s")
+        super().__init__(*args, **kwargs)
 
     def clean_hours(self) -> Any:
         hours = self.cleaned_data["hours"]

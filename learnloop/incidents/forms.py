@@ -12,10 +12,19 @@ from learnloop.incidents.models import Incident, ResponseRole, Severity, Status
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def person_label(obj: Any) -> str:
+    user: AbstractUser = obj
+    return user.get_full_name() or user.email
+
+
 class PersonChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        user: AbstractUser = obj
-        return user.get_full_name() or user.email
+        return person_label(obj)
+
+
+class PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
 
 
 def people_of(membership: Membership) -> Any:
@@ -126,9 +135,7 @@ class DecisionForm(forms.Form):
 
 
 class ResponderForm(forms.Form):
-    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
-        queryset=User.objects.none(), label="Person"
-    )
+    user = PersonField(queryset=User.objects.none(), label="Person")
     response_role = forms.ChoiceField(choices=ResponseRole.choices, label="Response role")
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
