@@ -14,13 +14,18 @@ def prepare(demo: bool) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     from learnloop.accounts.models import Organisation
 
+    logins = settings.DATA_DIR / "demo-logins.txt"
     if demo and not Organisation.objects.exists():
         from learnloop.demo import seed
 
-        credentials = seed()
-        print("Seeded the demo organisation. Log in at the address below as one of:")
-        for email, role, password in credentials:
-            print(f"  {email:32} {role:16} password: {password}")
+        lines = [f"  {email:32} {role:16} password: {password}" for email, role, password in seed()]
+        logins.write_text("\n".join(lines) + "\n")
+        logins.chmod(0o600)
+        print("Seeded the demo organisation.")
+    if logins.exists():
+        # Repeated on every start so that nobody has to scroll back for a password.
+        print(f"Demo logins (kept in {logins}):")
+        print(logins.read_text(), end="")
 
 
 def serve(host: str, port: int, demo: bool) -> int:
