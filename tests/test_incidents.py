@@ -104,3 +104,32 @@ def test_forms_enforce_csrf(world: World):
 def test_pages_need_a_login(db):
     response = Client().get("/incidents/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_an_admin_changes_the_policy_and_it_decides_the_next_incident(world: World):
+    client = world.client_for(world.admin)
+    form = {
+        "max_severity": "1",
+        "min_estimated_loss": "",
+        "min_duration_minutes": "",
+        "default_hours": "6",
+        "analysis_window_days": "3",
+        "hours_sev1": "20",
+        "hours_sev2": "10",
+        "hours_sev3": "6",
+        "hours_sev4": "3",
+        "hours_sev5": "1",
+    }
+    assert client.post("/settings/policy/", form).status_code == 302
+    severe = record_incident(
+        world.org, None, title="A", severity=1, responders=[(world.alice, ResponseRole.ON_CALL)]
+    )
+    major = record_incident(world.org, None, title="B", severity=2, customer_facing=True)
+    assert severe.of_consequence is True and major.of_consequence is False
+    assert severe.assignments.get().hours_allocated == Decimal("20")
+
+
+def test_only_admins_change_the_policy(world: World):
+    assert world.client_for(world.problem_manager).get("/settings/policy/").status_code == 403
+    response = world.client_for(world.admin).post("/settings/policy/", {"hours_sev1": "-1"})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()

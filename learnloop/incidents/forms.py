@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -7,7 +8,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, User
 
 from learnloop.accounts.models import Membership, Service, Team
-from learnloop.incidents.models import Incident, ResponseRole, Severity, Status
+from learnloop.incidents.models import (
+    ConsequencePolicy,
+    Incident,
+    ResponseRole,
+    Severity,
+    Status,
+)
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -141,3 +148,46 @@ class ResponderForm(forms.Form):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = people_of(membership)  # type: ignore[attr-defined]
+
+
+class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The consequence policy, with the analysis hours per severity as one field each."""
+
+    class Meta:
+        model = ConsequencePolicy
+        fields = [
+            "max_severity",
+            "customer_facing",
+            "min_estimated_loss",
+            "min_duration_minutes",
+            "default_hours",
+            "analysis_window_days",
+        ]
+        labels = {
+            "max_severity": "Severity at or above",
+            "customer_facing": "Every customer-facing incident",
+            "min_estimated_loss": "Estimated loss at or above",
+            "min_duration_minutes": "Duration at or above (minutes)",
+            "default_hours": "Analysis hours when the severity is unknown",
+            "analysis_window_days": "Analysis window (days)",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for level, label in Severity.choices:
+            self.fields[f"hours_sev{level}"] = forms.DecimalField(
+                label=f"Analysis hours for {label}",
+                min_value=Decimal("0.25"),
+                max_digits=6,
+                decimal_places=2,
+                initial=self.instance.hours_for(level),
+            )
+
+    def save(self, commit: bool = True) -> ConsequencePolicy:
+        policy: ConsequencePolicy = super().save(commit=False)
+        policy.hours_by_severity = {
+            str(level): str(self.cleaned_data[f"hours_sev{level}"]) for level in Severity.values
+        }
+        if commit:
+            policy.save()
+        return policy

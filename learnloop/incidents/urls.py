@@ -3,6 +3,7 @@ from django.urls import path
 from learnloop.incidents import views
 
 urlpatterns = [
+    path("settings/policy/", views.policy_edit, name="policy_edit"),
     path("incidents/", views.incident_list, name="incident_list"),
     path("incidents/new/", views.incident_new, name="incident_new"),
     path("incidents/<slug:key>/", views.incident_detail, name="incident_detail"),

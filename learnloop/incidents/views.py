@@ -18,7 +18,13 @@ from learnloop.accounts.rights import (
     incidents_for,
 )
 from learnloop.incidents import services
-from learnloop.incidents.forms import DecisionForm, FilterForm, IncidentForm, ResponderForm
+from learnloop.incidents.forms import (
+    DecisionForm,
+    FilterForm,
+    IncidentForm,
+    PolicyForm,
+    ResponderForm,
+)
 from learnloop.incidents.models import Incident, ResponseRole
 from learnloop.incidents.queries import IncidentFilter, listing
 
@@ -192,3 +198,17 @@ def incident_add_responder(request: HttpRequest, membership: Membership, key: st
     else:
         messages.error(request, "Choose a person and a response role.")
     return redirect("incident_detail", key=incident.key)
+
+
+@member_required
+def policy_edit(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The organisation's consequence policy; only its admins change it."""
+    forbid_unless(membership.is_admin)
+    form = PolicyForm(request.POST or None, instance=services.policy_for(membership.organisation))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.info(
+            request, "Policy saved. It applies to incidents recorded or changed from now."
+        )
+        return redirect("policy_edit")
+    return render(request, "incidents/policy.html", {"form": form})

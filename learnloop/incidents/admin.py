@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from learnloop.incidents.models import ConsequenceDecision, ConsequencePolicy, Incident, Responder
+
+
+class ResponderInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Responder
+    extra = 0
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["key", "title", "organisation", "team", "severity", "status", "of_consequence"]
+    list_filter = ["organisation", "severity", "status", "of_consequence"]
+    search_fields = ["key", "title"]
+    inlines = [ResponderInline]
+    raw_id_fields = ["team", "service"]
+
+
+admin.site.register(ConsequencePolicy)
+
+
+@admin.register(ConsequenceDecision)
+class ConsequenceDecisionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["incident", "of_consequence", "by_policy", "decided_by", "created_at"]
+    readonly_fields = [
+        "incident",
+        "of_consequence",
+        "by_policy",
+        "decided_by",
+        "reason",
+        "created_at",
+    ]
