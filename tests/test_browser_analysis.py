@@ -75,7 +75,7 @@ def test_an_incident_of_consequence_is_scheduled_and_analysed(page: Any, world: 
     page.fill("#time_hours", "2.5")
     page.fill("#time_spent_on", "2026-11-23")
     page.click("#time-form button[type=submit]")
-    page.wait_for_selector("text=2.5 h logged")
+    page.wait_for_selector("#time h2:has-text('2.5 h logged of 6 h allocated')")
 
     page.fill("#report-form textarea", "## Findings\n\nThe alert was trusted because it was rare.")
     page.click("#report-form button[value=submit]")
