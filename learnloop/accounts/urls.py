@@ -4,6 +4,8 @@ from learnloop.accounts import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("account/", views.profile, name="profile"),
+    path("account/calendar/reset/", views.reset_calendar, name="reset_calendar"),
     path("account/tokens/", views.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
 ]

@@ -1,3 +1,5 @@
+import secrets
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -5,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from learnloop.accounts.decorators import member_required
+from learnloop.accounts.forms import ProfileForm
 from learnloop.accounts.models import ApiToken, Membership
 from learnloop.accounts.rights import managed_incidents
 from learnloop.analysis.models import AnalysisAssignment
@@ -57,3 +60,24 @@ def revoke_token(request: HttpRequest, membership: Membership, token_id: int) ->
     token.revoke()
     messages.info(request, f"Revoked the token “{token.name}”.")
     return redirect("tokens")
+
+
+@member_required
+def profile(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.info(request, "Saved.")
+        return redirect("profile")
+    feed = request.build_absolute_uri(f"/calendar/{membership.calendar_token}.ics")
+    return render(request, "accounts/profile.html", {"form": form, "feed": feed})
+
+
+@require_POST
+@member_required
+def reset_calendar(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """A leaked feed address is fixed by issuing a new one; the old one stops working."""
+    membership.calendar_token = secrets.token_urlsafe()
+    membership.save(update_fields=["calendar_token"])
+    messages.info(request, "Your calendar feed has a new address; the old one no longer works.")
+    return redirect("profile")

@@ -1,0 +1,45 @@
+from django.utils import timezone
+
+from learnloop.accounts.models import ApiToken, Membership
+from learnloop.incidents.services import record_incident
+from tests.conftest import World, utc
+
+
+def test_times_are_shown_in_the_viewers_time_zone(world: World):
+    incident = record_incident(world.org, None, title="Late", started_at=utc(2026, 6, 1, 23, 30))
+    client = world.client_for(world.alice)
+    assert "1 Jun 2026 23:30" in client.get(f"/incidents/{incident.key}/").content.decode()
+    client.post(
+        "/account/", {"time_zone": "Europe/Berlin", "first_name": "Alice", "last_name": "Analyst"}
+    )
+    assert "2 Jun 2026 01:30" in client.get(f"/incidents/{incident.key}/").content.decode()
+
+
+def test_an_unknown_time_zone_is_refused(world: World):
+    response = world.client_for(world.alice).post("/account/", {"time_zone": "Mars/Olympus"})
+    assert response.status_code == 200
+    assert Membership.objects.get(user=world.alice).time_zone == "UTC"
+
+
+def test_a_new_calendar_address_retires_the_old_one(world: World):
+    old = Membership.objects.get(user=world.alice).calendar_token
+    world.client_for(world.alice).post("/account/calendar/reset/")
+    assert world.client_for(world.alice).get(f"/calendar/{old}.ics").status_code == 404
+
+
+def test_a_token_is_shown_once_and_revoked_from_the_tokens_page(world: World):
+    client = world.client_for(world.alice)
+    page = client.post("/account/tokens/", {"name": "script"}).content.decode()
+    token = ApiToken.objects.get(user=world.alice)
+    assert token.hint in page and "shown only once" in page
+    assert token.token_hash not in client.get("/account/tokens/").content.decode()
+    client.post(f"/account/tokens/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked_at is not None and token.revoked_at <= timezone.now()
+
+
+def test_nobody_revokes_someone_elses_token(world: World):
+    token, _ = ApiToken.issue(world.alice, "mine")
+    assert (
+        world.client_for(world.admin).post(f"/account/tokens/{token.pk}/revoke/").status_code == 404
+    )
