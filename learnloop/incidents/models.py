@@ -119,6 +119,10 @@ def default_hours_by_severity() -> dict[str, str]:
     return {"1": "16", "2": "12", "3": "8", "4": "4", "5": "2"}
 
 
+def default_action_target_days() -> dict[str, int]:
+    return {"1": 15, "2": 30, "3": 60, "4": 90, "5": 180}
+
+
 class ConsequencePolicy(models.Model):
     """Decides which incidents are "of consequence", which opens the learning process.
     Any one matching criterion is enough; empty criteria are ignored."""
@@ -141,6 +145,8 @@ class ConsequencePolicy(models.Model):
     hours_by_severity = models.JSONField(default=default_hours_by_severity)
     default_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("8"))
     analysis_window_days = models.PositiveSmallIntegerField(default=5)
+    # Days from idea to in practice before an improvement action counts as overdue.
+    action_target_days = models.JSONField(default=default_action_target_days)
 
     def __str__(self) -> str:
         return f"Consequence policy of {self.organisation}"
@@ -163,6 +169,10 @@ class ConsequencePolicy(models.Model):
             minutes = int(duration.total_seconds() // 60)
             found.append(f"lasted {minutes} min ≥ {limit} min")
         return found
+
+    def target_days_for(self, severity: int | None) -> int:
+        value = self.action_target_days.get(str(severity or 3))
+        return int(value) if value is not None else 60
 
     def hours_for(self, severity: int | None) -> Decimal:
         value = self.hours_by_severity.get(str(severity)) if severity else None

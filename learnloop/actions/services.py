@@ -1,0 +1,89 @@
+"""The improvement action lifecycle: closure needs evidence, won't do needs a reason, and every
+change is kept with who and when."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from learnloop.actions.models import ActionChange, ActionStatus, ImprovementAction
+from learnloop.incidents.models import ConsequencePolicy, Incident
+from learnloop.lib import cost_of_delay
+
+OPEN = (ActionStatus.IDEA, ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.IMPLEMENTED)
+
+
+@transaction.atomic
+def add_action(incident: Incident, by: User | None, **fields: Any) -> ImprovementAction:
+    action = ImprovementAction(incident=incident, **fields)
+    if action.owner_team_id is None:
+        action.owner_team_id = incident.team_id
+    action.position = incident.improvement_actions.count()
+    action.full_clean()
+    action.save()
+    ActionChange.objects.create(action=action, to_status=action.status, by=by, note="Recorded")
+    return action
+
+
+@transaction.atomic
+def transition(
+    action: ImprovementAction,
+    to_status: str,
+    by: User | None,
+    *,
+    evidence: str = "",
+    reason: str = "",
+    source: str = "learnloop",
+    at: datetime | None = None,
+) -> ImprovementAction:
+    """Moves an action through its lifecycle. In practice needs evidence that it works; won't do
+    needs a written reason. Moving to the same status changes nothing and records nothing."""
+    if to_status not in ActionStatus.values:
+        raise ValidationError({"status": f"'{to_status}' is not a lifecycle status."})
+    if to_status == action.status:
+        return action
+    now = at or timezone.now()
+    note = ""
+    if to_status == ActionStatus.IN_PRACTICE:
+        if not evidence.strip():
+            raise ValidationError({"evidence": "Say what shows that it works in practice."})
+        action.evidence, action.in_practice_at, note = evidence.strip(), now, evidence.strip()
+    elif to_status == ActionStatus.WONT_DO:
+        if not reason.strip():
+            raise ValidationError({"wont_do_reason": "Give the reason for not doing it."})
+        action.wont_do_reason, action.closed_at, note = reason.strip(), now, reason.strip()
+    else:
+        action.in_practice_at = None
+        action.closed_at = None
+    ActionChange.objects.create(
+        action=action,
+        from_status=action.status,
+        to_status=to_status,
+        by=by,
+        note=note,
+        source=source,
+        created_at=now,
+    )
+    action.status = to_status
+    action.save()
+    return action
+
+
+def accrued_cost_of_delay(action: ImprovementAction, now: datetime | None = None) -> Decimal:
+    """From idea to in practice (or won't do), or to now while it is still open."""
+    end = action.in_practice_at or action.closed_at or now or timezone.now()
+    return cost_of_delay.accrued(action.cost_of_delay_per_week, action.idea_at, end)
+
+
+def target_date(action: ImprovementAction, policy: ConsequencePolicy) -> datetime:
+    return action.idea_at + timedelta(days=policy.target_days_for(action.incident.severity))
+
+
+def is_overdue(action: ImprovementAction, policy: ConsequencePolicy, now: datetime) -> bool:
+    return action.status in OPEN and target_date(action, policy) < now
