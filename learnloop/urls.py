@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("learnloop.accounts.urls")),
     path("", include("learnloop.incidents.urls")),
     path("", include("learnloop.analysis.urls")),
+    path("", include("learnloop.actions.urls")),
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from learnloop.accounts.models import Membership, Role
+from learnloop.accounts.models import Membership, Role, Team
+from learnloop.actions.models import ImprovementAction
 from learnloop.analysis.models import AnalysisAssignment, Interview
 from learnloop.incidents.models import Incident
 
@@ -102,3 +103,22 @@ def readable_interviews(
         | managed_incidents(membership, "assignment__incident__")
     )
     return interviews.filter(mine | shared).distinct()
+
+
+def can_change_action(membership: Membership, action: ImprovementAction) -> bool:
+    """The owner team's product manager, problem managers and admins, and the owner team's own
+    engineers (they put it into practice)."""
+    if action.incident.organisation_id != membership.organisation_id:
+        return False
+    team_id = action.owner_team_id or action.incident.team_id
+    if membership.manages_team(team_id):
+        return True
+    return (
+        membership.role == Role.RESPONDER
+        and team_id is not None
+        and (membership.team_id == team_id)
+    )
+
+
+def can_rank_backlog(membership: Membership, team: Team) -> bool:
+    return team.organisation_id == membership.organisation_id and membership.manages_team(team.pk)
