@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from learnloop.accounts.models import Membership, Organisation, Role, Service, Team
+from learnloop.actions.models import ActionKind, ActionStatus, PlannedFeature
+from learnloop.actions.services import add_action, transition
 from learnloop.analysis.models import KeyEvent, LearningTheme, TimeEntry
 from learnloop.analysis.services import save_report
 from learnloop.incidents.models import ResponseRole, Status
@@ -193,5 +195,55 @@ def seed() -> list[tuple[str, str, str]]:
         started_at=day,
         resolved_at=day + timedelta(minutes=25),
         responders=[(people["ben"], ResponseRole.ON_CALL)],
+    )
+    # Improvement actions competing with features in the tracking team's backlog.
+    breaker = add_action(
+        outage,
+        people["pm.tracking"],
+        title="Fail loudly when a parcel history is missing",
+        kind=ActionKind.CODE_FIX,
+        estimate_weeks=Decimal("1"),
+        recurrence_chance_per_week=Decimal("0.05"),
+        exposure_per_hour=Decimal("24000"),
+        typical_duration_hours=Decimal("0.75"),
+        toil_hours_per_week=Decimal("2"),
+        toil_hourly_rate=Decimal("85"),
+        cost_of_delay_per_week=Decimal("1070.00"),
+    )
+    transition(breaker, ActionStatus.IN_PROGRESS, people["pm.tracking"])
+    add_action(
+        outage,
+        people["pm.tracking"],
+        title="Alert on a spike of 'parcel lost' support calls",
+        kind=ActionKind.MONITORING,
+        estimate_weeks=Decimal("0.5"),
+        cost_of_delay_per_week=Decimal("400.00"),
+    )
+    add_action(
+        outage,
+        people["pm.tracking"],
+        title="Pair a call-centre lead with on-call for a day",
+        kind=ActionKind.TRAINING,
+        estimate_weeks=Decimal("0.2"),
+    )
+    PlannedFeature.objects.create(
+        team=tracking,
+        title="Delivery time-slot picker",
+        cost_of_delay_per_week=Decimal("3000"),
+        estimate_weeks=Decimal("6"),
+    )
+    capacity = add_action(
+        slow,
+        people["pm.routing"],
+        title="Size the optimiser for the Monday peak",
+        kind=ActionKind.CONFIGURATION,
+        estimate_weeks=Decimal("1"),
+        cost_of_delay_per_week=Decimal("650.00"),
+    )
+    transition(
+        capacity,
+        ActionStatus.IN_PRACTICE,
+        people["pm.routing"],
+        evidence="Three Monday peaks since, all plans out by 05:40.",
     )
     return credentials
