@@ -24,14 +24,35 @@ LEARNLOOP = str(Path(sys.executable).with_name("learnloop"))
 
 def run_cli(*args: str, data_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LEARNLOOP_DATA_DIR": str(data_dir), "LEARNLOOP_DATABASE_URL": ""}
-    return subprocess.run([LEARNLOOP, *args], input=stdin, capture_output=True, text=True,
-                          env=env, timeout=120, check=False)
+    return subprocess.run(
+        [LEARNLOOP, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_user_create_reads_the_password_from_stdin(world: World, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough secret\n"))
-    assert main(["user", "create", "New@Acme.test", "--role", "responder", "--org", "acme",
-                 "--team", "payments"]) == 0
+    assert (
+        main(
+            [
+                "user",
+                "create",
+                "New@Acme.test",
+                "--role",
+                "responder",
+                "--org",
+                "acme",
+                "--team",
+                "payments",
+            ]
+        )
+        == 0
+    )
     user = User.objects.get(username="new@acme.test")
     assert user.check_password("a long enough secret")
     membership = Membership.objects.get(user=user)
@@ -39,18 +60,31 @@ def test_user_create_reads_the_password_from_stdin(world: World, monkeypatch, ca
     assert "created new@acme.test" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("args", "stdin", "message"), [
-    (["not-an-email", "--role", "member", "--org", "acme"], "secret password\n",
-     "is not an email address"),
-    (["alice@acme.test", "--role", "member", "--org", "acme"], "secret password\n",
-     "already exists"),
-    (["x@acme.test", "--role", "member", "--org", "nope"], "secret password\n",
-     "no organisation with slug 'nope'"),
-    (["x@acme.test", "--role", "member", "--org", "acme"], "\n", "give the password"),
-    (["x@acme.test", "--role", "member", "--org", "acme"], "short\n", "too short"),
-])
-def test_user_create_refuses_invalid_input_with_status_1(world, monkeypatch, capsys, args, stdin,
-                                                         message):
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (
+            ["not-an-email", "--role", "member", "--org", "acme"],
+            "secret password\n",
+            "is not an email address",
+        ),
+        (
+            ["alice@acme.test", "--role", "member", "--org", "acme"],
+            "secret password\n",
+            "already exists",
+        ),
+        (
+            ["x@acme.test", "--role", "member", "--org", "nope"],
+            "secret password\n",
+            "no organisation with slug 'nope'",
+        ),
+        (["x@acme.test", "--role", "member", "--org", "acme"], "\n", "give the password"),
+        (["x@acme.test", "--role", "member", "--org", "acme"], "short\n", "too short"),
+    ],
+)
+def test_user_create_refuses_invalid_input_with_status_1(
+    world, monkeypatch, capsys, args, stdin, message
+):
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     assert main(["user", "create", *args]) == 1
     assert message in capsys.readouterr().err
@@ -79,8 +113,9 @@ def test_wrong_usage_exits_with_status_2(tmp_path: Path):
     assert run_cli("frobnicate", data_dir=tmp_path).returncode == 2
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["import"], ["export"], ["user", "create"],
-                                     ["token", "create"]])
+@pytest.mark.parametrize(
+    "command", [[], ["serve"], ["import"], ["export"], ["user", "create"], ["token", "create"]]
+)
 def test_every_command_has_help(tmp_path: Path, command: list[str]):
     result = run_cli(*command, "--help", data_dir=tmp_path)
     assert result.returncode == 0 and "usage: learnloop" in result.stdout
@@ -88,8 +123,15 @@ def test_every_command_has_help(tmp_path: Path, command: list[str]):
 
 def test_the_console_script_creates_a_secret_key_and_a_user_in_a_fresh_data_folder(tmp_path):
     assert run_cli("migrate", data_dir=tmp_path).returncode == 0
-    result = run_cli("user", "create", "ops@example.org", "--role", "admin", data_dir=tmp_path,
-                     stdin="operator password\n")
+    result = run_cli(
+        "user",
+        "create",
+        "ops@example.org",
+        "--role",
+        "admin",
+        data_dir=tmp_path,
+        stdin="operator password\n",
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
     assert run_cli("token", "create", "ops@example.org", data_dir=tmp_path).stdout.startswith("ll_")
@@ -103,10 +145,19 @@ def free_port() -> int:
 
 def test_serve_seeds_the_demo_prints_logins_and_serves_pages_and_static_files(tmp_path: Path):
     port = free_port()
-    env = {**os.environ, "LEARNLOOP_DATA_DIR": str(tmp_path), "LEARNLOOP_DATABASE_URL": "",
-           "LEARNLOOP_WORKERS": "1"}
-    server = subprocess.Popen([LEARNLOOP, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "LEARNLOOP_DATA_DIR": str(tmp_path),
+        "LEARNLOOP_DATABASE_URL": "",
+        "LEARNLOOP_WORKERS": "1",
+    }
+    server = subprocess.Popen(
+        [LEARNLOOP, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         body = ""
         for _ in range(120):
