@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -21,6 +22,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
             for e in exc.errors
         ]
         return api.create_response(request, {"detail": errors}, status=422)
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        message = str(exc) or "You may not do this."
+        return api.create_response(request, {"detail": message}, status=403)
 
     @api.exception_handler(DjangoValidationError)
     def invalid_model(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:

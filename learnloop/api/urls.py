@@ -19,3 +19,7 @@ install_error_handlers(api)
 from learnloop.api import routers  # noqa: E402
 
 routers.register(api)
+
+from learnloop.api import actions  # noqa: E402
+
+api.add_router("/", actions.router)
