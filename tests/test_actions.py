@@ -187,3 +187,26 @@ def test_only_managers_rank_the_backlog(world: World):
         world.client_for(world.payments_pm).post("/teams/payments/backlog/place/", data).status_code
         == 302
     )
+
+
+def test_an_action_is_flagged_when_its_theme_recurs_in_a_later_incident(world: World):
+    from learnloop.actions.recurrence import recurrences
+    from learnloop.analysis.models import LearningTheme
+
+    theme = LearningTheme.objects.create(
+        organisation=world.org, name="Alert fatigue", slug="alert-fatigue"
+    )
+    first = record_incident(
+        world.org, None, title="First", team=world.payments, severity=2, started_at=utc(2026, 1, 1)
+    )
+    item = add_action(first, None, title="Tune alerts", kind=ActionKind.MONITORING, themes=[theme])
+    transition(item, ActionStatus.IN_PRACTICE, None, evidence="Pages halved", at=utc(2026, 2, 1))
+    before = record_incident(world.org, None, title="Before", started_at=utc(2026, 1, 20))
+    before.themes.add(theme)
+    assert recurrences(item) == []
+    later = record_incident(world.org, None, title="Later", started_at=utc(2026, 3, 1))
+    later.themes.add(theme)
+    found = recurrences(item)
+    assert [r.incident for r in found] == [later] and found[0].themes == [theme]
+    page = world.client_for(world.member).get(f"/actions/{item.uid}/").content.decode()
+    assert "Theme recurred" in page and later.key in page

@@ -7,6 +7,7 @@ from django import forms
 
 from learnloop.accounts.models import Membership, Team
 from learnloop.actions.models import ActionStatus, ImprovementAction, PlannedFeature
+from learnloop.analysis.models import LearningTheme
 from learnloop.lib import cost_of_delay
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0)}
@@ -20,6 +21,7 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
             "description",
             "kind",
             "owner_team",
+            "themes",
             "estimate_weeks",
             "cost_of_delay_per_week",
             "recurrence_chance_per_week",
@@ -29,6 +31,7 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
             "toil_hourly_rate",
         ]
         widgets = {
+            "themes": forms.CheckboxSelectMultiple,
             "title": forms.TextInput(attrs={"size": 80}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
@@ -44,6 +47,9 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner_team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
+            organisation_id=membership.organisation_id
+        )
+        self.fields["themes"].queryset = LearningTheme.objects.filter(  # type: ignore[attr-defined]
             organisation_id=membership.organisation_id
         )
 

@@ -91,6 +91,8 @@ class ImprovementAction(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
+    # The learning themes this action is meant to address: if one recurs, the action is flagged.
+    themes = models.ManyToManyField("analysis.LearningTheme", blank=True, related_name="actions")
 
     class Meta:
         ordering = ["position", "id"]

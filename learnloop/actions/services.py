@@ -21,12 +21,14 @@ OPEN = (ActionStatus.IDEA, ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, Actio
 
 @transaction.atomic
 def add_action(incident: Incident, by: User | None, **fields: Any) -> ImprovementAction:
+    themes = fields.pop("themes", [])
     action = ImprovementAction(incident=incident, **fields)
     if action.owner_team_id is None:
         action.owner_team_id = incident.team_id
     action.position = incident.improvement_actions.count()
     action.full_clean()
     action.save()
+    action.themes.set(themes)
     ActionChange.objects.create(action=action, to_status=action.status, by=by, note="Recorded")
     return action
 

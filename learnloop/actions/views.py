@@ -15,6 +15,7 @@ from learnloop.accounts.rights import can_change_action, can_edit_incident, can_
 from learnloop.actions import backlog, services
 from learnloop.actions.forms import ActionForm, FeatureForm, PlacementForm, TransitionForm
 from learnloop.actions.models import ImprovementAction, PlannedFeature
+from learnloop.actions.recurrence import recurrences
 from learnloop.actions.similarity import similar_actions
 from learnloop.incidents.services import policy_for
 from learnloop.incidents.views import incident_or_404
@@ -51,6 +52,7 @@ def action_detail(request: HttpRequest, membership: Membership, uid: str) -> Htt
             "overdue": services.is_overdue(action, policy, timezone.now()),
             "can_change": can_change_action(membership, action),
             "form": TransitionForm(initial={"status": action.status}),
+            "recurrences": recurrences(action),
             "similar": similar_actions(
                 action.title, organisation_actions, exclude_incident_id=action.incident_id
             ),
