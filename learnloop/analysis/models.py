@@ -210,4 +210,5 @@ class AnalysisReport(models.Model):
 
 def hours_spent(assignment: AnalysisAssignment) -> Decimal:
     total = assignment.time_entries.aggregate(total=models.Sum("hours"))["total"]
-    return total or Decimal("0")
+    # SQLite sums decimals as floats' text; two places is what was entered.
+    return Decimal(total or 0).quantize(Decimal("0.01"))

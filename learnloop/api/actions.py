@@ -13,26 +13,15 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Team
-from learnloop.accounts.rights import (
-    can_change_action,
-    can_edit_incident,
-    can_rank_backlog,
-    membership_of,
-)
+from learnloop.accounts.rights import can_change_action, can_edit_incident, can_rank_backlog
 from learnloop.actions import backlog, services
 from learnloop.actions.models import ActionKind, ActionStatus, ImprovementAction, PlannedFeature
 from learnloop.actions.similarity import similar_actions
+from learnloop.api.common import member
 from learnloop.incidents.views import incident_or_404
 from learnloop.lib.cost_of_delay import cd3
 
 router = Router(tags=["improvement actions"])
-
-
-def _member(request: HttpRequest) -> Membership:
-    membership = membership_of(request.user)
-    if membership is None:
-        raise PermissionDenied("Not a member of any organisation.")
-    return membership
 
 
 def _action(membership: Membership, uid: UUID) -> ImprovementAction:
@@ -139,7 +128,7 @@ class SimilarOut(Schema):
 def list_actions(
     request: HttpRequest, team: str | None = None, status: ActionStatus | None = None
 ) -> list[ActionOut]:
-    membership = _member(request)
+    membership = member(request)
     actions = ImprovementAction.objects.filter(
         incident__organisation_id=membership.organisation_id
     ).select_related("incident", "owner_team")
@@ -156,7 +145,7 @@ def list_actions(
     summary="Record an improvement action for an incident",
 )
 def create_action(request: HttpRequest, key: str, payload: ActionIn) -> Status[ActionOut]:
-    membership = _member(request)
+    membership = member(request)
     incident = incident_or_404(membership, key)
     if not can_edit_incident(membership, incident):
         raise PermissionDenied
@@ -172,7 +161,7 @@ def create_action(request: HttpRequest, key: str, payload: ActionIn) -> Status[A
 
 @router.get("/actions/{uid}", response=ActionOut, summary="Read an improvement action")
 def read_action(request: HttpRequest, uid: UUID) -> ActionOut:
-    return ActionOut.of(_action(_member(request), uid))
+    return ActionOut.of(_action(member(request), uid))
 
 
 @router.post(
@@ -181,7 +170,7 @@ def read_action(request: HttpRequest, uid: UUID) -> ActionOut:
     summary="Move an action through its lifecycle (evidence or reason where required)",
 )
 def transition_action(request: HttpRequest, uid: UUID, payload: TransitionIn) -> ActionOut:
-    membership = _member(request)
+    membership = member(request)
     action = _action(membership, uid)
     if not can_change_action(membership, action):
         raise PermissionDenied
@@ -201,7 +190,7 @@ def transition_action(request: HttpRequest, uid: UUID, payload: TransitionIn) ->
     summary="Similar actions from other incidents",
 )
 def similar(request: HttpRequest, uid: UUID) -> list[SimilarOut]:
-    membership = _member(request)
+    membership = member(request)
     action = _action(membership, uid)
     pool = ImprovementAction.objects.filter(incident__organisation_id=membership.organisation_id)
     return [
@@ -226,7 +215,7 @@ def _team(membership: Membership, slug: str) -> Team:
     summary="The team's backlog: actions and features ranked by CD3",
 )
 def team_backlog(request: HttpRequest, slug: str) -> list[BacklogEntryOut]:
-    team = _team(_member(request), slug)
+    team = _team(member(request), slug)
     return [
         BacklogEntryOut(
             rank=rank,
@@ -250,7 +239,7 @@ def team_backlog(request: HttpRequest, slug: str) -> list[BacklogEntryOut]:
     summary="Place an item at a rank (a recorded manager's decision)",
 )
 def place(request: HttpRequest, slug: str, payload: PlacementIn) -> Status[dict[str, int]]:
-    membership = _member(request)
+    membership = member(request)
     team = _team(membership, slug)
     if not can_rank_backlog(membership, team):
         raise PermissionDenied
@@ -273,7 +262,7 @@ def place(request: HttpRequest, slug: str, payload: PlacementIn) -> Status[dict[
 
 @router.post("/teams/{slug}/features", response={201: dict}, summary="Add a planned feature")
 def add_feature(request: HttpRequest, slug: str, payload: FeatureIn) -> Status[dict[str, int]]:
-    membership = _member(request)
+    membership = member(request)
     team = _team(membership, slug)
     if not can_rank_backlog(membership, team):
         raise PermissionDenied

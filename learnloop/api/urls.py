@@ -23,3 +23,11 @@ routers.register(api)
 from learnloop.api import actions  # noqa: E402
 
 api.add_router("/", actions.router)
+
+from learnloop.api import incidents  # noqa: E402
+
+api.add_router("/", incidents.router)
+
+from learnloop.api import analysis  # noqa: E402
+
+api.add_router("/", analysis.router)

@@ -91,11 +91,6 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        started = data.get("started_at")
-        for name in ("detected_at", "mitigated_at", "resolved_at"):
-            value = data.get(name)
-            if started and value and value < started:
-                self.add_error(name, "This cannot come before the incident started.")
         service, team = data.get("service"), data.get("team")
         if service and team is None and service.team_id:
             data["team"] = service.team

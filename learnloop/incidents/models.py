@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -79,6 +80,18 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.title}"
+
+    def clean(self) -> None:
+        """Times follow each other: nothing is detected, mitigated or resolved before it started."""
+        errors = {}
+        for name in ("detected_at", "mitigated_at", "resolved_at"):
+            value = getattr(self, name)
+            if self.started_at and value and value < self.started_at:
+                errors[name] = "This cannot come before the incident started."
+        if self.estimated_loss is not None and self.estimated_loss < 0:
+            errors["estimated_loss"] = "A loss cannot be negative."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def duration(self) -> timedelta | None:

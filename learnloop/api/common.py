@@ -1,0 +1,41 @@
+"""What every API module needs: the caller's membership, and lookups that respect rights."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from learnloop.accounts.models import Membership
+from learnloop.accounts.rights import can_view_assignment, incidents_for, membership_of
+from learnloop.analysis.models import AnalysisAssignment
+from learnloop.incidents.models import Incident
+
+
+def member(request: HttpRequest) -> Membership:
+    membership = membership_of(request.user)
+    if membership is None:
+        raise PermissionDenied("You are not a member of any organisation.")
+    return membership
+
+
+def incident(membership: Membership, key: str) -> Incident:
+    found = incidents_for(membership).select_related("team", "service").filter(key=key).first()
+    if found is None:
+        raise Http404("No such incident.")
+    return found
+
+
+def assignment(membership: Membership, pk: int) -> AnalysisAssignment:
+    found = (
+        AnalysisAssignment.objects.select_related("incident", "analyst", "report")
+        .filter(pk=pk, incident__organisation_id=membership.organisation_id)
+        .first()
+    )
+    if found is None or not can_view_assignment(membership, found):
+        raise Http404("No such analysis assignment.")
+    return found
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied("You may not do this.")

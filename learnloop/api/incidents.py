@@ -1,0 +1,289 @@
+"""Incidents and their consequence decisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+
+from learnloop.accounts.models import Membership, Service, Team
+from learnloop.accounts.rights import (
+    can_edit_incident,
+    can_manage_incident,
+    can_record_incident,
+    incidents_for,
+)
+from learnloop.api.common import incident, member, require
+from learnloop.incidents import services
+from learnloop.incidents.models import Incident, ResponseRole, Severity
+from learnloop.incidents.models import Status as IncidentStatus
+from learnloop.incidents.queries import IncidentFilter, listing
+
+router = Router(tags=["incidents"])
+
+
+class ResponderSchema(Schema):
+    email: str
+    response_role: ResponseRole = ResponseRole.ON_CALL
+
+
+class IncidentOut(Schema):
+    key: str
+    title: str
+    summary: str
+    team: str | None
+    service: str | None
+    severity: int | None
+    status: str
+    started_at: datetime | None
+    detected_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    customer_facing: bool
+    data_loss: bool
+    estimated_loss: Decimal | None
+    impact_summary: str
+    of_consequence: bool | None
+    responders: list[ResponderSchema]
+    url: str
+
+    @staticmethod
+    def of(found: Incident, with_responders: bool = True) -> IncidentOut:
+        responders = (
+            [
+                ResponderSchema(email=r.user.email, response_role=ResponseRole(r.response_role))
+                for r in found.responders.select_related("user")
+            ]
+            if with_responders
+            else []
+        )
+        return IncidentOut(
+            key=found.key,
+            title=found.title,
+            summary=found.summary,
+            team=found.team.slug if found.team else None,
+            service=found.service.slug if found.service else None,
+            severity=found.severity,
+            status=found.status,
+            started_at=found.started_at,
+            detected_at=found.detected_at,
+            mitigated_at=found.mitigated_at,
+            resolved_at=found.resolved_at,
+            customer_facing=found.customer_facing,
+            data_loss=found.data_loss,
+            estimated_loss=found.estimated_loss,
+            impact_summary=found.impact_summary,
+            of_consequence=found.of_consequence,
+            responders=responders,
+            url=reverse("incident_detail", args=[found.key]),
+        )
+
+
+class IncidentPage(Schema):
+    items: list[IncidentOut]
+    next_offset: int | None = Field(None, description="Pass as `offset` for the next page.")
+
+
+class IncidentFilters(Schema):
+    team: str | None = None
+    service: str | None = None
+    severity: Severity | None = None
+    status: IncidentStatus | None = None
+    of_consequence: str | None = Field(None, pattern="^(yes|no|undecided)$")
+    started_from: date | None = None
+    started_to: date | None = None
+    q: str | None = None
+    limit: int = Field(25, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+
+
+class IncidentIn(Schema):
+    title: str = Field(..., min_length=1, max_length=300)
+    summary: str = ""
+    team: str | None = None
+    service: str | None = None
+    severity: Severity | None = None
+    status: IncidentStatus = IncidentStatus.INVESTIGATING
+    started_at: datetime | None = None
+    detected_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    customer_facing: bool = False
+    data_loss: bool = False
+    estimated_loss: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    impact_summary: str = ""
+    responders: list[ResponderSchema] = []
+
+
+class IncidentPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=300)
+    summary: str | None = None
+    team: str | None = None
+    service: str | None = None
+    severity: Severity | None = None
+    status: IncidentStatus | None = None
+    started_at: datetime | None = None
+    detected_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    customer_facing: bool | None = None
+    data_loss: bool | None = None
+    estimated_loss: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    impact_summary: str | None = None
+    responders: list[ResponderSchema] | None = None
+
+
+class DecisionOut(Schema):
+    of_consequence: bool
+    by_policy: bool
+    decided_by: str | None
+    reason: str
+    created_at: datetime
+
+
+class DecisionIn(Schema):
+    of_consequence: bool
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+def _resolve(membership: Membership, data: dict[str, Any]) -> dict[str, Any]:
+    """Slugs and emails in, model objects out; unknown ones are a 422 on that field."""
+    org = membership.organisation_id
+    if data.get("team"):
+        team = Team.objects.filter(organisation_id=org, slug=data["team"]).first()
+        if team is None:
+            raise ValidationError({"team": f"No team '{data['team']}'."})
+        data["team"] = team
+    if data.get("service"):
+        service = Service.objects.filter(organisation_id=org, slug=data["service"]).first()
+        if service is None:
+            raise ValidationError({"service": f"No service '{data['service']}'."})
+        data["service"] = service
+        data.setdefault("team", None)
+        if data["team"] is None and service.team_id:
+            data["team"] = service.team
+    if data.get("responders") is not None:
+        people = []
+        for index, responder in enumerate(data["responders"]):
+            user = User.objects.filter(
+                email=responder["email"].lower(), memberships__organisation_id=org
+            ).first()
+            if user is None:
+                raise ValidationError(
+                    {f"responders.{index}.email": f"No member '{responder['email']}'."}
+                )
+            people.append((user, responder["response_role"]))
+        data["responders"] = people
+    return data
+
+
+@router.get("/incidents", response=IncidentPage, summary="List incidents, newest first")
+def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> IncidentPage:
+    membership = member(request)
+    chosen = IncidentFilter(
+        team=filters.team,
+        service=filters.service,
+        severity=int(filters.severity) if filters.severity else None,
+        status=filters.status,
+        of_consequence=filters.of_consequence,
+        started_from=filters.started_from,
+        started_to=filters.started_to,
+        q=filters.q,
+    ).apply(incidents_for(membership))
+    start = filters.offset
+    # One row more than asked tells whether there is a next page, without counting every row.
+    rows = list(listing(chosen)[start : start + filters.limit + 1])
+    more = len(rows) > filters.limit
+    return IncidentPage(
+        items=[IncidentOut.of(i, with_responders=False) for i in rows[: filters.limit]],
+        next_offset=start + filters.limit if more else None,
+    )
+
+
+@router.post("/incidents", response={201: IncidentOut}, summary="Record an incident")
+def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[IncidentOut]:
+    membership = member(request)
+    require(can_record_incident(membership))
+    data = _resolve(membership, payload.dict())
+    recorded = services.record_incident(
+        membership.organisation,
+        request.user,  # type: ignore[arg-type]
+        **data,
+    )
+    return Status(201, IncidentOut.of(recorded))
+
+
+@router.get("/incidents/{key}", response=IncidentOut, summary="Read an incident")
+def read_incident(request: HttpRequest, key: str) -> IncidentOut:
+    return IncidentOut.of(incident(member(request), key))
+
+
+@router.patch("/incidents/{key}", response=IncidentOut, summary="Change an incident")
+def update_incident(request: HttpRequest, key: str, payload: IncidentPatch) -> IncidentOut:
+    membership = member(request)
+    found = incident(membership, key)
+    require(can_edit_incident(membership, found))
+    data = _resolve(membership, payload.dict(exclude_unset=True))
+    responders = data.pop("responders", None)
+    with transaction.atomic():
+        if responders is not None:
+            chosen = {user.pk for user, _ in responders}
+            found.responders.exclude(user_id__in=chosen).delete()
+            for user, role in responders:
+                services.add_responder(found, user, role)
+        services.update_incident(found, **data)
+    return IncidentOut.of(found)
+
+
+@router.get(
+    "/incidents/{key}/decisions",
+    response=list[DecisionOut],
+    summary="Every decision on whether the incident is of consequence",
+)
+def list_decisions(request: HttpRequest, key: str) -> list[DecisionOut]:
+    found = incident(member(request), key)
+    return [
+        DecisionOut(
+            of_consequence=d.of_consequence,
+            by_policy=d.by_policy,
+            decided_by=d.decided_by.email if d.decided_by else None,
+            reason=d.reason,
+            created_at=d.created_at,
+        )
+        for d in found.consequence_decisions.select_related("decided_by")
+    ]
+
+
+@router.post(
+    "/incidents/{key}/decisions",
+    response={201: DecisionOut},
+    summary="Decide by hand, with a reason (product or problem manager)",
+)
+def decide(request: HttpRequest, key: str, payload: DecisionIn) -> Status[DecisionOut]:
+    membership = member(request)
+    found = incident(membership, key)
+    require(can_manage_incident(membership, found))
+    try:
+        decision = services.decide_by_hand(
+            found, payload.of_consequence, payload.reason, by=membership.user
+        )
+    except ValueError as error:
+        raise ValidationError({"reason": str(error)}) from error
+    return Status(
+        201,
+        DecisionOut(
+            of_consequence=decision.of_consequence,
+            by_policy=False,
+            decided_by=membership.user.email,
+            reason=decision.reason,
+            created_at=decision.created_at,
+        ),
+    )
