@@ -1,0 +1,149 @@
+"""Reads and validates documents before anything is written. Every problem is reported as
+`FILE: JSON-PATH: message`, so one run shows all there is to fix."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from learnloop.interchange.values import load_datetime
+
+HERE = Path(__file__).resolve().parent
+FACTS = "facts"
+LEARNLOOP = "learnloop"
+
+
+@dataclass
+class Document:
+    name: str  # as given on the command line, for messages
+    data: dict[str, Any]
+    kind: str  # FACTS or LEARNLOOP
+
+
+@cache
+def validator(kind: str) -> Draft202012Validator:
+    name = (
+        "incident-report-facts-1.0.schema.json"
+        if kind == FACTS
+        else ("learnloop-export.schema.json")
+    )
+    schema = json.loads((HERE / name).read_text())
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def json_path(parts: Any) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "$"
+
+
+def schema_errors(name: str, data: Any, kind: str) -> list[str]:
+    found = []
+    for error in sorted(validator(kind).iter_errors(data), key=lambda e: list(map(str, e.path))):
+        found.append(f"{name}: {_where(error)}: {_message(error)}")
+    return found
+
+
+def _where(error: ValidationError) -> str:
+    parts = list(error.absolute_path)
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1]
+        parts.append(missing)
+    return json_path(parts)
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator == "required":
+        return "required property is missing"
+    if error.validator == "additionalProperties":
+        return str(error.message)
+    if error.validator == "format":
+        return f"{error.instance!r} is not a valid {error.validator_value}"
+    return str(error.message)
+
+
+def timeline_errors(name: str, data: dict[str, Any]) -> list[str]:
+    """What a schema cannot say: times that contradict each other."""
+    found: list[str] = []
+    try:
+        start = load_datetime(data.get("start_time_utc"))
+        end = load_datetime(data.get("end_time_utc"))
+    except ValueError:
+        return found  # already reported as a format error
+    if start and end and end < start:
+        found.append(
+            f"{name}: end_time_utc: {data['end_time_utc']} is before start_time_utc "
+            f"{data['start_time_utc']}"
+        )
+    return found
+
+
+def snapshot_errors(name: str, data: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for index, incident in enumerate(data.get("incidents", [])):
+        started, resolved = incident.get("started_at"), incident.get("resolved_at")
+        try:
+            if started and resolved and load_datetime(resolved) < load_datetime(started):  # type: ignore[operator]
+                found.append(
+                    f"{name}: incidents[{index}].resolved_at: {resolved} is before "
+                    f"started_at {started}"
+                )
+        except ValueError:
+            continue
+    return found
+
+
+def read(path: Path, name: str) -> tuple[Document | None, list[str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [f"{name}: $: cannot read the file: {error}"]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        return None, [
+            f"{name}: line {error.lineno} column {error.colno}: invalid JSON: {error.msg}"
+        ]
+    if not isinstance(data, dict):
+        return None, [f"{name}: $: a document is a JSON object, not {type(data).__name__}"]
+    kind = LEARNLOOP if data.get("format") == "learnloop" else FACTS
+    errors = schema_errors(name, data, kind)
+    if not errors:
+        errors = timeline_errors(name, data) if kind == FACTS else snapshot_errors(name, data)
+    return (None if errors else Document(name, data, kind)), errors
+
+
+def expand(paths: list[str]) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Files as given, and folders searched for *.json, in a stable order."""
+    files: list[tuple[Path, str]] = []
+    errors: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(path.rglob("*.json"))
+            if not found:
+                errors.append(f"{given}: $: the folder holds no .json documents")
+            files.extend((f, str(f)) for f in found)
+        elif path.is_file():
+            files.append((path, given))
+        else:
+            errors.append(f"{given}: $: no such file or folder")
+    return files, errors
+
+
+def load_all(paths: list[str]) -> tuple[list[Document], list[str]]:
+    files, errors = expand(paths)
+    documents = []
+    for path, name in files:
+        document, problems = read(path, name)
+        errors.extend(problems)
+        if document is not None:
+            documents.append(document)
+    return documents, errors

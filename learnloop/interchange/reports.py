@@ -1,0 +1,205 @@
+"""Imports an "incident report facts" 1.0 document as an incident with its timeline, contributing
+factors, improvement actions and learning themes. The document's id is the incident's key, and
+child rows get ids derived from it, so importing the same document again changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from learnloop.accounts.models import Organisation, Service
+from learnloop.actions.models import ActionChange, ActionKind, ActionStatus, ImprovementAction
+from learnloop.analysis.models import KeyEvent, LearningTheme
+from learnloop.incidents.models import Incident, Status
+from learnloop.incidents.services import apply_policy
+from learnloop.interchange.sync import assign, sync_children, sync_m2m
+from learnloop.interchange.values import load_datetime
+from learnloop.reviews.models import ContributingFactor, FactorKind
+
+ACTION_KIND = {
+    "technical": ActionKind.OTHER_TECHNICAL,
+    "process": ActionKind.PROCESS,
+    "organisational": ActionKind.OTHER_HUMAN,
+    "communication": ActionKind.OTHER_HUMAN,
+}
+ACTION_STATUS = {
+    "done": ActionStatus.IN_PRACTICE,
+    "in_progress": ActionStatus.IN_PROGRESS,
+    "planned": ActionStatus.PLANNED,
+    "unspecified": ActionStatus.IDEA,
+}
+# Facts with no column of their own, kept on the incident so that nothing is lost.
+KEPT = ("organisation", "sources", "timezone_in_source", "time_notes", "detection")
+NAMESPACE = uuid.UUID("5b0e7c52-6a43-4c3e-9d1f-2f6a7f1c9e10")
+
+
+def child_uid(key: str, kind: str, index: int) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"{key}/{kind}/{index}")
+
+
+def _service(organisation: Organisation, name: str) -> Service | None:
+    slug = slugify(name)[:100]
+    if not slug:
+        return None
+    service, _ = Service.objects.get_or_create(
+        organisation=organisation, slug=slug, defaults={"name": name[:200]}
+    )
+    return service
+
+
+def _themes(organisation: Organisation, names: list[str]) -> list[LearningTheme]:
+    themes = []
+    for name in names:
+        slug = slugify(name)[:200]
+        if slug:
+            theme, _ = LearningTheme.objects.get_or_create(
+                organisation=organisation, slug=slug, defaults={"name": name[:200]}
+            )
+            themes.append(theme)
+    return themes
+
+
+def incident_fields(doc: dict[str, Any], organisation: Organisation) -> dict[str, Any]:
+    impact = doc["impact"]
+    data_loss = impact.get("data_loss", False)
+    facts = {name: doc[name] for name in KEPT if name in doc}
+    if "metrics" in impact:
+        facts["impact_metrics"] = impact["metrics"]
+    if isinstance(data_loss, str):
+        facts["data_loss"] = data_loss
+    detection = doc.get("detection") or {}
+    detected = detection.get("time_utc")
+    try:
+        detected_at = load_datetime(detected) if detected else None
+    except ValueError:
+        detected_at = None  # the format leaves this one free-form; the text stays in facts
+    end = load_datetime(doc["end_time_utc"])
+    return {
+        "external_ref": doc["id"],
+        "title": doc["title"][:300],
+        "service": _service(organisation, doc["service"]),
+        "started_at": load_datetime(doc["start_time_utc"]),
+        "detected_at": detected_at,
+        "resolved_at": end,
+        "status": Status.RESOLVED if end else Status.INVESTIGATING,
+        "customer_facing": impact["customer_facing"],
+        "data_loss": bool(data_loss),
+        "impact_summary": impact["summary"],
+        "report_facts": facts,
+    }
+
+
+def import_report(doc: dict[str, Any], organisation: Organisation) -> tuple[str, str]:
+    key = doc["id"]
+    incident = Incident.objects.filter(organisation=organisation, key=key).first()
+    fields = incident_fields(doc, organisation)
+    if incident is None:
+        incident = Incident(organisation=organisation, key=key, **fields)
+        incident.save()
+        outcome = "created"
+    else:
+        outcome = "updated" if assign(incident, fields) else "unchanged"
+        if outcome == "updated":
+            incident.updated_at = timezone.now()
+            incident.save()
+    changed = _timeline(incident, doc)
+    changed |= _factors(incident, doc)
+    changed |= _actions(incident, doc)
+    changed |= sync_m2m(incident.themes, _themes(organisation, doc.get("learning_themes", [])))
+    if changed and outcome == "unchanged":
+        outcome = "updated"
+    before = incident.of_consequence
+    apply_policy(incident)
+    if outcome == "unchanged" and incident.of_consequence != before:
+        outcome = "updated"
+    return outcome, key
+
+
+def _timeline(incident: Incident, doc: dict[str, Any]) -> bool:
+    desired = [
+        {
+            "uid": child_uid(incident.key, "event", index),
+            "occurred_at": load_datetime(entry["timestamp_utc"]),
+            "precision": entry["precision"],
+            "actor_role": entry.get("actor_role") or "",
+            "event_type": entry.get("event_type") or "",
+            "description": entry["event"],
+            "source": entry.get("source", ""),
+            "note": entry.get("note", ""),
+            "position": index,
+        }
+        for index, entry in enumerate(doc["timeline"])
+    ]
+    changed, _ = sync_children(
+        incident.key_events.filter(assignment__isnull=True),
+        desired,
+        lambda values: KeyEvent(incident=incident, **values),
+    )
+    return changed
+
+
+def _factors(incident: Incident, doc: dict[str, Any]) -> bool:
+    factors = doc["contributing_factors"]
+    split = [(FactorKind.TECHNICAL, text) for text in factors["technical"]] + [
+        (FactorKind.HUMAN, text) for text in factors["human_organisational"]
+    ]
+    desired = [
+        {
+            "uid": child_uid(incident.key, "factor", index),
+            "kind": kind,
+            "description": text,
+            "position": index,
+        }
+        for index, (kind, text) in enumerate(split)
+    ]
+    changed, _ = sync_children(
+        incident.contributing_factors.filter(review__isnull=True),
+        desired,
+        lambda values: ContributingFactor(incident=incident, **values),
+    )
+    return changed
+
+
+def _actions(incident: Incident, doc: dict[str, Any]) -> bool:
+    # Recorded at the review, after the incident: the idea dates from its end (or start).
+    idea_at = incident.resolved_at or incident.started_at or timezone.now()
+    desired = []
+    for index, entry in enumerate(doc["improvement_actions"]):
+        status = ACTION_STATUS[entry["status_in_report"]]
+        desired.append(
+            {
+                "uid": child_uid(incident.key, "action", index),
+                "title": entry["action"],
+                "kind": ACTION_KIND[entry["category"]],
+                "report_category": entry["category"],
+                "status": status,
+                "reference": entry.get("reference", "")[:500],
+                "position": index,
+                "owner_team_id": incident.team_id,
+                "in_practice_at": idea_at if status == ActionStatus.IN_PRACTICE else None,
+                "evidence": "Done according to the incident report"
+                if status == ActionStatus.IN_PRACTICE
+                else "",
+            }
+        )
+    existing = list(incident.improvement_actions.all())
+    known = {a.uid for a in existing}
+    changed, rows = sync_children(
+        existing,
+        desired,
+        lambda values: ImprovementAction(incident=incident, idea_at=idea_at, **values),
+    )
+    ActionChange.objects.bulk_create(
+        ActionChange(
+            action=row,
+            to_status=row.status,
+            source="import",
+            note="Imported from the incident report",
+        )
+        for uid, row in rows.items()
+        if uid not in known
+    )
+    return changed
