@@ -1,3 +1,52 @@
-import sys
+"""`make bench`: seeds a large organisation (once) and prints timings and memory.
 
-print("The benchmark suite arrives with the seeding of a large organisation.", file=sys.stderr)
+    python -m bench [--fresh] [--incidents N] [--requests N]
+
+SQLite in var/bench by default; BENCH_DATABASE_URL=postgres://... measures PostgreSQL instead."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def configure() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--fresh", action="store_true", help="seed again even if a seed exists")
+    parser.add_argument("--incidents", type=int, default=20_000)
+    parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    parser.add_argument("--no-http", action="store_true", help="skip the gunicorn measurement")
+    args = parser.parse_args()
+    os.environ["LEARNLOOP_DATA_DIR"] = str(Path("var/bench").resolve())
+    os.environ["LEARNLOOP_DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "learnloop.settings"
+    os.environ.setdefault("LEARNLOOP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    import django
+
+    django.setup()
+    return args
+
+
+def main() -> int:
+    args = configure()
+    from django.core.management import call_command
+
+    from bench import measure, seed
+
+    call_command("migrate", interactive=False, verbosity=0)
+    org = None if args.fresh else seed.existing(args.incidents)
+    if org is None:
+        print(f"Seeding {args.incidents:,} incidents (once; --fresh to redo)...", flush=True)
+        org = seed.seed(args.incidents)
+    rows = measure.in_process(org, args.requests)
+    rows += measure.writes(org)
+    if not args.no_http:
+        rows += measure.over_http(args.requests)
+    measure.report(org, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""The measurements: in-process through Django's test client (the app's own cost), over real
+HTTP against gunicorn as `learnloop serve` runs it, and write throughput."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from learnloop.accounts.models import ApiToken, Organisation
+from learnloop.incidents.models import Incident
+
+Row = tuple[str, str, str, str]  # what, p50 or rate, p95, queries / note
+
+
+class RollbackError(Exception):
+    """Raised to undo what a write benchmark wrote."""
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[[int], Any], n: int) -> list[float]:
+    for i in range(min(10, n)):  # warm up
+        fn(i)
+    samples = []
+    for i in range(n):
+        started = time.perf_counter()
+        fn(i)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def row(what: str, samples: list[float], note: str) -> Row:
+    return (
+        what,
+        f"{statistics.median(samples):.1f} ms",
+        f"{percentile(samples, 0.95):.1f} ms",
+        note,
+    )
+
+
+def queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return len(captured.captured_queries)
+
+
+def in_process(org: Organisation, n: int) -> list[Row]:
+    client = Client()
+    client.login(username="reader@bench.test", password="bench-pass")  # noqa: S106
+    rng = random.Random(7)
+    keys = list(Incident.objects.filter(organisation=org).values_list("key", flat=True)[:20_000])
+    teams = [f"team-{t:02}" for t in range(50)]
+    urls: dict[str, Callable[[int], str]] = {
+        "list API, filtered by team": lambda i: f"/api/v1/incidents?team={teams[i % 50]}",
+        "list API, 3rd page of severity 2": lambda i: "/api/v1/incidents?severity=2&offset=50",
+        "list page, unfiltered": lambda i: "/incidents/",
+        "list page, filtered by team": lambda i: f"/incidents/?team={teams[i % 50]}",
+        "incident page": lambda i: f"/incidents/{rng.choice(keys)}/",
+        "incident API": lambda i: f"/api/v1/incidents/{rng.choice(keys)}",
+    }
+    rows = []
+    for what, url in urls.items():
+        samples = timed(lambda i, url=url: client.get(url(i)), n)  # type: ignore[misc]
+        rows.append(row(f"{what} (in process)", samples, f"{queries(client, url(0))} queries"))
+    return rows
+
+
+def facts_document(n: int) -> dict[str, Any]:
+    start = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=n)
+    return {
+        "schema_version": "1.0",
+        "id": f"bench-report-{n}",
+        "title": f"Generated report {n}",
+        "organisation": "Bench",
+        "service": f"Service {n % 40}",
+        "sources": [{"role": "primary", "title": "generated", "url": "https://example.invalid"}],
+        "timezone_in_source": "UTC",
+        "start_time_utc": start.isoformat().replace("+00:00", "Z"),
+        "end_time_utc": (start + timedelta(hours=2)).isoformat().replace("+00:00", "Z"),
+        "impact": {"summary": "Generated impact", "customer_facing": n % 2 == 0},
+        "timeline": [
+            {
+                "timestamp_utc": (start + timedelta(minutes=5 * i))
+                .isoformat()
+                .replace("+00:00", "Z")
+                if i % 7
+                else None,
+                "precision": "minute" if i % 7 else "unknown",
+                "actor_role": "engineer",
+                "event_type": "diagnosis",
+                "event": f"Event {i} of report {n}",
+            }
+            for i in range(20)
+        ],
+        "contributing_factors": {"technical": ["A", "B"], "human_organisational": ["C"]},
+        "improvement_actions": [
+            {"action": f"Action {i}", "category": "technical", "status_in_report": "planned"}
+            for i in range(3)
+        ],
+        "learning_themes": ["capacity", "alerting"],
+    }
+
+
+def writes(org: Organisation) -> list[Row]:
+    from learnloop.incidents.services import record_incident
+    from learnloop.interchange.checks import FACTS, Document, validator
+    from learnloop.interchange.importer import import_documents
+
+    count = 300
+    docs = [facts_document(n) for n in range(count)]
+    started = time.perf_counter()
+    checked = [
+        Document(f"doc-{n}.json", d, FACTS)
+        for n, d in enumerate(docs)
+        if not list(validator(FACTS).iter_errors(d))
+    ]
+    try:
+        with transaction.atomic():
+            target = Organisation.objects.create(name="Import bench", slug="bench-import")
+            import_documents(checked, target)
+            elapsed = time.perf_counter() - started
+            raise RollbackError
+    except RollbackError:
+        pass
+    rows = [
+        (
+            "import (validate + write), facts documents of 20 events",
+            f"{count / elapsed:.0f} docs/s",
+            "",
+            f"{count} documents in {elapsed:.1f} s",
+        )
+    ]
+    created = 200
+    try:
+        with transaction.atomic():
+            team = org.teams.first()
+            started = time.perf_counter()
+            for n in range(created):
+                record_incident(
+                    org, None, title=f"Created {n}", team=team, severity=2, customer_facing=True
+                )
+            elapsed = time.perf_counter() - started
+            raise RollbackError
+    except RollbackError:
+        pass
+    rows.append(
+        (
+            "record an incident (policy decides, opens analysis)",
+            f"{created / elapsed:.0f} incidents/s",
+            "",
+            f"{created} incidents",
+        )
+    )
+    return rows
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for each in pids:
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def over_http(n: int) -> list[Row]:
+    _, raw = ApiToken.issue(
+        __import__("django.contrib.auth.models", fromlist=["User"]).User.objects.get(
+            username="reader@bench.test"
+        ),
+        "bench",
+    )
+    port = free_port()
+    # Our own server, started as `learnloop serve` does.
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "learnloop.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--worker-class",
+            "gthread",
+        ],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {raw}"}
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/login/", timeout=2).close()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        rng = random.Random(11)
+
+        def get(url: str) -> None:
+            request = urllib.request.Request(base + url, headers=headers)  # noqa: S310
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                response.read()
+
+        list_samples = timed(lambda i: get(f"/api/v1/incidents?team=team-{i % 50:02}"), n)
+        keys = list(
+            Incident.objects.filter(organisation__slug="bench").values_list("key", flat=True)
+        )
+        item_samples = timed(lambda i: get(f"/api/v1/incidents/{rng.choice(keys)}"), n)
+        memory = rss_mb(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    return [
+        row("list API over HTTP (gunicorn, 2 workers)", list_samples, "sequential requests"),
+        row("incident API over HTTP", item_samples, "sequential requests"),
+        (
+            "server memory (gunicorn master + 2 workers, RSS)",
+            f"{memory:.0f} MB",
+            "",
+            "after the requests above",
+        ),
+    ]
+
+
+def report(org: Organisation, rows: list[Row]) -> None:
+    from django.db import connection as db
+
+    incidents = Incident.objects.filter(organisation=org).count()
+    events = org.incidents.aggregate(
+        n=__import__("django.db.models", fromlist=["Count"]).Count("key_events")
+    )["n"]
+    print()
+    print(
+        f"learnloop benchmark: {incidents:,} incidents, {events:,} key events, "
+        f"{db.vendor}, {os.cpu_count()} cores"
+    )
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measurement':{width}}  {'p50 / rate':>16}  {'p95':>10}  note")
+    for what, first, second, note in rows:
+        print(f"{what:{width}}  {first:>16}  {second:>10}  {note}")

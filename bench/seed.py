@@ -1,0 +1,165 @@
+"""Seeds a large organisation for the benchmarks: 20,000 incidents over three years, 50 teams,
+150 services, 400,000 key events, with responders and analysis assignments. Bulk inserts in
+batches, so that it takes minutes, not hours; a marker lets later runs reuse it."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from learnloop.accounts.models import Membership, Organisation, Role, Service, Team
+from learnloop.analysis.models import AnalysisAssignment, KeyEvent
+from learnloop.incidents.models import Incident, Responder, Status
+
+SLUG = "bench"
+BATCH = 5000
+WORDS = (
+    "cache",
+    "queue",
+    "database",
+    "deploy",
+    "certificate",
+    "DNS",
+    "load balancer",
+    "quota",
+    "replica",
+    "config",
+    "index",
+    "timeout",
+    "retry storm",
+    "disk",
+    "memory",
+    "network",
+)
+SYMPTOMS = ("outage", "slowness", "errors", "data delay")
+EVENT_TYPES = (
+    "trigger",
+    "detection",
+    "escalation",
+    "diagnosis",
+    "decision",
+    "mitigation",
+    "recovery",
+    "resolution",
+    "communication",
+    "context",
+)
+
+
+def existing(incidents: int) -> Organisation | None:
+    org = Organisation.objects.filter(slug=SLUG).first()
+    if org is not None and org.name == f"Bench {incidents}":
+        return org
+    return None
+
+
+def seed(incidents: int = 20_000, events_per_incident: int = 20, teams: int = 50) -> Organisation:
+    rng = random.Random(42)
+    started = time.perf_counter()
+    Organisation.objects.filter(slug=SLUG).delete()
+    with transaction.atomic():
+        org = Organisation.objects.create(name="Bench (seeding)", slug=SLUG)
+        team_rows = Team.objects.bulk_create(
+            Team(organisation=org, name=f"Team {n:02}", slug=f"team-{n:02}") for n in range(teams)
+        )
+        services = Service.objects.bulk_create(
+            Service(
+                organisation=org,
+                team=team_rows[n % teams],
+                name=f"Service {n:03}",
+                slug=f"service-{n:03}",
+            )
+            for n in range(teams * 3)
+        )
+        people = []
+        for n in range(teams * 4):
+            user = User(username=f"person{n}@bench.test", email=f"person{n}@bench.test")
+            user.set_unusable_password()
+            people.append(user)
+        people = User.objects.bulk_create(people)
+        Membership.objects.bulk_create(
+            Membership(
+                user=u,
+                organisation=org,
+                team=team_rows[n % teams],
+                role=Role.RESPONDER if n % 4 else Role.PRODUCT_MANAGER,
+                calendar_token=f"bench-{n}",
+            )
+            for n, u in enumerate(people)
+        )
+        reader = User.objects.create_user("reader@bench.test", "reader@bench.test", "bench-pass")
+        Membership.objects.create(
+            user=reader,
+            organisation=org,
+            role=Role.MEMBER,
+            calendar_token="bench-reader",  # noqa: S106 - not a secret
+        )
+    origin = datetime(2023, 12, 1, tzinfo=UTC)
+    for first in range(0, incidents, BATCH):
+        with transaction.atomic():
+            rows = []
+            for n in range(first, min(first + BATCH, incidents)):
+                service = services[rng.randrange(len(services))]
+                start = origin + timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
+                severity = rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 4, 5))
+                rows.append(
+                    Incident(
+                        organisation=org,
+                        key=f"INC-{n + 1}",
+                        team_id=service.team_id,
+                        service=service,
+                        severity=severity,
+                        title=f"{rng.choice(WORDS).capitalize()} {rng.choice(SYMPTOMS)} "
+                        f"on {service.name}",
+                        status=rng.choice((Status.RESOLVED, Status.CLOSED, Status.MITIGATED)),
+                        started_at=start,
+                        detected_at=start + timedelta(minutes=rng.randrange(30)),
+                        resolved_at=start + timedelta(minutes=30 + rng.randrange(600)),
+                        customer_facing=rng.random() < 0.4,
+                        of_consequence=severity <= 2,
+                        estimated_loss=Decimal(rng.randrange(0, 50_000)),
+                    )
+                )
+            created = Incident.objects.bulk_create(rows)
+            events, responders, assignments = [], [], []
+            for incident in created:
+                assert incident.started_at is not None
+                for position in range(events_per_incident):
+                    events.append(
+                        KeyEvent(
+                            incident=incident,
+                            position=position,
+                            precision="minute",
+                            occurred_at=incident.started_at + timedelta(minutes=position * 3),
+                            event_type=rng.choice(EVENT_TYPES),
+                            actor_role="on-call engineer",
+                            description=f"Step {position}: {rng.choice(WORDS)} {rng.choice(WORDS)}",
+                        )
+                    )
+                pair = rng.sample(people, 2)
+                for person in pair:
+                    responders.append(Responder(incident=incident, user=person))
+                    if incident.of_consequence:
+                        assignments.append(
+                            AnalysisAssignment(
+                                incident=incident,
+                                analyst=person,
+                                hours_allocated=Decimal(8),
+                                window_start=incident.started_at + timedelta(days=1),
+                                window_end=incident.started_at + timedelta(days=6),
+                                due_at=incident.started_at + timedelta(days=6),
+                            )
+                        )
+            KeyEvent.objects.bulk_create(events, batch_size=BATCH)
+            Responder.objects.bulk_create(responders, batch_size=BATCH)
+            AnalysisAssignment.objects.bulk_create(assignments, batch_size=BATCH)
+        print(f"  seeded {min(first + BATCH, incidents):,} incidents", flush=True)
+    Organisation.objects.filter(pk=org.pk).update(name=f"Bench {incidents}")
+    print(f"  seeding took {time.perf_counter() - started:.0f} s", flush=True)
+    org.refresh_from_db()
+    return org
