@@ -25,21 +25,25 @@ def _policy(incident: Incident) -> ConsequencePolicy:
     return policy
 
 
-def default_window(incident: Incident, start: datetime | None = None) -> tuple[datetime, datetime]:
+def default_window(
+    incident: Incident, policy: ConsequencePolicy | None = None
+) -> tuple[datetime, datetime]:
     """From the next whole hour, for the policy's number of days; due at its end."""
-    start = start or (timezone.now() + timedelta(hours=1)).replace(
-        minute=0, second=0, microsecond=0
-    )
-    return start, start + timedelta(days=_policy(incident).analysis_window_days)
+    start = (timezone.now() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    days = (policy or _policy(incident)).analysis_window_days
+    return start, start + timedelta(days=days)
 
 
 def open_learning(incident: Incident) -> list[AnalysisAssignment]:
     """One assignment per responder who has none yet; running it again adds nothing."""
+    responders = list(incident.responders.all())
+    if not responders:
+        return []
     have = set(incident.assignments.values_list("analyst_id", flat=True))
     policy = _policy(incident)
-    start, end = default_window(incident)
+    start, end = default_window(incident, policy)
     created = []
-    for responder in incident.responders.exclude(user_id__in=have):
+    for responder in (r for r in responders if r.user_id not in have):
         created.append(
             AnalysisAssignment.objects.create(
                 incident=incident,

@@ -69,13 +69,15 @@ def add_responder(incident: Incident, user: User, role: str) -> Responder:
     return responder
 
 
-def apply_policy(incident: Incident) -> None:
-    """The policy decides unless a person already has; a person's decision stands."""
-    if incident.consequence_decisions.filter(by_policy=False).exists():
+def apply_policy(incident: Incident, policy: ConsequencePolicy | None = None) -> None:
+    """The policy decides unless a person already has; a person's decision stands.
+    (Callers deciding many incidents pass the policy in, to read it once.)"""
+    undecided = incident.of_consequence is None
+    if not undecided and incident.consequence_decisions.filter(by_policy=False).exists():
         if incident.of_consequence:
             open_learning(incident)
         return
-    reasons = policy_for(incident.organisation).reasons(incident)
+    reasons = (policy or policy_for(incident.organisation)).reasons(incident)
     decided = bool(reasons)
     if incident.of_consequence is decided:
         if decided:

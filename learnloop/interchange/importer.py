@@ -11,7 +11,7 @@ from learnloop.accounts.models import Organisation
 from learnloop.cli import CommandError
 from learnloop.interchange import restore
 from learnloop.interchange.checks import FACTS, Document, load_all
-from learnloop.interchange.reports import import_report
+from learnloop.interchange.reports import Catalogue, import_report
 
 
 def import_documents(
@@ -21,10 +21,11 @@ def import_documents(
     Facts documents go into `organisation`; learnloop documents name their own."""
     outcomes: list[tuple[str, str]] = []
     with transaction.atomic():
+        catalogue = Catalogue(organisation) if organisation is not None else None
         for document in documents:
             if document.kind == FACTS:
-                assert organisation is not None
-                outcomes.append(import_report(document.data, organisation))
+                assert catalogue is not None
+                outcomes.append(import_report(document.data, catalogue))
             else:
                 outcomes.extend(restore.import_snapshot(document.data))
         restore.link_duplicates([d.data for d in documents if d.kind != FACTS])

@@ -14,7 +14,7 @@ from learnloop.accounts.models import Organisation, Service
 from learnloop.actions.models import ActionChange, ActionKind, ActionStatus, ImprovementAction
 from learnloop.analysis.models import KeyEvent, LearningTheme
 from learnloop.incidents.models import Incident, Status
-from learnloop.incidents.services import apply_policy
+from learnloop.incidents.services import apply_policy, policy_for
 from learnloop.interchange.sync import assign, sync_children, sync_m2m
 from learnloop.interchange.values import load_datetime
 from learnloop.reviews.models import ContributingFactor, FactorKind
@@ -40,29 +40,39 @@ def child_uid(key: str, kind: str, index: int) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"{key}/{kind}/{index}")
 
 
-def _service(organisation: Organisation, name: str) -> Service | None:
-    slug = slugify(name)[:100]
-    if not slug:
-        return None
-    service, _ = Service.objects.get_or_create(
-        organisation=organisation, slug=slug, defaults={"name": name[:200]}
-    )
-    return service
+class Catalogue:
+    """The organisation's services, themes and policy, looked up once per import run."""
 
+    def __init__(self, organisation: Organisation) -> None:
+        self.organisation = organisation
+        self.services = {s.slug: s for s in organisation.services.all()}
+        self.themes = {t.slug: t for t in organisation.themes.all()}
+        self.policy = policy_for(organisation)
 
-def _themes(organisation: Organisation, names: list[str]) -> list[LearningTheme]:
-    themes = []
-    for name in names:
-        slug = slugify(name)[:200]
-        if slug:
-            theme, _ = LearningTheme.objects.get_or_create(
-                organisation=organisation, slug=slug, defaults={"name": name[:200]}
+    def service(self, name: str) -> Service | None:
+        slug = slugify(name)[:100]
+        if not slug:
+            return None
+        if slug not in self.services:
+            self.services[slug] = Service.objects.create(
+                organisation=self.organisation, slug=slug, name=name[:200]
             )
-            themes.append(theme)
-    return themes
+        return self.services[slug]
+
+    def theme_list(self, names: list[str]) -> list[LearningTheme]:
+        themes = []
+        for name in names:
+            slug = slugify(name)[:200]
+            if slug and slug not in self.themes:
+                self.themes[slug] = LearningTheme.objects.create(
+                    organisation=self.organisation, slug=slug, name=name[:200]
+                )
+            if slug:
+                themes.append(self.themes[slug])
+        return themes
 
 
-def incident_fields(doc: dict[str, Any], organisation: Organisation) -> dict[str, Any]:
+def incident_fields(doc: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
     impact = doc["impact"]
     data_loss = impact.get("data_loss", False)
     facts = {name: doc[name] for name in KEPT if name in doc}
@@ -80,7 +90,7 @@ def incident_fields(doc: dict[str, Any], organisation: Organisation) -> dict[str
     return {
         "external_ref": doc["id"],
         "title": doc["title"][:300],
-        "service": _service(organisation, doc["service"]),
+        "service": catalogue.service(doc["service"]),
         "started_at": load_datetime(doc["start_time_utc"]),
         "detected_at": detected_at,
         "resolved_at": end,
@@ -92,10 +102,12 @@ def incident_fields(doc: dict[str, Any], organisation: Organisation) -> dict[str
     }
 
 
-def import_report(doc: dict[str, Any], organisation: Organisation) -> tuple[str, str]:
+def import_report(doc: dict[str, Any], catalogue: Catalogue) -> tuple[str, str]:
     key = doc["id"]
+    organisation = catalogue.organisation
     incident = Incident.objects.filter(organisation=organisation, key=key).first()
-    fields = incident_fields(doc, organisation)
+    fields = incident_fields(doc, catalogue)
+    new = incident is None
     if incident is None:
         incident = Incident(organisation=organisation, key=key, **fields)
         incident.save()
@@ -105,20 +117,24 @@ def import_report(doc: dict[str, Any], organisation: Organisation) -> tuple[str,
         if outcome == "updated":
             incident.updated_at = timezone.now()
             incident.save()
-    changed = _timeline(incident, doc)
-    changed |= _factors(incident, doc)
-    changed |= _actions(incident, doc)
-    changed |= sync_m2m(incident.themes, _themes(organisation, doc.get("learning_themes", [])))
+    changed = _timeline(incident, doc, new)
+    changed |= _factors(incident, doc, new)
+    changed |= _actions(incident, doc, new)
+    themes = catalogue.theme_list(doc.get("learning_themes", []))
+    if new:
+        incident.themes.set(themes)
+    else:
+        changed |= sync_m2m(incident.themes, themes)
     if changed and outcome == "unchanged":
         outcome = "updated"
     before = incident.of_consequence
-    apply_policy(incident)
+    apply_policy(incident, catalogue.policy)
     if outcome == "unchanged" and incident.of_consequence != before:
         outcome = "updated"
     return outcome, key
 
 
-def _timeline(incident: Incident, doc: dict[str, Any]) -> bool:
+def _timeline(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
     desired = [
         {
             "uid": child_uid(incident.key, "event", index),
@@ -134,14 +150,14 @@ def _timeline(incident: Incident, doc: dict[str, Any]) -> bool:
         for index, entry in enumerate(doc["timeline"])
     ]
     changed, _ = sync_children(
-        incident.key_events.filter(assignment__isnull=True),
+        [] if new else incident.key_events.filter(assignment__isnull=True),
         desired,
         lambda values: KeyEvent(incident=incident, **values),
     )
     return changed
 
 
-def _factors(incident: Incident, doc: dict[str, Any]) -> bool:
+def _factors(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
     factors = doc["contributing_factors"]
     split = [(FactorKind.TECHNICAL, text) for text in factors["technical"]] + [
         (FactorKind.HUMAN, text) for text in factors["human_organisational"]
@@ -156,14 +172,14 @@ def _factors(incident: Incident, doc: dict[str, Any]) -> bool:
         for index, (kind, text) in enumerate(split)
     ]
     changed, _ = sync_children(
-        incident.contributing_factors.filter(review__isnull=True),
+        [] if new else incident.contributing_factors.filter(review__isnull=True),
         desired,
         lambda values: ContributingFactor(incident=incident, **values),
     )
     return changed
 
 
-def _actions(incident: Incident, doc: dict[str, Any]) -> bool:
+def _actions(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
     # Recorded at the review, after the incident: the idea dates from its end (or start).
     idea_at = incident.resolved_at or incident.started_at or timezone.now()
     desired = []
@@ -185,7 +201,7 @@ def _actions(incident: Incident, doc: dict[str, Any]) -> bool:
                 else "",
             }
         )
-    existing = list(incident.improvement_actions.all())
+    existing = [] if new else list(incident.improvement_actions.all())
     known = {a.uid for a in existing}
     changed, rows = sync_children(
         existing,
