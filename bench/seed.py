@@ -62,6 +62,7 @@ def seed(incidents: int = 20_000, events_per_incident: int = 20, teams: int = 50
     rng = random.Random(42)
     started = time.perf_counter()
     Organisation.objects.filter(slug=SLUG).delete()
+    User.objects.filter(username__endswith="@bench.test").delete()
     with transaction.atomic():
         org = Organisation.objects.create(name="Bench (seeding)", slug=SLUG)
         team_rows = Team.objects.bulk_create(
