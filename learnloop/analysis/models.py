@@ -106,6 +106,12 @@ class Interview(models.Model):
     def __str__(self) -> str:
         return f"Interview with {self.interviewee or self.interviewee_name}"
 
+    @property
+    def interviewee_label(self) -> str:
+        if self.interviewee is not None:
+            return self.interviewee.get_full_name() or self.interviewee.email
+        return self.interviewee_name
+
     def is_private_to(self, user_id: int) -> bool:
         """True for the two people who always read the notes: the analyst and the interviewee."""
         return user_id in (self.assignment.analyst_id, self.interviewee_id)
