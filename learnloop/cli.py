@@ -60,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     create_token.add_argument("email")
     create_token.add_argument("--name", default="cli", help="what the token is for")
 
+    worker = commands.add_parser(
+        "worker", help="deliver queued work (tracker pushes) and reconcile tracker statuses"
+    )
+    worker.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    worker.add_argument(
+        "--reconcile-every",
+        type=int,
+        default=900,
+        metavar="SECONDS",
+        help="how often to read tracker statuses (0: never)",
+    )
+
     commands.add_parser("migrate", help="bring the database schema up to date")
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -106,6 +118,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from learnloop.accounts.commands import create_token
 
         return create_token(args.email, args.name)
+    if args.command == "worker":
+        from learnloop.trackers.worker import run
+
+        return run(once=args.once, reconcile_every=args.reconcile_every)
     if args.command == "migrate":
         call_command("migrate", interactive=False, verbosity=1)
         return 0

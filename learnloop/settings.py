@@ -38,6 +38,11 @@ DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
 BASE_URL = env("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outbound requests to private addresses (a tracker on the intranet) must be allowed explicitly.
+ALLOW_PRIVATE_DESTINATIONS = env_bool("ALLOW_PRIVATE_DESTINATIONS")
+HTTP_TIMEOUT = float(env("HTTP_TIMEOUT", "10"))
+# Encrypts integration secrets at rest; derived from the secret key when not set.
+ENCRYPTION_KEY = env("ENCRYPTION_KEY")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,6 +59,7 @@ INSTALLED_APPS = [
     "learnloop.reviews",
     "learnloop.actions",
     "learnloop.narratives",
+    "learnloop.trackers",
 ]
 
 MIDDLEWARE = [

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("learnloop.incidents.urls")),
     path("", include("learnloop.analysis.urls")),
     path("", include("learnloop.actions.urls")),
+    path("", include("learnloop.trackers.urls")),
 ]

@@ -1,0 +1,107 @@
+"""What every tracker adapter offers, by capability, and the errors it raises. An adapter is one
+small class per tracker in its own folder; the registry finds it by kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+
+@dataclass
+class Ticket:
+    """What learnloop files in a team's tracker for an improvement action."""
+
+    marker: str  # unique per action; found again after an ambiguous failure
+    title: str
+    description: str  # plain text with paragraphs; adapters render it in their format
+    link: str
+    labels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TicketRef:
+    key: str
+    url: str
+
+
+@dataclass
+class Settings:
+    """A team's tracker connection, secrets already decrypted."""
+
+    base_url: str
+    account: str
+    token: str
+    project: str
+    issue_type: str = "Task"
+
+
+class TrackerError(Exception):
+    permanent = False
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(TrackerError):
+    """Worth another try later: a timeout, a dropped connection, 429 or a 5xx."""
+
+
+class PermanentError(TrackerError):
+    """Trying again will not help: bad credentials, a missing project, a refused request."""
+
+    permanent = True
+
+
+class Tracker(Protocol):
+    kind: str
+
+    def __init__(self, settings: Settings) -> None: ...
+
+    def test(self) -> str:
+        """Checks the connection; returns who learnloop is connected as."""
+
+    def find(self, marker: str) -> TicketRef | None:
+        """The ticket carrying this marker, if one exists."""
+
+    def create(self, ticket: Ticket) -> TicketRef: ...
+
+    def status_of(self, key: str) -> str:
+        """The ticket's status name in the tracker, for reconciliation."""
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def checked(response: httpx.Response) -> httpx.Response:
+    """Turns a vendor's answer into success, or the right kind of error."""
+    if response.status_code < 300:
+        return response
+    detail = f"{response.request.method} {response.request.url.path}: HTTP {response.status_code}"
+    body = response.text[:300].strip()
+    if body:
+        detail += f": {body}"
+    if response.status_code == 429 or response.status_code >= 500:
+        raise TransientError(detail, retry_after(response))
+    raise PermanentError(detail)
+
+
+def send(method: str, url: str, **kwargs: object) -> httpx.Response:
+    """lib.http.request, with network failures as TransientError and refusals as permanent."""
+    from learnloop.lib import http
+
+    try:
+        return checked(http.request(method, url, **kwargs))
+    except http.DestinationRefused as error:
+        raise PermanentError(str(error)) from error
+    except httpx.TransportError as error:
+        raise TransientError(f"{method} {url}: {type(error).__name__}: {error}") from error
