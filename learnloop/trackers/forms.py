@@ -8,6 +8,7 @@ from learnloop.trackers.models import TrackerConnection
 
 
 class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
+    base_url = forms.URLField(assume_scheme="https", max_length=500, label="Base URL")
     token = forms.CharField(
         required=False,
         widget=forms.PasswordInput,

@@ -1,0 +1,219 @@
+"""End to end against a local tracker server over real sockets, with faults injected:
+every action ends with exactly one ticket, and nothing is lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from learnloop.actions.models import ActionKind, ImprovementAction
+from learnloop.actions.services import add_action
+from learnloop.incidents.services import record_incident
+from learnloop.lib import http
+from learnloop.trackers import services
+from learnloop.trackers.models import PushState, TrackerConnection, TrackerPush
+from tests.conftest import World
+from tests.fake_trackers import FakeTrackers
+
+KINDS = {
+    "jira_cloud": ("", "PAY"),
+    "jira_dc": ("/rest", "PAY"),
+    "trello": ("/1", "list-1"),
+    "github": ("/gh", "acme/payments"),
+    "linear": ("/graphql", "team-1"),
+}
+
+
+@pytest.fixture
+def fake(settings) -> Iterator[FakeTrackers]:
+    settings.ALLOW_PRIVATE_DESTINATIONS = True
+    settings.HTTP_TIMEOUT = 1.0
+    server = FakeTrackers()
+    yield server
+    server.close()
+
+
+def connect(world: World, fake: FakeTrackers, kind: str) -> TrackerConnection:
+    suffix, project = KINDS[kind]
+    connection = TrackerConnection(
+        team=world.payments,
+        kind=kind,
+        base_url=fake.base + suffix,
+        account="bot@acme.test",
+        project=project,
+    )
+    connection.token = "s3cret-token"
+    connection.save()
+    return connection
+
+
+def an_action(world: World, title: str = "Add a circuit breaker") -> ImprovementAction:
+    incident = record_incident(
+        world.org, None, title="Card declines", team=world.payments, severity=2
+    )
+    return add_action(incident, None, title=title, kind=ActionKind.CODE_FIX)
+
+
+def due_now() -> None:
+    TrackerPush.objects.update(next_attempt_at=timezone.now())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_action_is_filed_once_and_linked(world: World, fake: FakeTrackers, kind: str):
+    connection = connect(world, fake, kind)
+    assert services.check(connection), connection.last_check
+    action = an_action(world)
+    services.enqueue(action)
+    assert services.run_once() == 1
+    action.refresh_from_db()
+    assert action.tracker_url.startswith(fake.base) and action.tracker_url.endswith("LL-1")
+    assert action.tracker_key in ("LL-1", "1")
+    assert len(fake.state.tickets) == 1
+    ticket = next(iter(fake.state.tickets.values()))
+    assert ticket["title"] == "Add a circuit breaker" and f"learnloop-{action.uid}" in (
+        ticket["text"] + " ".join(ticket["labels"])
+    )
+    assert services.run_once() == 0  # nothing left to do
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_connection_dropped_after_the_ticket_was_stored_does_not_duplicate_it(
+    world: World, fake: FakeTrackers, kind: str
+):
+    connect(world, fake, kind)
+    action = an_action(world)
+    fake.state.faults = ["drop"]
+    services.enqueue(action)
+    services.run_once()
+    push = TrackerPush.objects.get()
+    assert push.state == PushState.PENDING and push.attempt_log.get().outcome == "retry"
+    due_now()
+    services.run_once()
+    push.refresh_from_db()
+    assert push.state == PushState.DONE
+    assert [a.outcome for a in push.attempt_log.all()] == ["retry", "found"]
+    assert len(fake.state.tickets) == 1
+
+
+def test_server_errors_are_retried_with_backoff_and_nothing_is_lost(world: World, fake):
+    connect(world, fake, "jira_cloud")
+    action = an_action(world)
+    fake.state.faults = ["500", "500"]
+    services.enqueue(action)
+    before = timezone.now()
+    services.run_once()
+    push = TrackerPush.objects.get()
+    assert push.next_attempt_at >= before + timedelta(seconds=30)
+    due_now()
+    services.run_once()
+    push.refresh_from_db()
+    assert push.next_attempt_at >= timezone.now() + timedelta(seconds=59)  # doubled
+    due_now()
+    services.run_once()
+    push.refresh_from_db()
+    assert push.state == PushState.DONE and len(fake.state.tickets) == 1
+    assert [a.outcome for a in push.attempt_log.all()] == ["retry", "retry", "created"]
+
+
+def test_a_429_waits_at_least_as_long_as_retry_after_says(world: World, fake, settings):
+    connect(world, fake, "github")
+    fake.state.faults = ["429"]
+    services.enqueue(an_action(world))
+    from learnloop.trackers import services as module
+
+    original = module.backoff
+    module.backoff = lambda attempts: 0.0  # only Retry-After counts here
+    try:
+        before = timezone.now()
+        services.run_once()
+    finally:
+        module.backoff = original
+    push = TrackerPush.objects.get()
+    assert push.next_attempt_at >= before + timedelta(seconds=7)
+    assert "429" in push.last_error
+
+
+def test_a_timeout_is_retried_and_finds_the_ticket_the_slow_server_stored(world, fake):
+    connect(world, fake, "trello")
+    fake.state.faults = ["slow"]  # answers after 2 s; learnloop gives up after 1 s
+    services.enqueue(an_action(world))
+    services.run_once()
+    assert TrackerPush.objects.get().last_error.startswith("POST")
+    due_now()
+    services.run_once()
+    assert TrackerPush.objects.get().state == PushState.DONE
+    assert len(fake.state.tickets) == 1
+
+
+def test_a_worker_killed_mid_delivery_leaves_its_lease_to_expire_and_no_duplicate(world, fake):
+    connection = connect(world, fake, "jira_dc")
+    action = an_action(world)
+    services.enqueue(action)
+    push = services.claim()
+    assert push is not None
+    # The worker files the ticket, then dies before recording it.
+    from learnloop.integrations.registry import tracker
+
+    tracker(connection.kind, connection.settings()).create(services.ticket_for(action))
+    assert services.claim() is None  # leased: no other worker takes it meanwhile
+    TrackerPush.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+    services.run_once()
+    assert TrackerPush.objects.get().state == PushState.DONE
+    assert len(fake.state.tickets) == 1
+    action.refresh_from_db()
+    assert action.tracker_key == "LL-1"  # the ticket the dead worker filed
+
+
+def test_bad_credentials_fail_at_once_and_are_shown(world: World, fake):
+    connect(world, fake, "jira_cloud")
+    fake.state.faults = ["401"]
+    action = an_action(world)
+    services.enqueue(action)
+    services.run_once()
+    push = TrackerPush.objects.get()
+    assert push.state == PushState.FAILED and "401" in push.last_error
+    page = world.client_for(world.payments_pm).get("/teams/payments/tracker/").content.decode()
+    assert "bad credentials" in page
+    services.enqueue(action)  # pushing again after fixing the credentials retries
+    services.run_once()
+    assert TrackerPush.objects.get().state == PushState.DONE
+
+
+def test_private_addresses_are_refused_unless_allowed(world: World, fake, settings):
+    settings.ALLOW_PRIVATE_DESTINATIONS = False
+    connection = connect(world, fake, "github")
+    assert not services.check(connection)
+    assert "private address" in connection.last_check
+    with pytest.raises(http.DestinationRefused):
+        http.check_destination("file:///etc/passwd")
+
+
+def test_without_a_tracker_pushing_says_so(world: World):
+    action = an_action(world)
+    response = world.client_for(world.payments_pm).post(f"/actions/{action.uid}/push/", follow=True)
+    assert "no tracker connected" in response.content.decode()
+    assert not TrackerPush.objects.exists()
+
+
+def test_the_token_is_stored_encrypted(world: World, fake):
+    connection = connect(world, fake, "linear")
+    stored = TrackerConnection.objects.values_list("token_sealed", flat=True).get()
+    assert "s3cret-token" not in stored
+    assert TrackerConnection.objects.get(pk=connection.pk).token == "s3cret-token"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_reconciliation_reads_statuses_missed_by_webhooks(world: World, fake, kind: str):
+    connection = connect(world, fake, kind)
+    action = an_action(world)
+    services.enqueue(action)
+    services.run_once()
+    fake.state.tickets["LL-1"]["status"] = "Done"
+    services.reconcile(connection)
+    action.refresh_from_db()
+    assert action.status == "implemented"  # "Done" (or closed) in the tracker
+    assert action.changes.get(source=kind).to_status == "implemented"
+    assert services.reconcile(connection) == 0  # nothing new: nothing recorded twice
