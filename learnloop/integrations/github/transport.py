@@ -29,7 +29,8 @@ class GitHub:
         return f"/repos/{self.settings.project}"
 
     def test(self) -> str:
-        return str(self._call("GET", self.repo).get("full_name", self.settings.project))
+        self._call("GET", f"{self.repo}/issues", params={"per_page": 1})
+        return f"a reader of {self.settings.project}"
 
     def find(self, marker: str) -> TicketRef | None:
         issues = self._call(
