@@ -68,3 +68,39 @@ def test_a_manager_ranks_the_backlog_and_closes_an_action_with_evidence(page: An
     breaker.refresh_from_db()
     assert breaker.status == ActionStatus.IN_PRACTICE
     assert ImprovementAction.objects.filter(status=ActionStatus.IDEA).count() == 1
+
+
+def test_a_manager_pushes_an_action_to_the_teams_tracker(page: Any, world: World, settings):
+    from learnloop.trackers import services
+    from tests.fake_trackers import FakeTrackers
+
+    settings.ALLOW_PRIVATE_DESTINATIONS = True
+    fake = FakeTrackers()
+    try:
+        incident = record_incident(
+            world.org, None, title="Card declines", team=world.payments, severity=2
+        )
+        action = add_action(
+            incident, None, title="Alert on decline spikes", kind=ActionKind.MONITORING
+        )
+        log_in(page, world.payments_pm.email)
+        page.goto("/teams/payments/tracker/")
+        page.select_option("#id_kind", "jira_cloud")
+        page.fill("#id_base_url", fake.base)
+        page.fill("#id_account", "bot@acme.test")
+        page.fill("#id_token", "api-token")
+        page.fill("#id_project", "PAY")
+        page.click("#tracker-form button")
+        page.wait_for_selector("#connection-check .badge.done")
+        assert "Connected as learnloop bot" in page.inner_text("#connection-check")
+
+        page.goto(f"/actions/{action.uid}/")
+        page.click("#push-form button")
+        assert "Queued" in page.inner_text(".messages")
+        assert services.run_once() == 1  # the worker
+        page.reload()
+        link = page.locator("a", has_text="LL-1")
+        assert link.get_attribute("href") == f"{fake.base}/browse/LL-1"
+        assert len(fake.state.tickets) == 1
+    finally:
+        fake.close()
