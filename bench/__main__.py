@@ -42,6 +42,7 @@ def main() -> int:
         org = seed.seed(args.incidents)
     rows = measure.in_process(org, args.requests)
     rows += measure.writes(org)
+    rows += measure.backlog_and_delivery(org)
     if not args.no_http:
         rows += measure.over_http(args.requests)
     measure.report(org, rows)

@@ -273,3 +273,79 @@ def report(org: Organisation, rows: list[Row]) -> None:
     print(f"{'measurement':{width}}  {'p50 / rate':>16}  {'p95':>10}  note")
     for what, first, second, note in rows:
         print(f"{what:{width}}  {first:>16}  {second:>10}  {note}")
+
+
+def backlog_and_delivery(org: Organisation) -> list[Row]:
+    """Ranks a backlog of 5,000 actions and features, and files 200 actions in a local tracker
+    server over real sockets. Everything written is rolled back."""
+    from decimal import Decimal
+
+    from django.conf import settings
+
+    from learnloop.actions import backlog
+    from learnloop.actions.models import ActionKind, ImprovementAction, PlannedFeature
+    from learnloop.trackers import services
+    from learnloop.trackers.models import TrackerConnection, TrackerPush
+    from tests.fake_trackers import FakeTrackers
+
+    rows: list[Row] = []
+    settings.ALLOW_PRIVATE_DESTINATIONS = True
+    fake = FakeTrackers()
+    try:
+        with transaction.atomic():
+            team = org.teams.get(slug="team-00")
+            incidents = list(Incident.objects.filter(organisation=org, team=team)[:100])
+            rng = random.Random(3)
+            actions = ImprovementAction.objects.bulk_create(
+                ImprovementAction(
+                    incident=incidents[n % len(incidents)],
+                    owner_team=team,
+                    title=f"Action {n}",
+                    kind=ActionKind.CODE_FIX,
+                    cost_of_delay_per_week=Decimal(rng.randrange(100, 10_000)),
+                    estimate_weeks=Decimal(rng.randrange(1, 12)),
+                )
+                for n in range(4000)
+            )
+            PlannedFeature.objects.bulk_create(
+                PlannedFeature(
+                    team=team,
+                    title=f"Feature {n}",
+                    cost_of_delay_per_week=Decimal(rng.randrange(100, 10_000)),
+                    estimate_weeks=Decimal(rng.randrange(1, 12)),
+                )
+                for n in range(1000)
+            )
+            samples = timed(lambda i: backlog.ranked(team), 10)
+            rows.append(
+                row(
+                    "rank a backlog of 4,000 actions and 1,000 features",
+                    samples,
+                    "CD3, accrued cost of delay, overdue",
+                )
+            )
+            connection = TrackerConnection(
+                team=team, kind="jira_cloud", base_url=fake.base, account="bench", project="PAY"
+            )
+            connection.token = "bench"  # noqa: S105 - a local test server
+            connection.save()
+            TrackerPush.objects.bulk_create(
+                TrackerPush(action=a, connection=connection) for a in actions[:200]
+            )
+            started = time.perf_counter()
+            delivered = services.run_once()
+            elapsed = time.perf_counter() - started
+            rows.append(
+                (
+                    "worker delivery to a local Jira server (one worker)",
+                    f"{delivered / elapsed:.0f} actions/s",
+                    "",
+                    f"{delivered} actions, {len(fake.state.tickets)} tickets",
+                )
+            )
+            raise RollbackError
+    except RollbackError:
+        pass
+    finally:
+        fake.close()
+    return rows
