@@ -3,6 +3,7 @@ every action ends with exactly one ticket, and nothing is lost."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -217,3 +218,25 @@ def test_reconciliation_reads_statuses_missed_by_webhooks(world: World, fake, ki
     assert action.status == "implemented"  # "Done" (or closed) in the tracker
     assert action.changes.get(source=kind).to_status == "implemented"
     assert services.reconcile(connection) == 0  # nothing new: nothing recorded twice
+
+
+def test_the_api_pushes_and_reports_deliveries(world: World, fake):
+    from django.test import Client
+
+    from learnloop.accounts.models import ApiToken
+
+    connect(world, fake, "github")
+    action = an_action(world)
+    _, raw = ApiToken.issue(world.payments_pm, "t")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    queued = api.post(f"/api/v1/actions/{action.uid}/push")
+    assert queued.status_code == 202 and queued.json()["state"] == "pending"
+    services.run_once()
+    report = api.get("/api/v1/teams/payments/tracker").json()
+    assert report["pushes"][0]["state"] == "done"
+    assert report["pushes"][0]["log"][0]["outcome"] == "created"
+    assert "token" not in json.dumps(report)
+    _, member = ApiToken.issue(world.member, "m")
+    reader = Client(headers={"Authorization": f"Bearer {member}"})
+    assert reader.get("/api/v1/teams/payments/tracker").status_code == 403
+    assert reader.post(f"/api/v1/actions/{action.uid}/push").status_code == 403

@@ -177,3 +177,20 @@ def test_an_unknown_team_is_a_404(db):
         .status_code
         == 404
     )
+
+
+def test_a_team_maps_its_own_statuses(world: World):
+    client = world.client_for(world.payments_pm)
+    form = {
+        "kind": "github",
+        "base_url": "https://api.github.com",
+        "project": "acme/pay",
+        "token": "t",
+        "status_mapping": "Shipped = implemented\nclosed = wont_do",
+    }
+    client.post("/teams/payments/tracker/", form)
+    connection = TrackerConnection.objects.get()
+    assert connection.lifecycle_status("SHIPPED") == "implemented"
+    bad = client.post("/teams/payments/tracker/", {**form, "status_mapping": "Done = finished"})
+    assert "Line 1: write" in bad.content.decode()
+    assert world.client_for(world.alice).get("/teams/payments/tracker/").status_code == 403

@@ -24,7 +24,7 @@ from learnloop.lib.cost_of_delay import cd3
 router = Router(tags=["improvement actions"])
 
 
-def _action(membership: Membership, uid: UUID) -> ImprovementAction:
+def action_for(membership: Membership, uid: UUID) -> ImprovementAction:
     found = (
         ImprovementAction.objects.select_related("incident", "owner_team")
         .filter(uid=uid, incident__organisation_id=membership.organisation_id)
@@ -161,7 +161,7 @@ def create_action(request: HttpRequest, key: str, payload: ActionIn) -> Status[A
 
 @router.get("/actions/{uid}", response=ActionOut, summary="Read an improvement action")
 def read_action(request: HttpRequest, uid: UUID) -> ActionOut:
-    return ActionOut.of(_action(member(request), uid))
+    return ActionOut.of(action_for(member(request), uid))
 
 
 @router.post(
@@ -171,7 +171,7 @@ def read_action(request: HttpRequest, uid: UUID) -> ActionOut:
 )
 def transition_action(request: HttpRequest, uid: UUID, payload: TransitionIn) -> ActionOut:
     membership = member(request)
-    action = _action(membership, uid)
+    action = action_for(membership, uid)
     if not can_change_action(membership, action):
         raise PermissionDenied
     services.transition(
@@ -191,7 +191,7 @@ def transition_action(request: HttpRequest, uid: UUID, payload: TransitionIn) ->
 )
 def similar(request: HttpRequest, uid: UUID) -> list[SimilarOut]:
     membership = member(request)
-    action = _action(membership, uid)
+    action = action_for(membership, uid)
     pool = ImprovementAction.objects.filter(incident__organisation_id=membership.organisation_id)
     return [
         SimilarOut(

@@ -31,3 +31,7 @@ api.add_router("/", incidents.router)
 from learnloop.api import analysis  # noqa: E402
 
 api.add_router("/", analysis.router)
+
+from learnloop.api import trackers  # noqa: E402
+
+api.add_router("/", trackers.router)
