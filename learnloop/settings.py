@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "learnloop.actions",
     "learnloop.narratives",
     "learnloop.trackers",
+    "learnloop.costs",
 ]
 
 MIDDLEWARE = [

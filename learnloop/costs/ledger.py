@@ -1,0 +1,278 @@
+"""Posts the learning culture's costs to the ledger, derived from what was recorded elsewhere
+(trainings, setup effort, analysis time, reviews, improvement actions). Posting compares what each
+source should amount to with what the ledger already says for it, and appends only the
+difference: running it twice adds nothing, and a changed source gets a correction entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from learnloop.accounts.models import Organisation
+from learnloop.actions.models import ActionChange, ActionStatus, ImprovementAction
+from learnloop.analysis.models import TimeEntry
+from learnloop.costs.models import (
+    CostSettings,
+    CostType,
+    LedgerEntry,
+    SetupEffort,
+    TeamCostProfile,
+    Training,
+)
+from learnloop.lib.cost_of_delay import cents
+from learnloop.reviews.models import Review
+
+WEEK = Decimal(7 * 24 * 3600)
+
+
+@dataclass
+class Line:
+    source: str
+    team_id: int | None
+    cost_type: str
+    occurred_on: date
+    amount: Decimal
+    description: str
+    hours: Decimal | None = None
+    service_id: int | None = None
+
+
+def settings_of(organisation: Organisation) -> CostSettings:
+    found, _ = CostSettings.objects.get_or_create(organisation=organisation)
+    return found
+
+
+class Rates:
+    """Hourly rate per team: loaded annual people cost / headcount / working hours a year."""
+
+    def __init__(self, organisation: Organisation, cost_settings: CostSettings) -> None:
+        self.default = cost_settings.default_rate
+        self.hours_a_year = Decimal(cost_settings.working_hours_per_year)
+        self.by_team = {
+            p.team_id: cents(p.loaded_annual_people_cost / max(p.headcount, 1) / self.hours_a_year)
+            for p in TeamCostProfile.objects.filter(team__organisation=organisation)
+        }
+
+    def of(self, team_id: int | None) -> Decimal:
+        return self.by_team.get(team_id, self.default) if team_id else self.default
+
+
+def _setup(organisation: Organisation, rates: Rates) -> list[Line]:
+    lines = []
+    for training in Training.objects.filter(team__organisation=organisation):
+        lines.append(
+            Line(
+                f"training:{training.pk}",
+                training.team_id,
+                CostType.SETUP,
+                training.held_on,
+                cents(training.hours * rates.of(training.team_id)),
+                training.get_kind_display(),
+                training.hours,
+            )
+        )
+    for effort in SetupEffort.objects.filter(team__organisation=organisation):
+        lines.append(
+            Line(
+                f"setup:{effort.pk}",
+                effort.team_id,
+                CostType.SETUP,
+                effort.done_on,
+                cents(effort.hours * rates.of(effort.team_id)),
+                effort.get_kind_display(),
+                effort.hours,
+            )
+        )
+    return lines
+
+
+def _insight(organisation: Organisation, rates: Rates) -> list[Line]:
+    lines = []
+    entries = TimeEntry.objects.filter(
+        assignment__incident__organisation=organisation
+    ).select_related("assignment__incident")
+    for entry in entries:
+        incident = entry.assignment.incident
+        lines.append(
+            Line(
+                f"analysis:{entry.uid}",
+                incident.team_id,
+                CostType.INSIGHT,
+                entry.spent_on,
+                cents(entry.hours * rates.of(incident.team_id)),
+                f"Analysis of {incident.key}",
+                entry.hours,
+                incident.service_id,
+            )
+        )
+    reviews = Review.objects.filter(
+        incident__organisation=organisation, starts_at__lte=timezone.now()
+    ).exclude(status="cancelled")
+    for review in reviews.select_related("incident"):
+        incident = review.incident
+        attendees = incident.assignments.count()
+        duration = Decimal((review.ends_at - review.starts_at).total_seconds()) / 3600
+        hours = (duration * attendees).quantize(Decimal("0.01"))
+        lines.append(
+            Line(
+                f"review:{review.uid}",
+                incident.team_id,
+                CostType.INSIGHT,
+                review.starts_at.date(),
+                cents(hours * rates.of(incident.team_id)),
+                f"Review of {incident.key} ({attendees} attendees)",
+                hours,
+                incident.service_id,
+            )
+        )
+    return lines
+
+
+def _implemented_on(action: ImprovementAction) -> date | None:
+    change = (
+        ActionChange.objects.filter(
+            action=action, to_status__in=(ActionStatus.IMPLEMENTED, ActionStatus.IN_PRACTICE)
+        )
+        .order_by("created_at")
+        .first()
+    )
+    return change.created_at.date() if change else None
+
+
+def _run(organisation: Organisation, rates: Rates) -> list[Line]:
+    lines = []
+    done = ImprovementAction.objects.filter(
+        incident__organisation=organisation,
+        estimate_weeks__isnull=False,
+        status__in=(ActionStatus.IMPLEMENTED, ActionStatus.IN_PRACTICE),
+    ).select_related("incident")
+    for action in done:
+        when = _implemented_on(action) or action.idea_at.date()
+        assert action.estimate_weeks is not None
+        hours = (action.estimate_weeks * rates.hours_a_year / 52).quantize(Decimal("0.01"))
+        team = action.owner_team_id or action.incident.team_id
+        lines.append(
+            Line(
+                f"run:{action.uid}",
+                team,
+                CostType.RUN,
+                when,
+                cents(hours * rates.of(team)),
+                f"Putting into practice: {action.title}"[:300],
+                hours,
+                action.incident.service_id,
+            )
+        )
+    return lines
+
+
+def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    slices = []
+    cursor = start
+    while cursor < end:
+        following = (cursor.replace(day=1) + timedelta(days=32)).replace(
+            day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+        slices.append((cursor, min(following, end)))
+        cursor = following
+    return slices
+
+
+def _opportunity(organisation: Organisation, now: datetime) -> list[Line]:
+    """Cost of delay accrued from idea to practice (or to now), in monthly slices whose rounding
+    telescopes, so the slices add up to the whole to the cent."""
+    lines = []
+    actions = ImprovementAction.objects.filter(
+        incident__organisation=organisation, cost_of_delay_per_week__isnull=False
+    ).select_related("incident")
+    for action in actions:
+        assert action.cost_of_delay_per_week is not None
+        end = action.in_practice_at or action.closed_at or now
+        per_second = action.cost_of_delay_per_week / WEEK
+        team = action.owner_team_id or action.incident.team_id
+        for start, stop in _months(action.idea_at, end):
+            before = cents(per_second * Decimal((start - action.idea_at).total_seconds()))
+            after = cents(per_second * Decimal((stop - action.idea_at).total_seconds()))
+            lines.append(
+                Line(
+                    f"delay:{action.uid}:{start:%Y-%m}",
+                    team,
+                    CostType.OPPORTUNITY,
+                    (stop - timedelta(microseconds=1)).date(),
+                    after - before,
+                    f"Cost of delay: {action.title}"[:300],
+                    service_id=action.incident.service_id,
+                )
+            )
+    return lines
+
+
+@transaction.atomic
+def post(organisation: Organisation, now: datetime | None = None) -> int:
+    """Brings the ledger in line with its sources; returns how many entries were appended."""
+    cost_settings = settings_of(organisation)
+    rates = Rates(organisation, cost_settings)
+    desired = {
+        line.source: line
+        for line in (
+            _setup(organisation, rates)
+            + _insight(organisation, rates)
+            + _run(organisation, rates)
+            + _opportunity(organisation, now or timezone.now())
+        )
+    }
+    sums = (
+        LedgerEntry.objects.filter(organisation=organisation)
+        .values("source")
+        .annotate(total=Sum("amount"), hours=Sum("hours"))
+    )
+    posted = {row["source"]: Decimal(row["total"] or 0) for row in sums}
+    posted_hours = {row["source"]: Decimal(row["hours"] or 0) for row in sums}
+    new = []
+    for source, line in desired.items():
+        difference = line.amount - posted.get(source, Decimal(0))
+        hours = None
+        if line.hours is not None:
+            hours = line.hours - posted_hours.get(source, Decimal(0))
+        if difference or hours:
+            new.append(
+                LedgerEntry(
+                    organisation=organisation,
+                    team_id=line.team_id,
+                    service_id=line.service_id,
+                    cost_type=line.cost_type,
+                    capex=cost_settings.capex_by_default,
+                    occurred_on=line.occurred_on,
+                    hours=hours,
+                    amount=difference,
+                    description=line.description,
+                    source=source,
+                    correction=source in posted,
+                )
+            )
+    for source, total in posted.items():
+        if source not in desired and total:
+            last = LedgerEntry.objects.filter(organisation=organisation, source=source).last()
+            assert last is not None
+            new.append(
+                LedgerEntry(
+                    organisation=organisation,
+                    team_id=last.team_id,
+                    service_id=last.service_id,
+                    cost_type=last.cost_type,
+                    capex=last.capex,
+                    occurred_on=last.occurred_on,  # corrects the period it belonged to
+                    amount=-total,
+                    hours=-posted_hours[source] or None,
+                    description=f"Reversed: {last.description}"[:300],
+                    source=source,
+                    correction=True,
+                )
+            )
+    LedgerEntry.objects.bulk_create(new)
+    return len(new)

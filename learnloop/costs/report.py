@@ -1,0 +1,95 @@
+"""Ledger totals per team and cost type for a period, as amounts, hours and a share of the team's
+total cost of ownership (TCO), with the playbook's band and its expectation beside them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+
+from learnloop.accounts.models import Organisation, Team
+from learnloop.costs.ledger import settings_of
+from learnloop.costs.models import CostType, LedgerEntry, TeamCostProfile
+from learnloop.lib.cost_of_delay import cents
+
+# What the playbook expects of each cost, for a team to compare itself with.
+EXPECTED = {
+    CostType.SETUP: "High",
+    CostType.INSIGHT: "—",
+    CostType.RUN: "Low",
+    CostType.OPPORTUNITY: "Low",
+}
+
+
+@dataclass
+class Line:
+    team: str
+    cost_type: str
+    capex: Decimal
+    opex: Decimal
+    amount: Decimal
+    hours: Decimal
+    tco: Decimal | None
+    tco_percent: Decimal | None
+    band: str
+    expected: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
+
+
+def tco(team: Team, start: date, end: date) -> Decimal | None:
+    """People and run costs for the days from start to end, both included."""
+    profile = TeamCostProfile.objects.filter(team=team).first()
+    if profile is None:
+        return None
+    days = Decimal((end - start).days + 1)
+    return cents((profile.loaded_annual_people_cost + profile.annual_run_cost) * days / 365)
+
+
+def summary(
+    organisation: Organisation, start: date, end: date, team_slug: str | None = None
+) -> list[Line]:
+    settings = settings_of(organisation)
+    teams = Team.objects.filter(organisation=organisation).order_by("slug")
+    if team_slug:
+        teams = teams.filter(slug=team_slug)
+    totals: dict[tuple[int, str, bool], tuple[Decimal, Decimal]] = {}
+    rows = (
+        LedgerEntry.objects.filter(
+            organisation=organisation, team__in=teams, occurred_on__gte=start, occurred_on__lte=end
+        )
+        .values("team_id", "cost_type", "capex")
+        .annotate(amount=Sum("amount"), hours=Sum("hours"))
+    )
+    for row in rows:
+        totals[(row["team_id"], row["cost_type"], row["capex"])] = (
+            Decimal(row["amount"] or 0),
+            Decimal(row["hours"] or 0),
+        )
+    lines = []
+    for team in teams:
+        team_tco = tco(team, start, end)
+        for cost_type in CostType.values:
+            capex, capex_hours = totals.get((team.pk, cost_type, True), (Decimal(0), Decimal(0)))
+            opex, opex_hours = totals.get((team.pk, cost_type, False), (Decimal(0), Decimal(0)))
+            amount = cents(capex + opex)
+            percent = (amount / team_tco * 100).quantize(Decimal("0.01")) if team_tco else None
+            lines.append(
+                Line(
+                    team=team.slug,
+                    cost_type=cost_type,
+                    capex=cents(capex),
+                    opex=cents(opex),
+                    amount=amount,
+                    hours=(capex_hours + opex_hours).quantize(Decimal("0.01")),
+                    tco=team_tco,
+                    tco_percent=percent,
+                    band=settings.band(percent) if percent is not None else "—",
+                    expected=EXPECTED[CostType(cost_type)],
+                )
+            )
+    return lines

@@ -1,0 +1,203 @@
+"""The worked example of docs/costs.md, reproduced to the cent; and the ledger's rules."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from learnloop.actions.models import ActionKind, ActionStatus
+from learnloop.actions.services import add_action, transition
+from learnloop.analysis.models import TimeEntry
+from learnloop.analysis.services import add_analyst
+from learnloop.costs import ledger, report
+from learnloop.costs.models import LedgerEntry, TeamCostProfile, Training
+from learnloop.incidents.models import ResponseRole
+from learnloop.incidents.services import record_incident
+from learnloop.reviews.models import Review
+from tests.conftest import World, make_person, utc
+
+Q1 = (date(2026, 1, 1), date(2026, 3, 31))
+NOW = utc(2026, 3, 31, 15, 30)
+
+
+def worked_example(world: World):
+    """docs/costs.md's example, step by step."""
+    TeamCostProfile.objects.create(
+        team=world.payments,
+        headcount=8,
+        loaded_annual_people_cost=Decimal("840000.00"),
+        annual_run_cost=Decimal("96000.00"),
+    )
+    Training.objects.create(
+        team=world.payments,
+        kind="incident_analysis",
+        held_on=date(2026, 1, 12),
+        hours=Decimal("16"),
+    )
+    Training.objects.create(
+        team=world.payments, kind="incident_review", held_on=date(2026, 1, 19), hours=Decimal("12")
+    )
+    dan = make_person(world.org, "dan@acme.test", "responder", world.payments)
+    incident = record_incident(
+        world.org,
+        None,
+        title="Card payments declined",
+        team=world.payments,
+        severity=2,
+        started_at=utc(2026, 2, 2, 9),
+        resolved_at=utc(2026, 2, 2, 10, 30),
+        responders=[
+            (world.alice, ResponseRole.INCIDENT_COMMANDER),
+            (world.bob, ResponseRole.OPERATIONS),
+            (dan, ResponseRole.ON_CALL),
+        ],
+    )
+    add_analyst(incident, world.problem_manager)  # the neutral facilitator: four analysts
+    for analyst, hours in (
+        (world.alice, "6"),
+        (world.bob, "5"),
+        (dan, "4.5"),
+        (world.problem_manager, "3.5"),
+    ):
+        TimeEntry.objects.create(
+            assignment=incident.assignments.get(analyst=analyst),
+            hours=Decimal(hours),
+            spent_on=date(2026, 2, 5),
+        )
+    Review.objects.create(
+        incident=incident,
+        starts_at=utc(2026, 2, 10, 14),
+        ends_at=utc(2026, 2, 10, 15, 30),
+        status="held",
+    )
+    idea = utc(2026, 2, 10, 15, 30)
+    actions = []
+    for title, cost, weeks, done in (
+        ("Circuit breaker on the card gateway", "1400", "2", utc(2026, 2, 24, 15, 30)),
+        ("Alert on decline rate", "700", "1", utc(2026, 3, 3, 15, 30)),
+        ("Runbook for gateway failover", "350", "3", None),
+    ):
+        action = add_action(
+            incident,
+            None,
+            title=title,
+            kind=ActionKind.CODE_FIX,
+            cost_of_delay_per_week=Decimal(cost),
+            estimate_weeks=Decimal(weeks),
+            idea_at=idea,
+        )
+        if done:
+            transition(action, ActionStatus.IN_PRACTICE, None, evidence="Seen working", at=done)
+        actions.append(action)
+    ledger.post(world.org, now=NOW)
+    return actions
+
+
+def figures(world: World) -> dict[str, report.Line]:
+    return {line.cost_type: line for line in report.summary(world.org, *Q1, "payments")}
+
+
+def test_the_worked_example_is_reproduced_to_the_cent(world: World):
+    worked_example(world)
+    lines = figures(world)
+    assert lines["setup"].amount == Decimal("1750.00")
+    assert lines["insight"].amount == Decimal("1562.50")
+    assert lines["insight"].hours == Decimal("25.00")  # 19 analysis + 6 review
+    assert lines["run"].amount == Decimal("6058.13")
+    assert lines["run"].hours == Decimal("96.93")
+    assert lines["opportunity"].amount == Decimal("7350.00")
+    assert lines["setup"].tco == Decimal("230794.52")
+    assert [
+        (lines[t].tco_percent, lines[t].band) for t in ("setup", "insight", "run", "opportunity")
+    ] == [
+        (Decimal("0.76"), "Low"),
+        (Decimal("0.68"), "Low"),
+        (Decimal("2.62"), "Medium"),
+        (Decimal("3.18"), "Medium"),
+    ]
+    assert sum(line.amount for line in lines.values()) == Decimal("16720.63")
+    assert all(line.capex == line.amount and line.opex == 0 for line in lines.values())
+
+
+def test_every_figure_in_the_document_is_one_the_test_computes(world: World):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "costs.md").read_text()
+    for figure in (
+        "62.50",
+        "230,794.52",
+        "1,000.00",
+        "750.00",
+        "1,750.00",
+        "1,187.50",
+        "375.00",
+        "1,562.50",
+        "4,038.75",
+        "2,019.38",
+        "6,058.13",
+        "2,800.00",
+        "2,100.00",
+        "2,450.00",
+        "7,350.00",
+        "16,720.63",
+        "0.76",
+        "0.68",
+        "2.62",
+        "3.18",
+        "7.24",
+    ):
+        assert re.search(rf"(?<![\d,.]){re.escape(figure)}(?![\d])", doc), figure
+
+
+def test_posting_twice_adds_nothing(world: World):
+    worked_example(world)
+    count = LedgerEntry.objects.count()
+    assert ledger.post(world.org, now=NOW) == 0
+    assert LedgerEntry.objects.count() == count
+
+
+def test_a_correction_is_a_new_entry_and_history_stays(world: World):
+    worked_example(world)
+    entry = TimeEntry.objects.get(hours=Decimal("6"))
+    before = list(LedgerEntry.objects.values_list("id", "amount"))
+    TimeEntry.objects.filter(pk=entry.pk).update(hours=Decimal("8"))
+    assert ledger.post(world.org, now=NOW) == 1
+    correction = LedgerEntry.objects.order_by("id").last()
+    assert (correction.correction, correction.amount, correction.hours) == (
+        True,
+        Decimal("125.00"),
+        Decimal("2.00"),
+    )
+    assert (
+        list(LedgerEntry.objects.filter(id__in=[i for i, _ in before]).values_list("id", "amount"))
+        == before
+    )
+    assert figures(world)["insight"].amount == Decimal("1687.50")
+    Training.objects.filter(kind="incident_review").delete()
+    ledger.post(world.org, now=NOW)
+    assert figures(world)["setup"].amount == Decimal("1000.00")
+    assert LedgerEntry.objects.filter(amount=Decimal("-750.00"), correction=True).exists()
+
+
+def test_ledger_entries_are_never_changed_or_deleted(world: World):
+    worked_example(world)
+    entry = LedgerEntry.objects.first()
+    entry.amount = Decimal("1")
+    with pytest.raises(ValueError):
+        entry.save()
+    with pytest.raises(ValueError):
+        entry.delete()
+
+
+def test_an_open_action_keeps_accruing(world: World):
+    worked_example(world)
+    ledger.post(world.org, now=utc(2026, 4, 7, 15, 30))  # one more week: 350.00 more
+    q2 = {
+        line.cost_type: line
+        for line in report.summary(world.org, date(2026, 4, 1), date(2026, 6, 30), "payments")
+    }
+    # The last 8.5 hours of March belong to March: 17.71 there, 332.29 in April.
+    assert q2["opportunity"].amount == Decimal("332.29")
+    assert figures(world)["opportunity"].amount == Decimal("7367.71")
