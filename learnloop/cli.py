@@ -72,6 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="how often to read tracker statuses (0: never)",
     )
 
+    costs = commands.add_parser("costs", help="post the cost ledger and print its summary")
+    costs.add_argument("--team", metavar="SLUG", help="only this team")
+    costs.add_argument(
+        "--from",
+        dest="start",
+        metavar="DATE",
+        help="first day, YYYY-MM-DD (default: 1 January this year)",
+    )
+    costs.add_argument("--to", dest="end", metavar="DATE", help="last day (default: today)")
+    costs.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    costs.add_argument("--org", metavar="SLUG", help="organisation (default: the only one)")
+
     commands.add_parser("migrate", help="bring the database schema up to date")
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -122,6 +134,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from learnloop.trackers.worker import run
 
         return run(once=args.once, reconcile_every=args.reconcile_every)
+    if args.command == "costs":
+        from learnloop.costs.command import costs_command
+
+        return costs_command(args.team, args.start, args.end, args.format, args.org)
     if args.command == "migrate":
         call_command("migrate", interactive=False, verbosity=1)
         return 0

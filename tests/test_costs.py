@@ -201,3 +201,37 @@ def test_an_open_action_keeps_accruing(world: World):
     # The last 8.5 hours of March belong to March: 17.71 there, 332.29 in April.
     assert q2["opportunity"].amount == Decimal("332.29")
     assert figures(world)["opportunity"].amount == Decimal("7367.71")
+
+
+def test_the_costs_command_prints_the_summary_in_three_formats(world: World, capsys):
+    import csv
+    import io
+    import json
+
+    from learnloop.cli import main
+
+    worked_example(world)
+    args = [
+        "costs",
+        "--org",
+        "acme",
+        "--team",
+        "payments",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-03-31",
+    ]
+    assert main([*args, "--format", "json"]) == 0
+    rows = {r["cost_type"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["run"]["amount"] == "6058.13" and rows["run"]["band"] == "Medium"
+    assert main([*args, "--format", "csv"]) == 0
+    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    # Posted today, the open action's whole March is in the quarter: 7,350.00 + 17.71.
+    assert [r["amount"] for r in table] == ["1750.00", "1562.50", "6058.13", "7367.71"]
+    assert main(args) == 0
+    assert "230794.52" in capsys.readouterr().out
+    assert main([*args[:-2], "--to", "2025-01-01"]) == 1
+    assert "ends before it starts" in capsys.readouterr().err
+    assert main(["costs", "--org", "acme", "--from", "yesterday"]) == 1
+    assert "--from: 'yesterday' is not a date" in capsys.readouterr().err
