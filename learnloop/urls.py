@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("learnloop.analysis.urls")),
     path("", include("learnloop.actions.urls")),
     path("", include("learnloop.trackers.urls")),
+    path("", include("learnloop.costs.urls")),
 ]

@@ -235,3 +235,44 @@ def test_the_costs_command_prints_the_summary_in_three_formats(world: World, cap
     assert "ends before it starts" in capsys.readouterr().err
     assert main(["costs", "--org", "acme", "--from", "yesterday"]) == 1
     assert "--from: 'yesterday' is not a date" in capsys.readouterr().err
+
+
+def test_the_team_cost_page_shows_figures_charts_and_exports(world: World):
+    worked_example(world)
+    client = world.client_for(world.payments_pm)
+    page = client.get("/teams/payments/costs/", {"from": "2026-01-01", "to": "2026-03-31"})
+    html = page.content.decode()
+    assert "6058.13" in html and "<svg" in html and "<script" not in html.split("<main>")[1]
+    assert html.count('class="chart-table"') == 2
+    csv_export = client.get(
+        "/teams/payments/costs/", {"from": "2026-01-01", "to": "2026-03-31", "format": "csv"}
+    )
+    assert csv_export["Content-Type"].startswith("text/csv") and b"6058.13" in csv_export.content
+    assert world.client_for(world.alice).get("/teams/payments/costs/").status_code == 403
+    assert world.client_for(world.search_pm).get("/teams/payments/costs/").status_code == 403
+
+
+def test_cost_inputs_are_validated(world: World):
+    client = world.client_for(world.payments_pm)
+    response = client.post(
+        "/teams/payments/costs/",
+        {
+            "form": "training",
+            "training-kind": "incident_review",
+            "training-held_on": "2026-01-01",
+            "training-hours": "-3",
+        },
+        follow=True,
+    )
+    assert "hours: Hours are more than zero." in response.content.decode()
+    assert not Training.objects.exists()
+    client.post(
+        "/teams/payments/costs/",
+        {
+            "form": "profile",
+            "profile-headcount": "4",
+            "profile-loaded_annual_people_cost": "400000",
+            "profile-annual_run_cost": "0",
+        },
+    )
+    assert TeamCostProfile.objects.get().headcount == 4

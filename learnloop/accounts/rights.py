@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -122,3 +124,9 @@ def can_change_action(membership: Membership, action: ImprovementAction) -> bool
 
 def can_rank_backlog(membership: Membership, team: Team) -> bool:
     return team.organisation_id == membership.organisation_id and membership.manages_team(team.pk)
+
+
+def people_of_team(team: Team) -> QuerySet[Any]:
+    from django.contrib.auth.models import User
+
+    return User.objects.filter(memberships__team=team).order_by("first_name", "email")

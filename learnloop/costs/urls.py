@@ -1,0 +1,7 @@
+from django.urls import path
+
+from learnloop.costs import views
+
+urlpatterns = [
+    path("teams/<slug:slug>/costs/", views.team_costs, name="team_costs"),
+]

@@ -1,0 +1,151 @@
+"""A team's cost page: the ledger summary for a period, charts with tables beside them, exports,
+and the inputs behind the figures."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from decimal import Decimal
+
+from django.contrib import messages
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from learnloop.accounts.decorators import forbid_unless, member_required
+from learnloop.accounts.models import Membership, Team
+from learnloop.accounts.rights import can_rank_backlog, people_of_team
+from learnloop.costs import ledger, report
+from learnloop.costs.command import COLUMNS
+from learnloop.costs.forms import ChaosDayForm, ProfileForm, SetupForm, TrainingForm, positive_hours
+from learnloop.costs.models import CostType, LedgerEntry, TeamCostProfile
+from learnloop.lib.charts import bars
+
+
+def _period(request: HttpRequest) -> tuple[date, date]:
+    today = timezone.now().date()
+    try:
+        start = date.fromisoformat(request.GET.get("from") or f"{today.year}-01-01")
+        end = date.fromisoformat(request.GET.get("to") or today.isoformat())
+    except ValueError:
+        start, end = date(today.year, 1, 1), today
+    return (start, end) if start <= end else (end, start)
+
+
+def _monthly(team: Team, start: date, end: date) -> tuple[list[str], dict[str, list[Decimal]]]:
+    rows = (
+        LedgerEntry.objects.filter(team=team, occurred_on__gte=start, occurred_on__lte=end)
+        .annotate(month=TruncMonth("occurred_on"))
+        .values("month", "cost_type")
+        .annotate(total=Sum("amount"))
+        .order_by("month")
+    )
+    months = sorted({row["month"] for row in rows})
+    labels = [f"{m:%b %Y}" for m in months]
+    series = {t.label: [Decimal(0)] * len(months) for t in CostType}
+    for row in rows:
+        series[CostType(row["cost_type"]).label][months.index(row["month"])] = Decimal(row["total"])
+    return labels, series
+
+
+def _inputs(request: HttpRequest, team: Team) -> HttpResponse | None:
+    """Handles one of the input forms; returns a redirect when it saved."""
+    profile = TeamCostProfile.objects.filter(team=team).first()
+    chosen = request.POST.get("form")
+    form = {
+        "profile": lambda: ProfileForm(
+            request.POST, instance=profile or TeamCostProfile(team=team)
+        ),
+        "training": lambda: TrainingForm(request.POST),
+        "setup": lambda: SetupForm(request.POST),
+        "chaos": lambda: ChaosDayForm(request.POST),
+    }.get(chosen or "", lambda: None)()
+    if form is None:
+        return None
+    if form.is_valid():
+        positive_hours(form)
+    if form.is_valid():
+        record = form.save(commit=False)
+        record.team = team
+        record.save()
+        messages.info(request, "Saved. The ledger is brought up to date.")
+        return redirect("team_costs", slug=team.slug)
+    messages.error(
+        request,
+        "; ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()),
+    )
+    return None
+
+
+@member_required
+def team_costs(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
+    team = get_object_or_404(Team, organisation_id=membership.organisation_id, slug=slug)
+    forbid_unless(can_rank_backlog(membership, team))
+    if request.method == "POST":
+        saved = _inputs(request, team)
+        if saved is not None:
+            return saved
+    ledger.post(membership.organisation)
+    start, end = _period(request)
+    lines = report.summary(membership.organisation, start, end, team.slug)
+    export = request.GET.get("format")
+    if export in ("csv", "json"):
+        return _export(lines, export, team, start, end)
+    settings = ledger.settings_of(membership.organisation)
+    labels, series = _monthly(team, start, end)
+    percents = {line.cost_type: [line.tco_percent or Decimal(0)] for line in lines}
+    profile = TeamCostProfile.objects.filter(team=team).first()
+    training_form = TrainingForm()
+    training_form.fields["person"].queryset = people_of_team(team)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "costs/team.html",
+        {
+            "team": team,
+            "lines": lines,
+            "start": start,
+            "end": end,
+            "total": sum((line.amount for line in lines), Decimal(0)),
+            "months": list(zip(labels, *series.values(), strict=True)),
+            "types": list(series),
+            "chart": mark_safe(bars(f"{team.name}: cost by type per month", labels, series)),
+            "tco_chart": mark_safe(
+                bars(
+                    "TCO % by cost type, against the bands",
+                    ["TCO %"],
+                    {CostType(k).label: v for k, v in percents.items()},
+                    bands=[
+                        (settings.low_band_below, "Low / Medium"),
+                        (settings.high_band_from, "Medium / High"),
+                    ],
+                )
+            ),
+            "profile_form": ProfileForm(instance=profile),
+            "training_form": training_form,
+            "setup_form": SetupForm(),
+            "chaos_form": ChaosDayForm(),
+            "entries": LedgerEntry.objects.filter(
+                team=team, occurred_on__gte=start, occurred_on__lte=end
+            ).order_by("-id")[:30],
+        },
+    )
+
+
+def _export(lines: list[report.Line], fmt: str, team: Team, start: date, end: date) -> HttpResponse:
+    name = f"learnloop-costs-{team.slug}-{start}-{end}.{fmt}"
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps([line.as_json() for line in lines], indent=2),
+            content_type="application/json",
+        )
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.DictWriter(response, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(line.as_json() for line in lines)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
