@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("learnloop.actions.urls")),
     path("", include("learnloop.trackers.urls")),
     path("", include("learnloop.costs.urls")),
+    path("", include("learnloop.insights.urls")),
 ]

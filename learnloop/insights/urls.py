@@ -1,0 +1,8 @@
+from django.urls import path
+
+from learnloop.insights import views
+
+urlpatterns = [
+    path("measures/", views.measures, name="measures"),
+    path("themes/<slug:slug>/", views.theme_detail, name="theme_detail"),
+]

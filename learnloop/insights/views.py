@@ -1,0 +1,72 @@
+"""Learning across incidents: the measures of a learning culture, and a theme over time."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
+
+from learnloop.accounts.decorators import member_required
+from learnloop.accounts.models import Membership, Team
+from learnloop.actions.recurrence import recurrences
+from learnloop.analysis.models import LearningTheme
+from learnloop.incidents.models import Incident
+from learnloop.insights.measures import measure
+from learnloop.lib.charts import bars
+
+
+@member_required
+def measures(request: HttpRequest, membership: Membership) -> HttpResponse:
+    teams = Team.objects.filter(organisation_id=membership.organisation_id)
+    team = teams.filter(slug=request.GET.get("team") or "").first()
+    found = measure(membership.organisation, team.pk if team else None)
+    lead = found.lead_time_days
+    chart = bars(
+        "Improvement action lead time, idea to in practice (days)",
+        ["median", "85th percentile"],
+        {"days": [lead.median or Decimal(0), lead.p85 or Decimal(0)]},
+    )
+    return render(
+        request,
+        "insights/measures.html",
+        {"m": found, "team": team, "teams": teams, "chart": mark_safe(chart)},
+    )
+
+
+@member_required
+def theme_detail(request: HttpRequest, membership: Membership, slug: str) -> HttpResponse:
+    theme = get_object_or_404(LearningTheme, organisation_id=membership.organisation_id, slug=slug)
+    incidents = list(
+        Incident.objects.filter(
+            Q(themes=theme) | Q(key_events__themes=theme),
+            organisation_id=membership.organisation_id,
+        )
+        .distinct()
+        .select_related("team", "service")
+        .order_by("started_at")
+    )
+    by_month = Counter(f"{i.started_at:%Y-%m}" for i in incidents if i.started_at)
+    months = sorted(by_month)
+    chart = bars(
+        f"Incidents with the theme “{theme.name}” per month",
+        months,
+        {"incidents": [Decimal(by_month[m]) for m in months]},
+    )
+    actions = list(theme.actions.select_related("incident", "owner_team"))
+    return render(
+        request,
+        "insights/theme.html",
+        {
+            "theme": theme,
+            "incidents": incidents,
+            "chart": mark_safe(chart),
+            "months": [(m, by_month[m]) for m in months],
+            "by_team": Counter(i.team.name for i in incidents if i.team).most_common(),
+            "by_service": Counter(i.service.name for i in incidents if i.service).most_common(),
+            "actions": [(a, recurrences(a)) for a in actions],
+        },
+    )
