@@ -276,3 +276,26 @@ def test_cost_inputs_are_validated(world: World):
         },
     )
     assert TeamCostProfile.objects.get().headcount == 4
+
+
+def test_the_api_answers_costs_and_measures(world: World):
+    from django.test import Client
+
+    from learnloop.accounts.models import ApiToken
+
+    worked_example(world)
+    _, raw = ApiToken.issue(world.payments_pm, "t")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    lines = api.get(
+        "/api/v1/costs", {"team": "payments", "start": "2026-01-01", "end": "2026-03-31"}
+    ).json()
+    assert [line["amount"] for line in lines][:3] == ["1750.00", "1562.50", "6058.13"]
+    assert (
+        api.get(
+            "/api/v1/costs", {"start": "2026-03-01", "end": "2026-01-01", "team": "payments"}
+        ).status_code
+        == 422
+    )
+    assert api.get("/api/v1/costs", {"team": "search"}).status_code == 403
+    found = api.get("/api/v1/measures", {"team": "payments"}).json()
+    assert found["lead_time_days"]["count"] == 2 and found["actions_total"] == 3

@@ -35,3 +35,7 @@ api.add_router("/", analysis.router)
 from learnloop.api import trackers  # noqa: E402
 
 api.add_router("/", trackers.router)
+
+from learnloop.api import costs  # noqa: E402
+
+api.add_router("/", costs.router)
