@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "learnloop.narratives",
     "learnloop.trackers",
     "learnloop.costs",
+    "learnloop.insights",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ from learnloop.incidents.forms import (
 )
 from learnloop.incidents.models import Incident, ResponseRole
 from learnloop.incidents.queries import IncidentFilter, listing
+from learnloop.insights.search import similar_incidents
 
 PAGE_SIZE = 25
 
@@ -156,6 +157,7 @@ def incident_detail(request: HttpRequest, membership: Membership, key: str) -> H
             "factors": incident.contributing_factors.all(),
             "actions": incident.improvement_actions.all(),
             "themes": incident.themes.all(),
+            "similar": similar_incidents(incident),
             "can_manage": manage,
             "can_edit": can_edit_incident(membership, incident),
             "decision_form": DecisionForm(),

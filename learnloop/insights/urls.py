@@ -4,5 +4,6 @@ from learnloop.insights import views
 
 urlpatterns = [
     path("measures/", views.measures, name="measures"),
+    path("search/", views.search_page, name="search"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme_detail"),
 ]

@@ -70,3 +70,12 @@ def theme_detail(request: HttpRequest, membership: Membership, slug: str) -> Htt
             "actions": [(a, recurrences(a)) for a in actions],
         },
     )
+
+
+@member_required
+def search_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    from learnloop.insights.search import search
+
+    text = request.GET.get("q", "").strip()[:200]
+    hits = search(membership.organisation_id, text) if text else []
+    return render(request, "insights/search.html", {"q": text, "hits": hits})

@@ -1,0 +1,42 @@
+"""Keeps the search index current when records are saved one by one. Bulk writes (imports, the
+benchmark seed) call search.reindex themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from learnloop.actions.models import ImprovementAction
+from learnloop.analysis.models import KeyEvent
+from learnloop.incidents.models import Incident
+from learnloop.narratives.models import NarrativeVersion
+
+
+def _later(incident_id: int) -> None:
+    def run() -> None:
+        from learnloop.insights.search import reindex
+
+        found = Incident.objects.filter(pk=incident_id).first()
+        if found is not None:
+            reindex([found])
+
+    transaction.on_commit(run)
+
+
+@receiver(post_save, sender=Incident)
+def incident_saved(sender: Any, instance: Incident, **kwargs: Any) -> None:
+    _later(instance.pk)
+
+
+@receiver([post_save, post_delete], sender=KeyEvent)
+@receiver([post_save, post_delete], sender=ImprovementAction)
+def child_changed(sender: Any, instance: KeyEvent | ImprovementAction, **kwargs: Any) -> None:
+    _later(instance.incident_id)
+
+
+@receiver(post_save, sender=NarrativeVersion)
+def narrative_saved(sender: Any, instance: NarrativeVersion, **kwargs: Any) -> None:
+    _later(instance.narrative.incident_id)

@@ -1,0 +1,63 @@
+"""Full-text search (FTS5 on SQLite, full-text search on PostgreSQL) and similar incidents."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from learnloop.actions.models import ActionKind
+from learnloop.actions.services import add_action
+from learnloop.analysis.models import KeyEvent
+from learnloop.cli import main
+from learnloop.incidents.models import Incident
+from learnloop.incidents.services import record_incident
+from learnloop.insights.search import search, similar_incidents
+from learnloop.narratives.models import Narrative, NarrativeVersion
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the index is written after commit
+
+
+def test_search_finds_words_from_narratives_key_events_and_actions(world: World):
+    incident = record_incident(world.org, None, title="Checkout outage", team=world.payments)
+    KeyEvent.objects.create(incident=incident, description="The certificate rotation expired")
+    add_action(
+        incident,
+        None,
+        title="Automate renewal of gateway credentials",
+        kind=ActionKind.CONFIGURATION,
+    )
+    narrative = Narrative.objects.create(incident=incident, title="How checkout stopped")
+    NarrativeVersion.objects.create(
+        narrative=narrative, number=1, body="Nobody had rehearsed the failover drill before."
+    )
+    other = record_incident(world.other_org, None, title="Certificate expired elsewhere")
+    KeyEvent.objects.create(incident=other, description="certificate")
+    assert {h.kind for h in search(world.org.pk, "certificates")} == {"key_event"}  # stemmed
+    assert [h.kind for h in search(world.org.pk, "renewal credentials")] == ["action"]
+    assert [h.kind for h in search(world.org.pk, "rehearsed failover")] == ["narrative"]
+    assert search(world.org.pk, "checkout")[0].incident_key == incident.key
+    assert search(world.org.pk, '"; DROP TABLE x; --') == []
+    page = world.client_for(world.member).get("/search/", {"q": "certificate"})
+    html = page.content.decode()
+    assert "Checkout outage" in html and "elsewhere" not in html  # other organisation
+
+
+def test_a_near_duplicate_ranks_first_among_similar_incidents(
+    world: World, shared_incidents, tmp_path, capsys
+):
+    assert main(["import", str(shared_incidents), "--org", "acme"]) == 0
+    original = json.loads((shared_incidents / "gitlab-2017-01-31-database-outage.json").read_text())
+    copy = {
+        **original,
+        "id": "gitlab-again",
+        "title": "Database outage again: " + original["title"],
+    }
+    copy["timeline"] = original["timeline"][:-3]
+    (tmp_path / "again.json").write_text(json.dumps(copy))
+    assert main(["import", str(tmp_path / "again.json"), "--org", "acme"]) == 0
+    again = Incident.objects.get(key="gitlab-again")
+    ranked = similar_incidents(again)
+    assert ranked[0][0] == original["id"]
+    assert ranked[0][1] > 0.8 and all(score < ranked[0][1] for _, score in ranked[1:])
