@@ -43,6 +43,7 @@ def main() -> int:
     rows = measure.in_process(org, args.requests)
     rows += measure.writes(org)
     rows += measure.backlog_and_delivery(org)
+    rows += measure.learning(org, args.requests)
     if not args.no_http:
         rows += measure.over_http(args.requests)
     measure.report(org, rows)

@@ -349,3 +349,38 @@ def backlog_and_delivery(org: Organisation) -> list[Row]:
     finally:
         fake.close()
     return rows
+
+
+def learning(org: Organisation, n: int) -> list[Row]:
+    """The cost ledger of 50 teams over 3 years, search, and similar incidents."""
+    from datetime import date
+
+    from learnloop.costs import ledger, report
+    from learnloop.insights.search import search, similar_incidents
+
+    rows: list[Row] = []
+    started = time.perf_counter()
+    posted = ledger.post(org)
+    rows.append(
+        (
+            "post the cost ledger (50 teams, 3 years) from scratch or up to date",
+            f"{time.perf_counter() - started:.1f} s",
+            "",
+            f"{posted:,} entries appended",
+        )
+    )
+    samples = timed(lambda i: report.summary(org, date(2024, 1, 1), date(2026, 12, 31)), 10)
+    rows.append(row("ledger summary, 50 teams x 4 costs over 3 years", samples, "from entries"))
+    words = ("cache", "timeout replica", "certificate", "retry storm", "disk", "load balancer")
+    samples = timed(lambda i: search(org.pk, words[i % len(words)]), n)
+    rows.append(
+        row(
+            "full-text search over 20,000 incidents and 400,000 key events",
+            samples,
+            f"{connection.vendor}",
+        )
+    )
+    incidents = list(Incident.objects.filter(organisation=org)[:50])
+    samples = timed(lambda i: similar_incidents(incidents[i % len(incidents)]), 30)
+    rows.append(row("similar incidents for one incident", samples, ""))
+    return rows

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from learnloop.accounts.models import Membership, Organisation, Role, Service, Team
 from learnloop.analysis.models import AnalysisAssignment, KeyEvent
+from learnloop.costs.models import TeamCostProfile
 from learnloop.incidents.models import Incident, Responder, Status
 
 SLUG = "bench"
@@ -160,7 +161,96 @@ def seed(incidents: int = 20_000, events_per_incident: int = 20, teams: int = 50
             Responder.objects.bulk_create(responders, batch_size=BATCH)
             AnalysisAssignment.objects.bulk_create(assignments, batch_size=BATCH)
         print(f"  seeded {min(first + BATCH, incidents):,} incidents", flush=True)
+    _costs(org, team_rows, rng)
+    _index(org)
     Organisation.objects.filter(pk=org.pk).update(name=f"Bench {incidents}")
     print(f"  seeding took {time.perf_counter() - started:.0f} s", flush=True)
     org.refresh_from_db()
     return org
+
+
+def _costs(org: Organisation, teams: list[Team], rng: random.Random) -> None:
+    """Three years of what the cost ledger is made of, for every team: cost profiles, trainings,
+    analysis time on every assignment, and improvement actions with cost of delay."""
+    from learnloop.actions.models import ActionKind, ActionStatus, ImprovementAction
+    from learnloop.analysis.models import TimeEntry
+    from learnloop.costs.models import Training
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        TeamCostProfile.objects.bulk_create(
+            TeamCostProfile(
+                team=t,
+                headcount=8,
+                loaded_annual_people_cost=Decimal("840000"),
+                annual_run_cost=Decimal("96000"),
+            )
+            for t in teams
+        )
+        Training.objects.bulk_create(
+            Training(
+                team=t,
+                kind=rng.choice(("incident_analysis", "incident_review")),
+                held_on=(datetime(2024, 1, 15, tzinfo=UTC) + timedelta(days=120 * n)).date(),
+                hours=Decimal(16),
+            )
+            for t in teams
+            for n in range(9)
+        )
+        TimeEntry.objects.bulk_create(
+            (
+                TimeEntry(
+                    assignment_id=a.pk,
+                    hours=Decimal(rng.randrange(1, 9)),
+                    spent_on=a.window_start.date(),
+                )
+                for a in AnalysisAssignment.objects.filter(incident__organisation=org).only(
+                    "id", "window_start"
+                )
+            ),
+            batch_size=BATCH,
+        )
+        incidents = list(
+            Incident.objects.filter(organisation=org, of_consequence=True).only(
+                "id", "team_id", "resolved_at"
+            )
+        )
+        actions = []
+        for incident in incidents[::4]:
+            assert incident.resolved_at is not None
+            done = rng.random() < 0.6
+            actions.append(
+                ImprovementAction(
+                    incident=incident,
+                    owner_team_id=incident.team_id,
+                    title="Bench action",
+                    kind=ActionKind.CODE_FIX,
+                    idea_at=incident.resolved_at,
+                    status=ActionStatus.IN_PRACTICE if done else ActionStatus.PLANNED,
+                    in_practice_at=incident.resolved_at + timedelta(days=rng.randrange(3, 90))
+                    if done
+                    else None,
+                    cost_of_delay_per_week=Decimal(rng.randrange(100, 5000)),
+                    estimate_weeks=Decimal(rng.randrange(1, 6)),
+                )
+            )
+        ImprovementAction.objects.bulk_create(actions, batch_size=BATCH)
+    print(
+        f"  cost inputs: {len(actions):,} actions, {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+
+
+def _index(org: Organisation) -> None:
+    from learnloop.insights.search import reindex
+
+    started = time.perf_counter()
+    incidents = Incident.objects.filter(organisation=org).order_by("id")
+    total = incidents.count()
+    for first in range(0, total, 1000):
+        reindex(
+            incidents[first : first + 1000].prefetch_related("key_events", "improvement_actions")
+        )
+    print(
+        f"  search index: {total:,} incidents in {time.perf_counter() - started:.0f} s", flush=True
+    )
