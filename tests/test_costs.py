@@ -299,3 +299,23 @@ def test_the_api_answers_costs_and_measures(world: World):
     assert api.get("/api/v1/costs", {"team": "search"}).status_code == 403
     found = api.get("/api/v1/measures", {"team": "payments"}).json()
     assert found["lead_time_days"]["count"] == 2 and found["actions_total"] == 3
+
+
+def test_admins_set_rates_and_bands_and_bad_bands_are_refused(world: World):
+    from learnloop.costs.models import CostSettings
+
+    client = world.client_for(world.admin)
+    data = {
+        "settings-working_hours_per_year": "1600",
+        "settings-default_rate": "80",
+        "settings-capex_by_default": "on",
+        "settings-low_band_below": "2",
+        "settings-high_band_from": "1",
+    }
+    response = client.post("/settings/costs/", data)
+    assert "The High band starts above" in response.content.decode()
+    assert (
+        client.post("/settings/costs/", {**data, "settings-high_band_from": "6"}).status_code == 302
+    )
+    assert CostSettings.objects.get().band(Decimal("3")) == "Medium"
+    assert world.client_for(world.payments_pm).get("/settings/costs/").status_code == 403

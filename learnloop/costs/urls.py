@@ -4,4 +4,5 @@ from learnloop.costs import views
 
 urlpatterns = [
     path("teams/<slug:slug>/costs/", views.team_costs, name="team_costs"),
+    path("settings/costs/", views.cost_settings, name="cost_settings"),
 ]

@@ -21,7 +21,14 @@ from learnloop.accounts.models import Membership, Team
 from learnloop.accounts.rights import can_rank_backlog, people_of_team
 from learnloop.costs import ledger, report
 from learnloop.costs.command import COLUMNS
-from learnloop.costs.forms import ChaosDayForm, ProfileForm, SetupForm, TrainingForm, positive_hours
+from learnloop.costs.forms import (
+    ChaosDayForm,
+    CostSettingsForm,
+    ProfileForm,
+    SetupForm,
+    TrainingForm,
+    positive_hours,
+)
 from learnloop.costs.models import CostType, LedgerEntry, TeamCostProfile
 from learnloop.lib.charts import bars
 
@@ -149,3 +156,17 @@ def _export(lines: list[report.Line], fmt: str, team: Team, start: date, end: da
         writer.writerows(line.as_json() for line in lines)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@member_required
+def cost_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The organisation's rates, capex default and TCO bands; only its admins change them."""
+    forbid_unless(membership.is_admin)
+    form = CostSettingsForm(
+        request.POST or None, instance=ledger.settings_of(membership.organisation)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.info(request, "Saved. Figures are recomputed from the ledger's sources.")
+        return redirect("cost_settings")
+    return render(request, "costs/settings.html", {"form": form})
