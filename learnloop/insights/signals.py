@@ -15,7 +15,25 @@ from learnloop.incidents.models import Incident
 from learnloop.narratives.models import NarrativeVersion
 
 
+def _pending() -> set[int]:
+    """Incidents already queued for reindexing in the current transaction. Django starts a new
+    on-commit list after each commit or rollback; the set follows that list."""
+    connection = transaction.get_connection()
+    queued = connection.run_on_commit
+    marker = getattr(connection, "_learnloop_reindex", None)
+    if marker is None or marker[0] is not queued:
+        marker = (queued, set())
+        connection._learnloop_reindex = marker
+    return marker[1]
+
+
 def _later(incident_id: int) -> None:
+    if transaction.get_connection().in_atomic_block:
+        pending = _pending()
+        if incident_id in pending:
+            return  # one reindex per incident per transaction, however many rows changed
+        pending.add(incident_id)
+
     def run() -> None:
         from learnloop.insights.search import reindex
 

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from learnloop.analysis.models import KeyEvent
+from learnloop.incidents.services import record_incident
+from learnloop.insights.models import SearchDocument
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_many_changes_in_one_transaction_reindex_the_incident_once(world: World):
+    incident = record_incident(world.org, None, title="Outage", team=world.payments)
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        for n in range(30):
+            KeyEvent.objects.create(incident=incident, description=f"event {n}", position=n)
+    deletes = [
+        q
+        for q in captured.captured_queries
+        if q["sql"].startswith('DELETE FROM "insights_searchdocument"')
+    ]
+    assert len(deletes) == 1
+    assert SearchDocument.objects.filter(kind="key_event").count() == 30
+
+
+def test_a_rolled_back_change_does_not_stop_later_reindexing(world: World):
+    incident = record_incident(world.org, None, title="Outage", team=world.payments)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        KeyEvent.objects.create(incident=incident, description="lost")
+        raise RuntimeError
+    KeyEvent.objects.create(incident=incident, description="kept")
+    assert list(SearchDocument.objects.filter(kind="key_event").values_list("body", flat=True)) == [
+        "kept  "
+    ]
