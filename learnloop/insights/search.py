@@ -97,16 +97,18 @@ def _fts(rows: Iterable[SearchDocument]) -> None:
 
 
 def _unindex(incidents: list[Incident]) -> None:
-    stale = SearchDocument.objects.none()
+    by_organisation: dict[int, list[str]] = {}
     for incident in incidents:
-        stale = stale | SearchDocument.objects.filter(
-            organisation_id=incident.organisation_id, incident_key=incident.key
+        by_organisation.setdefault(incident.organisation_id, []).append(incident.key)
+    for organisation_id, keys in by_organisation.items():
+        stale = SearchDocument.objects.filter(
+            organisation_id=organisation_id, incident_key__in=keys
         )
-    if connection.vendor == "sqlite":
-        ids = list(stale.values_list("id", flat=True))
-        with connection.cursor() as cursor:
-            cursor.executemany("DELETE FROM insights_fts WHERE rowid = %s", [(i,) for i in ids])
-    stale.delete()
+        if connection.vendor == "sqlite":
+            ids = list(stale.values_list("id", flat=True))
+            with connection.cursor() as cursor:
+                cursor.executemany("DELETE FROM insights_fts WHERE rowid = %s", [(i,) for i in ids])
+        stale.delete()
 
 
 @transaction.atomic
