@@ -61,3 +61,13 @@ def test_a_near_duplicate_ranks_first_among_similar_incidents(
     ranked = similar_incidents(again)
     assert ranked[0][0] == original["id"]
     assert ranked[0][1] > 0.8 and all(score < ranked[0][1] for _, score in ranked[1:])
+
+
+def test_the_incident_page_loads_similar_incidents_after_it(world: World):
+    first = record_incident(world.org, None, title="Payment gateway timeout storm")
+    second = record_incident(world.org, None, title="Payment gateway timeout storm again")
+    client = world.client_for(world.member)
+    page = client.get(f"/incidents/{second.key}/").content.decode()
+    assert f'hx-get="/incidents/{second.key}/similar/"' in page
+    similar = client.get(f"/incidents/{second.key}/similar/").content.decode()
+    assert f"/incidents/{first.key}/" in similar

@@ -157,7 +157,6 @@ def incident_detail(request: HttpRequest, membership: Membership, key: str) -> H
             "factors": incident.contributing_factors.all(),
             "actions": incident.improvement_actions.all(),
             "themes": incident.themes.all(),
-            "similar": similar_incidents(incident),
             "can_manage": manage,
             "can_edit": can_edit_incident(membership, incident),
             "decision_form": DecisionForm(),
@@ -214,3 +213,10 @@ def policy_edit(request: HttpRequest, membership: Membership) -> HttpResponse:
         )
         return redirect("policy_edit")
     return render(request, "incidents/policy.html", {"form": form})
+
+
+@member_required
+def incident_similar(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
+    """Loaded after the page (HTMX), so the incident page stays fast on large organisations."""
+    incident = incident_or_404(membership, key)
+    return render(request, "incidents/similar.html", {"similar": similar_incidents(incident)})
