@@ -166,7 +166,7 @@ def similar_incidents(incident: Incident, limit: int = 5) -> list[tuple[str, flo
             incident.organisation_id,
             [w for w, _ in counts.most_common(16)],
             any_term=True,
-            limit=200,
+            limit=40,
         )
     } - {incident.key}
     theirs: dict[str, Counter[str]] = {key: Counter() for key in candidates}
