@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "learnloop.accounts",
     "learnloop.incidents",
     "learnloop.analysis",
@@ -62,6 +64,8 @@ INSTALLED_APPS = [
     "learnloop.trackers",
     "learnloop.costs",
     "learnloop.insights",
+    "learnloop.publishing",
+    "learnloop.portal",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +149,16 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Background work (deliveries of published narratives) is queued in the database itself, so the
+# embedded default needs no other service; a task enqueued inside a transaction commits with it.
+# `learnloop worker` runs the tasks.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 EMAIL_HOST = env("SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(env("SMTP_PORT", "25"))

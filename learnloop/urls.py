@@ -22,4 +22,8 @@ urlpatterns = [
     path("", include("learnloop.trackers.urls")),
     path("", include("learnloop.costs.urls")),
     path("", include("learnloop.insights.urls")),
+    path("", include("learnloop.reviews.urls")),
+    path("", include("learnloop.narratives.urls")),
+    path("", include("learnloop.portal.urls")),
+    path("", include("learnloop.publishing.urls")),
 ]

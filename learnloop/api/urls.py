@@ -39,3 +39,19 @@ api.add_router("/", trackers.router)
 from learnloop.api import costs  # noqa: E402
 
 api.add_router("/", costs.router)
+
+from learnloop.api import reviews  # noqa: E402
+
+api.add_router("/", reviews.router)
+
+from learnloop.api import narratives  # noqa: E402
+
+api.add_router("/", narratives.router)
+
+from learnloop.api import portal  # noqa: E402
+
+api.add_router("/", portal.router)
+
+from learnloop.api import publishing  # noqa: E402
+
+api.add_router("/", publishing.router)

@@ -1,5 +1,6 @@
-"""The collective post-incident review and what it produces: contributing factors and learnings.
-Their screens come with the review issue; the tables exist now so import and export are complete."""
+"""The collective post-incident review and what it produces: who is invited, the facilitator's
+context notes on the merged timeline, contributing factors with their evidence, and learnings
+ranked by the attendees' votes."""
 
 from __future__ import annotations
 
@@ -31,12 +32,86 @@ class Review(models.Model):
         max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.SCHEDULED
     )
     votes_per_attendee = models.PositiveSmallIntegerField(default=3)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviews_scheduled",
+    )
+    # The manager may go ahead before every analysis report is in; the reason is kept and shown.
+    missing_reports_reason = models.TextField(blank=True, default="")
+    preparation_hours = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    sequence = models.PositiveIntegerField(default=0, help_text="iCalendar SEQUENCE: bumps on move")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Bumped on every change in the workspace, so that open screens know to refresh.
+    changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="review_ends_after_start",
+            )
+        ]
+        indexes = [models.Index(fields=["incident", "starts_at"], name="review_incident")]
 
     def __str__(self) -> str:
         return f"Review of {self.incident.key}"
+
+
+class InviteeKind(models.TextChoices):
+    RESPONDER = "responder", "Responder"
+    ANALYST = "analyst", "Analyst"
+    STAKEHOLDER = "stakeholder", "Stakeholder"
+
+
+class ReviewInvitee(models.Model):
+    """Someone invited to the review: a responder, an analyst, or a stakeholder the manager adds
+    (product and engineering managers, people from other teams)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="invitees")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_invitations"
+    )
+    kind = models.CharField(max_length=12, choices=InviteeKind.choices)
+    attended = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "user"], name="review_invitee_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.review}"
+
+
+class ContextNote(models.Model):
+    """The facilitator's organisational context on the merged timeline, placed beside a key event
+    (or at the start when there is none)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="context_notes")
+    key_event = models.ForeignKey(
+        "analysis.KeyEvent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="context_notes",
+    )
+    text = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
 
 
 class FactorKind(models.TextChoices):
@@ -57,6 +132,10 @@ class ContributingFactor(models.Model):
     description = models.TextField()
     position = models.PositiveIntegerField(default=0)
     key_events = models.ManyToManyField("analysis.KeyEvent", blank=True, related_name="factors")
+    interviews = models.ManyToManyField("analysis.Interview", blank=True, related_name="factors")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -83,3 +162,21 @@ class Learning(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class LearningVote(models.Model):
+    """One of an attendee's fixed number of votes (Review.votes_per_attendee)."""
+
+    learning = models.ForeignKey(Learning, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_votes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learning", "voter"], name="learning_vote_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter} for {self.learning_id}"

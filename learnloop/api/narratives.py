@@ -1,0 +1,5 @@
+"""API: narratives."""
+
+from ninja import Router
+
+router = Router(tags=["narratives"])

@@ -1,0 +1,5 @@
+"""API: portal."""
+
+from ninja import Router
+
+router = Router(tags=["portal"])

@@ -1,0 +1,5 @@
+"""API: publishing."""
+
+from ninja import Router
+
+router = Router(tags=["publishing"])

@@ -1,0 +1,5 @@
+"""API: reviews."""
+
+from ninja import Router
+
+router = Router(tags=["reviews"])
