@@ -1,0 +1,292 @@
+"""The merged timeline of a review: every analyst's key events (and the imported report's) in one
+list in time order, each keeping who told it. Where tellers seem to describe the same moment
+differently, or the same happening at different times, the events are grouped side by side for
+discussion; nothing is merged or dropped, because the differences are what the review learns from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from learnloop.analysis.models import KeyEvent, Precision
+from learnloop.incidents.models import Incident
+
+IMPORTED_SOURCE = "Imported report"
+SAME_MOMENT = "same_moment"
+DIFFERENT_TIMES = "different_times"
+
+# How far apart two tellers' windows may be and still be the same moment: people note the same
+# minute from different screens and clocks.
+SLACK = timedelta(minutes=5)
+APPROXIMATE_HALF_WIDTH = timedelta(minutes=30)
+# Word overlap (Jaccard) above which descriptions are "related" (same moment told differently),
+# and "very similar" (the same happening, whatever the times say).
+RELATED = 0.2
+VERY_SIMILAR = 0.6
+# Words shared by more events than this say little about sameness, and pairing every event that
+# uses them would make the merge quadratic.
+MIN_COMMON_WORD_CAP = 20
+
+# Words too common in any description to say two events are about the same thing.
+_STOPWORD_TEXT = """a an the and or but of to in on at by for from with into onto over under
+after before about as is are was were be been being it its this that these those then than there
+here we our us they them their he she his her i me my you your not no so up down out off all any
+some has have had do does did done can could would should will shall may might must also again
+still just only very too which who whom what when where why how"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: KeyEvent
+    source: str
+    group: int | None
+
+    @property
+    def window(self) -> tuple[datetime, datetime] | None:
+        return time_window(self.event)
+
+    @property
+    def when(self) -> str:
+        return time_label(self.event)
+
+
+@dataclass(frozen=True)
+class TimelineGroup:
+    number: int
+    kind: str
+    reason: str
+    entries: tuple[TimelineEntry, ...]
+
+
+@dataclass(frozen=True)
+class MergedTimeline:
+    entries: tuple[TimelineEntry, ...]
+    groups: tuple[TimelineGroup, ...]
+
+
+def source_of(event: KeyEvent) -> str:
+    if event.assignment is None:
+        return IMPORTED_SOURCE
+    analyst = event.assignment.analyst
+    return analyst.get_full_name() or analyst.email
+
+
+def is_timed(event: KeyEvent) -> bool:
+    return event.occurred_at is not None and event.precision != Precision.UNKNOWN
+
+
+def time_window(event: KeyEvent) -> tuple[datetime, datetime] | None:
+    """The span of time the teller's words allow, in UTC; None when the time is unknown."""
+    at = event.occurred_at
+    if at is None or event.precision == Precision.UNKNOWN:
+        return None
+    at = at.astimezone(UTC)
+    if event.precision == Precision.HOUR:
+        start = at.replace(minute=0, second=0, microsecond=0)
+        return start, start + timedelta(hours=1)
+    if event.precision == Precision.DAY:
+        start = at.replace(hour=0, minute=0, second=0, microsecond=0)
+        return start, start + timedelta(days=1)
+    if event.precision == Precision.APPROXIMATE:
+        return at - APPROXIMATE_HALF_WIDTH, at + APPROXIMATE_HALF_WIDTH
+    return at, at
+
+
+def time_label(event: KeyEvent) -> str:
+    """The time as precisely as it was told (UTC, like the rest of the incident pages)."""
+    at = event.occurred_at
+    if at is None or event.precision == Precision.UNKNOWN:
+        return "time unknown"
+    at = at.astimezone(UTC)
+    day = f"{at.day} {at:%b}"
+    if event.precision == Precision.DAY:
+        return f"on {day}"
+    if event.precision == Precision.HOUR:
+        return f"{day}, about {at:%H}:00"
+    if event.precision == Precision.APPROXIMATE:
+        return f"{day}, about {at:%H:%M}"
+    return f"{day}, {at:%H:%M}"
+
+
+def words(text: str) -> frozenset[str]:
+    """Content words, crudely stemmed so that 'rolled back' and 'rolling back' meet."""
+    found = set()
+    for word in _WORD.findall(text.lower()):
+        if word in _STOPWORDS or (len(word) < 3 and not word.isdigit()):
+            continue
+        for suffix in ("ing", "ed", "es", "s"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: -len(suffix)]
+                break
+        found.add(word)
+    return frozenset(found)
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
+
+
+def gap(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> timedelta:
+    """Time between two windows; zero when they overlap."""
+    return max(timedelta(0), max(a[0], b[0]) - min(a[1], b[1]))
+
+
+def _teller(event: KeyEvent) -> int:
+    return event.assignment_id or 0
+
+
+def _order(events: list[KeyEvent]) -> list[KeyEvent]:
+    """Time order by the start of each window; an untimed event follows the timed event that
+    precedes it in its teller's own sequence (or opens the timeline when none does)."""
+    by_teller: dict[int, list[KeyEvent]] = defaultdict(list)
+    for event in events:
+        by_teller[_teller(event)].append(event)
+    keys: dict[int, tuple[datetime, int, int, int, int]] = {}
+    opening = datetime.min.replace(tzinfo=UTC)
+    for teller, told in by_teller.items():
+        told.sort(key=lambda e: (e.position, e.pk or 0))
+        anchor: tuple[datetime, int, int, int] = (opening, teller, -1, 0)
+        follower = 0
+        for event in told:
+            window = time_window(event)
+            if window is None:
+                follower += 1
+                keys[id(event)] = (*anchor, follower)
+                continue
+            anchor = (window[0], teller, event.position, event.pk or 0)
+            follower = 0
+            keys[id(event)] = (*anchor, 0)
+    return sorted(events, key=lambda e: keys[id(e)])
+
+
+def _candidate_pairs(told: list[frozenset[str]], tellers: list[int]) -> set[tuple[int, int]]:
+    """Pairs of events from different tellers sharing at least one of the rarer words."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for index, event_words in enumerate(told):
+        for word in event_words:
+            postings[word].append(index)
+    cap = max(MIN_COMMON_WORD_CAP, len(told) // 20)
+    pairs: set[tuple[int, int]] = set()
+    for indices in postings.values():
+        if len(indices) < 2 or len(indices) > cap:
+            continue
+        for i, first in enumerate(indices):
+            for second in indices[i + 1 :]:
+                if tellers[first] != tellers[second]:
+                    pairs.add((first, second))
+    return pairs
+
+
+class _Components:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def join(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def _names(sources: list[str]) -> str:
+    unique = list(dict.fromkeys(sources))
+    if len(unique) == 1:
+        return unique[0]
+    return ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def _duration(span: timedelta) -> str:
+    minutes = round(span.total_seconds() / 60)
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(minutes / 60)
+    if hours < 48:
+        return f"{hours} hours"
+    return f"{round(hours / 24)} days"
+
+
+def _reason(kind: str, entries: list[TimelineEntry]) -> str:
+    names = _names([entry.source for entry in entries])
+    if kind == SAME_MOMENT:
+        return f"{names} tell this moment differently"
+    windows = [w for w in (time_window(entry.event) for entry in entries) if w is not None]
+    earliest_end = min(w[1] for w in windows)
+    latest_start = max(w[0] for w in windows)
+    span = max(timedelta(0), latest_start - earliest_end)
+    exact = all(entry.event.precision == Precision.MINUTE for entry in entries)
+    return f"{names} place this {'' if exact else 'at least '}{_duration(span)} apart"
+
+
+def merge(events: Iterable[KeyEvent]) -> MergedTimeline:
+    ordered = _order(list(events))
+    told = [words(event.description) for event in ordered]
+    tellers = [_teller(event) for event in ordered]
+    windows = [time_window(event) for event in ordered]
+
+    components = _Components(len(ordered))
+    kind_of_pair: dict[tuple[int, int], str] = {}
+    for first, second in _candidate_pairs(told, tellers):
+        a, b = windows[first], windows[second]
+        if a is None or b is None:
+            continue
+        alike = similarity(told[first], told[second])
+        if gap(a, b) <= SLACK:
+            if alike >= RELATED:
+                kind_of_pair[(first, second)] = SAME_MOMENT
+        elif alike >= VERY_SIMILAR:
+            kind_of_pair[(first, second)] = DIFFERENT_TIMES
+    for first, second in kind_of_pair:
+        components.join(first, second)
+
+    # A group that holds any disagreement about time is flagged as such: it is the stronger
+    # signal for the discussion.
+    root_kind: dict[int, str] = {}
+    for (first, _second), kind in kind_of_pair.items():
+        root = components.find(first)
+        if root_kind.get(root) != DIFFERENT_TIMES:
+            root_kind[root] = kind
+    numbers: dict[int, int] = {}
+    for index in range(len(ordered)):
+        root = components.find(index)
+        if root in root_kind and root not in numbers:
+            numbers[root] = len(numbers) + 1
+
+    entries = tuple(
+        TimelineEntry(
+            event=event,
+            source=source_of(event),
+            group=numbers.get(components.find(index)),
+        )
+        for index, event in enumerate(ordered)
+    )
+    members: dict[int, list[TimelineEntry]] = defaultdict(list)
+    for entry in entries:
+        if entry.group is not None:
+            members[entry.group].append(entry)
+    groups = tuple(
+        TimelineGroup(
+            number=number,
+            kind=root_kind[root],
+            reason=_reason(root_kind[root], members[number]),
+            entries=tuple(members[number]),
+        )
+        for root, number in numbers.items()
+    )
+    return MergedTimeline(entries=entries, groups=groups)
+
+
+def merged_timeline_for(incident: Incident) -> MergedTimeline:
+    events = KeyEvent.objects.filter(incident=incident).select_related("assignment__analyst")
+    return merge(events)
