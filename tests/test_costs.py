@@ -17,7 +17,8 @@ from learnloop.costs import ledger, report
 from learnloop.costs.models import LedgerEntry, TeamCostProfile, Training
 from learnloop.incidents.models import ResponseRole
 from learnloop.incidents.services import record_incident
-from learnloop.reviews.models import Review
+from learnloop.narratives.models import Narrative, Walkthrough, WalkthroughAttendee
+from learnloop.reviews.models import Review, ReviewInvitee
 from tests.conftest import World, make_person, utc
 
 Q1 = (date(2026, 1, 1), date(2026, 3, 31))
@@ -179,6 +180,26 @@ def test_a_correction_is_a_new_entry_and_history_stays(world: World):
     ledger.post(world.org, now=NOW)
     assert figures(world)["setup"].amount == Decimal("1000.00")
     assert LedgerEntry.objects.filter(amount=Decimal("-750.00"), correction=True).exists()
+
+
+def test_a_review_costs_those_present_plus_preparation_and_walkthroughs_count_too(world: World):
+    worked_example(world)
+    review = Review.objects.get()
+    for person, present in ((world.alice, True), (world.bob, True), (world.member, False)):
+        ReviewInvitee.objects.create(review=review, user=person, kind="responder", attended=present)
+    Review.objects.filter(pk=review.pk).update(preparation_hours=Decimal("2"))
+    narrative = Narrative.objects.create(incident=review.incident, title="How it happened")
+    walkthrough = Walkthrough.objects.create(
+        narrative=narrative, starts_at=utc(2026, 3, 2, 10), ends_at=utc(2026, 3, 2, 11)
+    )
+    for person in (world.carol, world.member, world.search_pm):
+        WalkthroughAttendee.objects.create(walkthrough=walkthrough, user=person)
+    ledger.post(world.org, now=NOW)
+    # The review: 1.5 h x 2 present + 2 h preparation = 5 h, no longer 1.5 h x 4 analysts = 6 h;
+    # the walkthrough: 1 h x 3 invited = 3 h. Insight was 25 h: 25 - 6 + 5 + 3 = 27 h.
+    insight = figures(world)["insight"]
+    assert insight.hours == Decimal("27.00")
+    assert insight.amount == Decimal("1687.50")
 
 
 def test_ledger_entries_are_never_changed_or_deleted(world: World):

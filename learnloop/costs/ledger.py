@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from learnloop.accounts.models import Organisation
@@ -24,7 +24,9 @@ from learnloop.costs.models import (
     TeamCostProfile,
     Training,
 )
+from learnloop.incidents.models import Incident
 from learnloop.lib.cost_of_delay import cents
+from learnloop.narratives.models import Walkthrough
 from learnloop.reviews.models import Review
 
 WEEK = Decimal(7 * 24 * 3600)
@@ -110,27 +112,80 @@ def _insight(organisation: Organisation, rates: Rates) -> list[Line]:
                 incident.service_id,
             )
         )
-    reviews = Review.objects.filter(
-        incident__organisation=organisation, starts_at__lte=timezone.now()
-    ).exclude(status="cancelled")
-    for review in reviews.select_related("incident"):
-        incident = review.incident
-        attendees = incident.assignments.count()
-        duration = Decimal((review.ends_at - review.starts_at).total_seconds()) / 3600
-        hours = (duration * attendees).quantize(Decimal("0.01"))
+    reviews = (
+        Review.objects.filter(incident__organisation=organisation, starts_at__lte=timezone.now())
+        .exclude(status="cancelled")
+        .annotate(
+            invited=Count("invitees", distinct=True),
+            present=Count("invitees", filter=Q(invitees__attended=True), distinct=True),
+            analysts=Count("incident__assignments", distinct=True),
+        )
+        .select_related("incident")
+    )
+    for review in reviews:
+        # Those recorded as present; else those invited; else (older reviews) the analysts.
+        attendees = review.present or review.invited or review.analysts
         lines.append(
-            Line(
+            _session_line(
                 f"review:{review.uid}",
-                incident.team_id,
-                CostType.INSIGHT,
-                review.starts_at.date(),
-                cents(hours * rates.of(incident.team_id)),
-                f"Review of {incident.key} ({attendees} attendees)",
-                hours,
-                incident.service_id,
+                review.incident,
+                review.starts_at,
+                review.ends_at,
+                attendees,
+                review.preparation_hours,
+                rates,
+                "Review",
+            )
+        )
+    walkthroughs = (
+        Walkthrough.objects.filter(
+            narrative__incident__organisation=organisation, starts_at__lte=timezone.now()
+        )
+        .annotate(
+            invited=Count("attendees"),
+            present=Count("attendees", filter=Q(attendees__attended=True)),
+        )
+        .select_related("narrative__incident")
+    )
+    for walkthrough in walkthroughs:
+        lines.append(
+            _session_line(
+                f"walkthrough:{walkthrough.uid}",
+                walkthrough.narrative.incident,
+                walkthrough.starts_at,
+                walkthrough.ends_at,
+                walkthrough.present or walkthrough.invited,
+                Decimal(0),
+                rates,
+                walkthrough.get_kind_display(),
             )
         )
     return lines
+
+
+def _session_line(
+    source: str,
+    incident: Incident,
+    starts_at: datetime,
+    ends_at: datetime,
+    attendees: int,
+    preparation: Decimal,
+    rates: Rates,
+    what: str,
+) -> Line:
+    """A review or walkthrough: attendees x duration, plus preparation."""
+    duration = Decimal((ends_at - starts_at).total_seconds()) / 3600
+    hours = (duration * attendees + preparation).quantize(Decimal("0.01"))
+    return Line(
+        source,
+        incident.team_id,
+        CostType.INSIGHT,
+        starts_at.date(),
+        cents(hours * rates.of(incident.team_id)),
+        f"{what} of {incident.key} ({attendees} attendees)",
+        hours,
+        incident.service_id,
+    )
 
 
 def _implemented_on(action: ImprovementAction) -> date | None:
