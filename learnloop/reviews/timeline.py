@@ -187,8 +187,13 @@ def _candidate_pairs(told: list[frozenset[str]], tellers: list[int]) -> set[tupl
 
 
 class _Components:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
+    """Groups built by joining pairs, each group holding at most one event per teller: a teller
+    tells a moment once, and it keeps chains of loosely related events from swallowing the
+    timeline."""
+
+    def __init__(self, tellers: list[int]) -> None:
+        self.parent = list(range(len(tellers)))
+        self.tellers = [{teller} for teller in tellers]
 
     def find(self, item: int) -> int:
         while self.parent[item] != item:
@@ -196,8 +201,13 @@ class _Components:
             item = self.parent[item]
         return item
 
-    def join(self, a: int, b: int) -> None:
-        self.parent[self.find(a)] = self.find(b)
+    def join(self, a: int, b: int) -> bool:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b or self.tellers[root_a] & self.tellers[root_b]:
+            return False
+        self.parent[root_a] = root_b
+        self.tellers[root_b] |= self.tellers[root_a]
+        return True
 
 
 def _names(sources: list[str]) -> str:
@@ -235,20 +245,25 @@ def merge(events: Iterable[KeyEvent]) -> MergedTimeline:
     tellers = [_teller(event) for event in ordered]
     windows = [time_window(event) for event in ordered]
 
-    components = _Components(len(ordered))
-    kind_of_pair: dict[tuple[int, int], str] = {}
+    flagged: list[tuple[float, timedelta, int, int, str]] = []
     for first, second in _candidate_pairs(told, tellers):
         a, b = windows[first], windows[second]
         if a is None or b is None:
             continue
         alike = similarity(told[first], told[second])
-        if gap(a, b) <= SLACK:
+        apart = gap(a, b)
+        if apart <= SLACK:
             if alike >= RELATED:
-                kind_of_pair[(first, second)] = SAME_MOMENT
+                flagged.append((-alike, apart, first, second, SAME_MOMENT))
         elif alike >= VERY_SIMILAR:
-            kind_of_pair[(first, second)] = DIFFERENT_TIMES
-    for first, second in kind_of_pair:
-        components.join(first, second)
+            flagged.append((-alike, apart, first, second, DIFFERENT_TIMES))
+    # The closest matches first, so each event ends up beside its best counterpart.
+    flagged.sort()
+    components = _Components(tellers)
+    kind_of_pair: dict[tuple[int, int], str] = {}
+    for _unlike, _apart, first, second, kind in flagged:
+        if components.join(first, second):
+            kind_of_pair[(first, second)] = kind
 
     # A group that holds any disagreement about time is flagged as such: it is the stronger
     # signal for the discussion.
