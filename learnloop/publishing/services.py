@@ -1,0 +1,443 @@
+"""Delivering published narratives to their channels, losing nothing and sending nothing twice.
+
+Recorded with the publication: one Delivery per enabled channel, and a background task to send
+it, are written in the publishing transaction (published and queued, or neither).
+
+Sent once: a task first claims its delivery with a conditional UPDATE that sets a lease, so no
+two workers send it. A worker that dies leaves its lease to run out; the worker's sweep then
+queues the delivery again. That is safe for email (a message is accepted only at the end of the
+SMTP DATA, so a dead worker delivered nothing) and for Confluence (the page is looked up by title
+before one is created). Slack cannot be asked whether a post arrived, so a Slack delivery whose
+request went out before the worker died, or whose connection broke after sending, is marked in
+doubt and sent again only when a person asks."""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from learnloop.integrations.base import TrackerError
+from learnloop.integrations.confluence.transport import Site, site_adapter
+from learnloop.integrations.slack.transport import SlackWebhook
+from learnloop.narratives.models import Narrative, Publication
+from learnloop.publishing import messages, tasks
+from learnloop.publishing.models import (
+    CONFLUENCE,
+    ChannelKind,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    PublishChannel,
+)
+from learnloop.trackers.services import MAX_ATTEMPTS, backoff
+
+log = logging.getLogger(__name__)
+# Far longer than any one send may take (HTTP and SMTP time out well before), so a live worker
+# never loses its lease; a dead one's runs out and the sweep takes the delivery up again.
+LEASE = timedelta(seconds=120)
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def channels_for(narrative: Narrative) -> QuerySet[PublishChannel]:
+    """The organisation's channels, and those of the team that owns the incident."""
+    team_id = narrative.incident.team_id
+    scope = Q(team__isnull=True) | Q(team_id=team_id) if team_id else Q(team__isnull=True)
+    return PublishChannel.objects.filter(
+        scope, organisation_id=narrative.incident.organisation_id, enabled=True
+    ).select_related("team")
+
+
+def record_deliveries(publication: Publication) -> list[Delivery]:
+    """One delivery per enabled channel, queued; call inside the publishing transaction."""
+    recorded = []
+    with transaction.atomic():
+        for channel in channels_for(publication.narrative):
+            delivery, created = Delivery.objects.get_or_create(
+                channel=channel,
+                publication=publication,
+                defaults={
+                    "narrative": publication.narrative,
+                    "channel_name": channel.name,
+                    "kind": channel.kind,
+                },
+            )
+            if created:
+                queue(delivery)
+                recorded.append(delivery)
+    return recorded
+
+
+def queue(delivery: Delivery, at: datetime | None = None) -> None:
+    """Enqueues the task that sends the delivery (at `at`, or now); commits with the caller."""
+    task = tasks.send_delivery.using(run_after=at) if at else tasks.send_delivery
+    result = task.enqueue(delivery.pk)
+    delivery.task_id = str(result.id)
+    Delivery.objects.filter(pk=delivery.pk).update(task_id=delivery.task_id)
+
+
+def claim(delivery_id: int, now: datetime | None = None) -> Delivery | None:
+    """Leases the delivery if it is due and nobody holds it; None otherwise. One conditional
+    UPDATE: of two workers racing, exactly one changes the row."""
+    now = now or timezone.now()
+    claimed = (
+        Delivery.objects.filter(
+            pk=delivery_id,
+            state__in=[DeliveryState.QUEUED, DeliveryState.RETRY],
+            next_attempt_at__lte=now,
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(
+            state=DeliveryState.SENDING,
+            lease_until=now + LEASE,
+            attempts=F("attempts") + 1,
+            request_sent_at=None,
+        )
+    )
+    if not claimed:
+        return None
+    return Delivery.objects.select_related(
+        "channel", "publication__version", "publication__narrative__incident__team"
+    ).get(pk=delivery_id)
+
+
+@dataclass
+class Failure:
+    detail: str
+    retryable: bool
+    in_doubt: bool = False
+    retry_after: float | None = None
+    status_code: int | None = None
+
+
+@dataclass
+class Success:
+    outcome: str  # sent, created, updated, found
+    detail: str
+    status_code: int | None = None
+
+
+def attempt(delivery_id: int) -> str:
+    """The task's work: claim, send, record. Returns the outcome recorded (or "skipped")."""
+    delivery = claim(delivery_id)
+    if delivery is None:
+        return "skipped"
+    started = timezone.now()
+    try:
+        result: Success | Failure = send(delivery)
+    except Exception as error:  # a bug must not leave the delivery leased for ever
+        log.exception("delivery %s", delivery.pk)
+        result = Failure(f"Unexpected error: {type(error).__name__}: {error}", retryable=True)
+    return record(delivery, started, result)
+
+
+def send(delivery: Delivery) -> Success | Failure:
+    channel = delivery.channel
+    if channel is None:
+        return Failure("The channel was deleted.", retryable=False)
+    story = messages.story_of(delivery.publication)
+    if channel.kind == ChannelKind.EMAIL:
+        return send_email(channel, story, delivery.message_id)
+    if channel.kind == ChannelKind.SLACK:
+        Delivery.objects.filter(pk=delivery.pk).update(request_sent_at=timezone.now())
+        return send_slack(channel, story)
+    return send_confluence(delivery, channel, story)
+
+
+def send_email(
+    channel: PublishChannel, story: messages.Story, message_id: str
+) -> Success | Failure:
+    email = messages.email_of(story)
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=channel.addresses,
+        headers={"Message-ID": message_id, "X-Learnloop-Narrative": story.key},
+    )
+    message.attach_alternative(email.html, "text/html")
+    try:
+        connection = get_connection(
+            SMTP_BACKEND, fail_silently=False, timeout=settings.HTTP_TIMEOUT
+        )
+        connection.send_messages([message])
+    except smtplib.SMTPRecipientsRefused as error:
+        refused = ", ".join(sorted(error.recipients))
+        return Failure(f"The mail server refused {refused}.", retryable=False, status_code=550)
+    except smtplib.SMTPResponseException as error:
+        text = (
+            error.smtp_error.decode(errors="replace")
+            if isinstance(error.smtp_error, bytes)
+            else str(error.smtp_error)
+        )
+        return Failure(
+            f"The mail server answered {error.smtp_code} {text}",
+            retryable=error.smtp_code < 500,
+            status_code=error.smtp_code,
+        )
+    except (smtplib.SMTPException, OSError) as error:
+        return Failure(f"Mail server: {type(error).__name__}: {error}", retryable=True)
+    return Success(
+        "sent", f"Accepted by the mail server for {len(channel.addresses)} recipients.", 250
+    )
+
+
+def _status(error: TrackerError) -> int | None:
+    found = re.search(r"HTTP (\d{3})", str(error))
+    return int(found.group(1)) if found else None
+
+
+def _never_sent(error: TrackerError) -> bool:
+    """True when the request cannot have reached the server: it could not even connect."""
+    return isinstance(error.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+def _http_failure(error: TrackerError, ambiguous_is_doubt: bool) -> Failure:
+    status = _status(error)
+    doubt = ambiguous_is_doubt and status is None and not error.permanent and not _never_sent(error)
+    return Failure(
+        str(error)[:2000],
+        retryable=not error.permanent and not doubt,
+        in_doubt=doubt,
+        retry_after=error.retry_after,
+        status_code=status,
+    )
+
+
+def send_slack(channel: PublishChannel, story: messages.Story) -> Success | Failure:
+    try:
+        SlackWebhook(channel.secret).post(messages.slack_message(story))
+    except TrackerError as error:
+        return _http_failure(error, ambiguous_is_doubt=True)
+    return Success("sent", "Slack answered ok.", 200)
+
+
+def site_of(channel: PublishChannel) -> Site:
+    return Site(
+        base_url=channel.base_url,
+        account=channel.account,
+        token=channel.secret,
+        space=channel.space,
+        parent_id=channel.parent_id,
+    )
+
+
+def _earlier_page(delivery: Delivery) -> str:
+    """The page an earlier revision of this narrative went to on this channel, if any."""
+    earlier = (
+        Delivery.objects.filter(channel_id=delivery.channel_id, narrative_id=delivery.narrative_id)
+        .exclude(remote_id="")
+        .exclude(pk=delivery.pk)
+        .order_by("-publication__revision")
+        .first()
+    )
+    return earlier.remote_id if earlier else ""
+
+
+def send_confluence(
+    delivery: Delivery, channel: PublishChannel, story: messages.Story
+) -> Success | Failure:
+    adapter = site_adapter(channel.kind, site_of(channel))
+    page = messages.confluence_page(story)
+    try:
+        found = adapter.find(page.title)
+        if found is None and (earlier := _earlier_page(delivery)):
+            # The title changed since the page was made: update that page, never add one.
+            found = adapter.find_by_id(earlier)
+        if found is None:
+            ref, outcome = adapter.create(page), "created"
+        elif found.version_message == page.version_message or (
+            story.revision == 1 and found.version == 1
+        ):
+            ref, outcome = found, "found"  # an earlier attempt wrote it; its answer was lost
+        else:
+            ref, outcome = adapter.update(found, page), "updated"
+    except TrackerError as error:
+        return _http_failure(error, ambiguous_is_doubt=False)
+    Delivery.objects.filter(pk=delivery.pk).update(remote_id=ref.id, remote_url=ref.url)
+    return Success(outcome, f"Page {ref.id}, version {ref.version}: {ref.url}")
+
+
+def record(delivery: Delivery, started: datetime, result: Success | Failure) -> str:
+    """Writes the attempt and the delivery's new state together, then schedules any retry."""
+    now = timezone.now()
+    with transaction.atomic():
+        if isinstance(result, Success):
+            state, outcome, detail = DeliveryState.SENT, result.outcome, result.detail
+        elif result.in_doubt:
+            state, outcome, detail = (
+                DeliveryState.IN_DOUBT,
+                "in_doubt",
+                in_doubt_reason(result.detail),
+            )
+        elif result.retryable and delivery.attempts < MAX_ATTEMPTS:
+            state, outcome, detail = DeliveryState.RETRY, "retry", result.detail
+        else:
+            state, outcome, detail = DeliveryState.FAILED, "failed", result.detail
+        wait = 0.0
+        if state == DeliveryState.RETRY and isinstance(result, Failure):
+            wait = max(result.retry_after or 0.0, backoff(delivery.attempts))
+        delivery.state = state
+        delivery.lease_until = None
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
+        delivery.last_error = "" if state == DeliveryState.SENT else detail
+        delivery.sent_at = now if state == DeliveryState.SENT else None
+        delivery.save(
+            update_fields=["state", "lease_until", "next_attempt_at", "last_error", "sent_at"]
+        )
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            started_at=started,
+            finished_at=now,
+            outcome=outcome,
+            status_code=result.status_code,
+            detail=detail,
+        )
+        if state == DeliveryState.RETRY:
+            queue(delivery, delivery.next_attempt_at)
+    if state != DeliveryState.SENT:
+        log.warning(
+            "delivery %s to %s: %s: %s", delivery.pk, delivery.channel_name, outcome, detail
+        )
+    return outcome
+
+
+def in_doubt_reason(detail: str) -> str:
+    return (
+        f"{detail} The request reached Slack but no answer came back; Slack cannot be asked "
+        "whether the message was posted, so it is not sent again by itself. Look in the channel, "
+        "and send it again if it is missing."
+    )
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Takes up deliveries whose worker died: queued again, or (Slack, once the request went
+    out) in doubt. Also queues due deliveries whose task is gone. Returns how many it touched."""
+    now = now or timezone.now()
+    touched = 0
+    for delivery in Delivery.objects.filter(state=DeliveryState.SENDING, lease_until__lt=now):
+        touched += _take_up(delivery, now)
+    for delivery in Delivery.objects.filter(
+        state__in=[DeliveryState.QUEUED, DeliveryState.RETRY], next_attempt_at__lt=now - LEASE
+    ):
+        if not task_alive(delivery.task_id):
+            with transaction.atomic():
+                queue(delivery)
+            touched += 1
+    return touched
+
+
+def _take_up(delivery: Delivery, now: datetime) -> int:
+    doubt = delivery.kind == ChannelKind.SLACK and delivery.request_sent_at is not None
+    with transaction.atomic():
+        changed = Delivery.objects.filter(
+            pk=delivery.pk, state=DeliveryState.SENDING, lease_until=delivery.lease_until
+        ).update(
+            state=DeliveryState.IN_DOUBT if doubt else DeliveryState.RETRY,
+            lease_until=None,
+            next_attempt_at=now,
+        )
+        if not changed:
+            return 0  # another sweep took it up first
+        detail = (
+            in_doubt_reason("The worker stopped after sending the request to Slack.")
+            if doubt
+            else "The worker stopped before this attempt finished; queued again."
+        )
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            started_at=delivery.lease_until - LEASE if delivery.lease_until else now,
+            finished_at=now,
+            outcome="in_doubt" if doubt else "interrupted",
+            detail=detail,
+        )
+        Delivery.objects.filter(pk=delivery.pk).update(last_error=detail)
+        if not doubt:
+            queue(delivery)
+    return 1
+
+
+def task_alive(task_id: str) -> bool:
+    """True while the delivery's task is waiting or running."""
+    from django_tasks import TaskResultStatus
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
+    if not task_id:
+        return False
+    try:
+        status = tasks.send_delivery.get_result(task_id).status
+    except TaskResultDoesNotExist:
+        return False
+    return status in (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+
+
+def send_again(delivery: Delivery, by: str) -> Delivery:
+    """A person asks for a failed or in-doubt delivery to be sent again."""
+    if delivery.state not in (DeliveryState.FAILED, DeliveryState.IN_DOUBT):
+        raise ValueError("Only a failed or in-doubt delivery can be sent again.")
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Delivery.objects.filter(pk=delivery.pk, state=delivery.state).update(
+            state=DeliveryState.QUEUED, next_attempt_at=now, lease_until=None, last_error=""
+        )
+        if not changed:
+            raise ValueError("The delivery changed meanwhile; reload the page.")
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            started_at=now,
+            finished_at=now,
+            outcome="requeued",
+            detail=f"Sent again at the request of {by}.",
+        )
+        delivery.refresh_from_db()
+        queue(delivery)
+    return delivery
+
+
+def send_test(channel: PublishChannel, by: str) -> bool:
+    """The settings page's "send a test": a real message (email, Slack) or a look at the space
+    (Confluence, which would otherwise need a page). The outcome is kept on the channel."""
+    story = messages.Story(
+        key="TEST",
+        title=f"Test from learnloop: {channel.name}",
+        revision=1,
+        team=channel.scope,
+        service="—",
+        severity="—",
+        summary=f"{by} sent this test to check that published narratives reach this channel.",
+        body="This is a test. Published narratives will arrive here like this.",
+        link=f"{settings.BASE_URL}/narratives/",
+        published=timezone.now().strftime("%d %b %Y %H:%M UTC"),
+    )
+    result: Success | Failure
+    if channel.kind == ChannelKind.EMAIL:
+        result = send_email(
+            channel, story, f"<test-{channel.pk}-{timezone.now().timestamp()}@learnloop>"
+        )
+    elif channel.kind == ChannelKind.SLACK:
+        result = send_slack(channel, story)
+    else:
+        try:
+            result = Success("ok", site_adapter(channel.kind, site_of(channel)).test())
+        except TrackerError as error:
+            result = _http_failure(error, ambiguous_is_doubt=False)
+    ok = isinstance(result, Success)
+    channel.last_test = (
+        "Test sent. " + result.detail if ok and channel.kind not in CONFLUENCE else result.detail
+    )
+    channel.last_test_ok = ok
+    channel.last_test_at = timezone.now()
+    channel.save(update_fields=["last_test", "last_test_ok", "last_test_at"])
+    return ok
