@@ -130,3 +130,119 @@ def people_of_team(team: Team) -> QuerySet[Any]:
     from django.contrib.auth.models import User
 
     return User.objects.filter(memberships__team=team).order_by("first_name", "email")
+
+
+# Published narratives (the portal). Every member reads them; who read them and scheduling their
+# walkthroughs belong to the people close to the incident.
+
+
+def _close_to_incident(membership: Membership, incident: Incident) -> bool:
+    """The incident's team, its responders and analysts, and whoever manages it."""
+    if incident.organisation_id != membership.organisation_id:
+        return False
+    if incident.team_id is not None and membership.team_id == incident.team_id:
+        return True
+    if membership.manages_team(incident.team_id):
+        return True
+    user_id = membership.user_id
+    return (
+        incident.responders.filter(user_id=user_id).exists()
+        or incident.assignments.filter(analyst_id=user_id).exists()
+    )
+
+
+def can_see_readership(membership: Membership, narrative: Any) -> bool:
+    """Unique readers and who they are: those close to the incident and the narrative's authors,
+    not every reader."""
+    if narrative.organisation_id != membership.organisation_id:
+        return False
+    return (
+        _close_to_incident(membership, narrative.incident)
+        or narrative.versions.filter(author_id=membership.user_id).exists()
+    )
+
+
+def can_schedule_walkthrough(membership: Membership, narrative: Any) -> bool:
+    """Walkthroughs and cross-team playbacks: the incident's team and its managers."""
+    incident = narrative.incident
+    if narrative.organisation_id != membership.organisation_id:
+        return False
+    return membership.manages_team(incident.team_id) or (
+        incident.team_id is not None and membership.team_id == incident.team_id
+    )
+
+
+def can_get_walkthrough_invitation(
+    membership: Membership, walkthrough: Any, attendee_id: int
+) -> bool:
+    """An invitee downloads their own invitation; whoever may schedule downloads anyone's."""
+    return attendee_id == membership.user_id or can_schedule_walkthrough(
+        membership, walkthrough.narrative
+    )
+
+
+# The narrative while it is written: drafts and versions stay with the people close to the
+# incident until a revision is published.
+
+
+def _facilitates_review(membership: Membership, incident: Incident) -> bool:
+    from learnloop.reviews.models import Review
+
+    return Review.objects.filter(incident=incident, facilitator_id=membership.user_id).exists()
+
+
+def can_edit_narrative(membership: Membership, incident: Incident) -> bool:
+    """The incident's team, its responders and analysts, its managers and its review's
+    facilitator write the narrative; nobody from another organisation."""
+    if incident.organisation_id != membership.organisation_id:
+        return False
+    return _close_to_incident(membership, incident) or _facilitates_review(membership, incident)
+
+
+def can_see_narrative_drafts(membership: Membership, incident: Incident) -> bool:
+    """Drafts, versions and differences: the same people who write it (not every member)."""
+    return can_edit_narrative(membership, incident)
+
+
+def can_publish_narrative(membership: Membership, incident: Incident) -> bool:
+    """Publishing speaks for the team to the organisation: the incident's managers, or whoever
+    facilitates its review."""
+    return can_manage_incident(membership, incident) or (
+        incident.organisation_id == membership.organisation_id
+        and _facilitates_review(membership, incident)
+    )
+
+
+# The post-incident review. Its workspace holds what analysts chose to share with it, so it is
+# seen by the people in the room: invitees, the incident's analysts and whoever manages it.
+
+
+def can_schedule_review(membership: Membership, incident: Incident) -> bool:
+    return can_manage_incident(membership, incident)
+
+
+def can_run_review(membership: Membership, review: Any) -> bool:
+    """Context notes, invitees, reminders: the incident's managers and the review's facilitator."""
+    incident = review.incident
+    if incident.organisation_id != membership.organisation_id:
+        return False
+    return review.facilitator_id == membership.user_id or can_manage_incident(membership, incident)
+
+
+def can_take_part_in_review(membership: Membership, review: Any) -> bool:
+    """Propose learnings, vote, record contributing factors: invitees and whoever runs it."""
+    if review.incident.organisation_id != membership.organisation_id:
+        return False
+    return (
+        can_run_review(membership, review)
+        or review.invitees.filter(user_id=membership.user_id).exists()
+    )
+
+
+def can_view_review(membership: Membership, review: Any) -> bool:
+    if review.incident.organisation_id != membership.organisation_id:
+        return False
+    return (
+        can_take_part_in_review(membership, review)
+        or review.incident.assignments.filter(analyst_id=membership.user_id).exists()
+    )
