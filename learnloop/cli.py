@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     costs.add_argument("--format", choices=["table", "csv", "json"], default="table")
     costs.add_argument("--org", metavar="SLUG", help="organisation (default: the only one)")
 
+    site = commands.add_parser(
+        "publish-site", help="write a static HTML site of all published narratives"
+    )
+    site.add_argument("outdir", metavar="OUTDIR", help="folder to write (created if missing)")
+    site.add_argument("--org", metavar="SLUG", help="organisation (default: the only one)")
+
     commands.add_parser("migrate", help="bring the database schema up to date")
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -138,6 +144,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from learnloop.costs.command import costs_command
 
         return costs_command(args.team, args.start, args.end, args.format, args.org)
+    if args.command == "publish-site":
+        from learnloop.portal.site import publish_site_command
+
+        return publish_site_command(args.outdir, args.org)
     if args.command == "migrate":
         call_command("migrate", interactive=False, verbosity=1)
         return 0

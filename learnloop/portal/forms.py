@@ -1,0 +1,114 @@
+"""The portal's filters and the walkthrough forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+
+from learnloop.accounts.models import Membership, Service, Team
+from learnloop.analysis.models import LearningTheme
+from learnloop.incidents.forms import DATETIME, PersonChoice, people_of
+from learnloop.incidents.models import Severity
+from learnloop.narratives.models import Walkthrough, WalkthroughKind
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class PortalFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, to_field_name="slug"
+    )
+    service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
+        queryset=Service.objects.none(), required=False, to_field_name="slug"
+    )
+    severity = forms.TypedChoiceField(
+        choices=[("", "any"), *list(Severity.choices)],
+        required=False,
+        coerce=int,
+        empty_value=None,
+    )
+    theme: forms.ModelChoiceField[LearningTheme] = forms.ModelChoiceField(
+        queryset=LearningTheme.objects.none(), required=False, to_field_name="slug"
+    )
+    published_from = forms.DateField(required=False, widget=DATE, label="Published from")
+    published_to = forms.DateField(required=False, widget=DATE, label="to")
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org = membership.organisation_id
+        self.fields["team"].queryset = Team.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
+        self.fields["service"].queryset = Service.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
+        self.fields["theme"].queryset = LearningTheme.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("published_from"), data.get("published_to")
+        if start and end and end < start:
+            self.add_error("published_to", "The end of the range is before its start.")
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """The keyword arguments of queries.published, from valid data."""
+        data = self.cleaned_data
+        return {
+            "text": data["q"] or "",
+            "team": data["team"].slug if data["team"] else None,
+            "service": data["service"].slug if data["service"] else None,
+            "severity": data["severity"],
+            "theme": data["theme"].slug if data["theme"] else None,
+            "published_from": data["published_from"],
+            "published_to": data["published_to"],
+        }
+
+
+class WalkthroughTimesForm(forms.Form):
+    starts_at = forms.DateTimeField(widget=DATETIME, label="Starts")
+    ends_at = forms.DateTimeField(widget=DATETIME, label="Ends")
+    location = forms.CharField(required=False, max_length=300, help_text="A room or a call link.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", "The end must be after the start.")
+        return data
+
+
+class WalkthroughForm(WalkthroughTimesForm):
+    kind = forms.ChoiceField(choices=WalkthroughKind.choices, initial=WalkthroughKind.WALKTHROUGH)
+    people = PersonChoice(queryset=User.objects.none(), required=False, label="Invite people")
+    teams: forms.ModelMultipleChoiceField[Team] = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.none(), required=False, label="Invite whole teams"
+    )
+    field_order = ["kind", "starts_at", "ends_at", "location", "people", "teams"]
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = people_of(membership)  # type: ignore[attr-defined]
+        self.fields["teams"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
+            organisation_id=membership.organisation_id
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("people") and not data.get("teams"):
+            self.add_error("people", "Invite at least one person or team.")
+        return data
+
+
+class AttendanceForm(forms.Form):
+    attended = PersonChoice(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who attended",
+    )
+
+    def __init__(self, *args: Any, walkthrough: Walkthrough, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attended"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            walkthroughs__walkthrough=walkthrough
+        ).order_by("first_name", "email")

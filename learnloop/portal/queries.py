@@ -1,0 +1,138 @@
+"""The portal's one query: published narratives of an organisation, filtered and searched, a page
+at a time. Shared by the portal page, the API and the benchmark so they mean the same."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from learnloop.insights.search import words
+from learnloop.narratives.models import Narrative, NarrativeStatus
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class Page:
+    items: list[Narrative]
+    number: int
+    has_next: bool
+
+
+def published_narratives(organisation_id: int) -> QuerySet[Narrative]:
+    """Published narratives only: never a draft, never another organisation's."""
+    return Narrative.objects.filter(
+        organisation_id=organisation_id,
+        status=NarrativeStatus.PUBLISHED,
+        current_publication__isnull=False,
+    )
+
+
+def _matching_keys(organisation_id: int, text: str) -> RawSQL | None:
+    """Incident keys whose narrative matches every word, from the full-text index that
+    insights/search.py keeps; a subquery, so the database never ships the keys back and forth."""
+    terms = words(text)[:12]
+    if not terms:
+        return None
+    if connection.vendor == "sqlite":
+        sql = (
+            "SELECT d.incident_key FROM insights_fts f "
+            "JOIN insights_searchdocument d ON d.id = f.rowid "
+            "WHERE insights_fts MATCH %s AND d.organisation_id = %s AND d.kind = 'narrative'"
+        )
+        match = " ".join(f'"{t}"' for t in terms)
+        return RawSQL(sql, (match, organisation_id))  # noqa: S611 - fixed SQL, bound terms
+    # The same expression as the GIN index of insights/0002_fulltext, so that index is used.
+    sql = (
+        "SELECT d.incident_key FROM insights_searchdocument d "
+        "WHERE to_tsvector('english', d.title || ' ' || d.body) @@ to_tsquery('english', %s) "
+        "AND d.organisation_id = %s AND d.kind = 'narrative'"
+    )
+    query = " & ".join(terms)
+    return RawSQL(sql, (query, organisation_id))  # noqa: S611 - fixed SQL, bound terms
+
+
+def filtered(
+    organisation_id: int,
+    *,
+    text: str = "",
+    team: str | None = None,
+    service: str | None = None,
+    severity: int | None = None,
+    theme: str | None = None,
+    published_from: date | None = None,
+    published_to: date | None = None,
+) -> QuerySet[Narrative]:
+    """Team, service and theme are slugs; dates are days in the current time zone; every word
+    of `text` must match the narrative (stemmed)."""
+    found = published_narratives(organisation_id)
+    if team:
+        found = found.filter(incident__team__slug=team)
+    if service:
+        found = found.filter(incident__service__slug=service)
+    if severity:
+        found = found.filter(incident__severity=severity)
+    if theme:
+        found = found.filter(incident__themes__slug=theme)
+    zone = timezone.get_current_timezone()
+    if published_from:
+        start = datetime.combine(published_from, time.min, tzinfo=zone)
+        found = found.filter(published_at__gte=start)
+    if published_to:
+        found = found.filter(
+            published_at__lte=datetime.combine(published_to, time.max, tzinfo=zone)
+        )
+    matching = _matching_keys(organisation_id, text)
+    if matching is not None:
+        found = found.filter(incident__key__in=matching)
+    return found
+
+
+def window(
+    narratives: QuerySet[Narrative], offset: int, limit: int
+) -> tuple[list[Narrative], bool]:
+    """One query fetches the rows plus one, which says whether more exist without counting
+    every match."""
+    rows = list(listing(narratives)[offset : offset + limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def published(
+    organisation_id: int,
+    *,
+    text: str = "",
+    team: str | None = None,
+    service: str | None = None,
+    severity: int | None = None,
+    theme: str | None = None,
+    published_from: date | None = None,
+    published_to: date | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Page:
+    """A page of published narratives, newest first."""
+    found = filtered(
+        organisation_id,
+        text=text,
+        team=team,
+        service=service,
+        severity=severity,
+        theme=theme,
+        published_from=published_from,
+        published_to=published_to,
+    )
+    page = max(1, page)
+    items, more = window(found, (page - 1) * page_size, page_size)
+    return Page(items=items, number=page, has_next=more)
+
+
+def listing(narratives: QuerySet[Narrative]) -> QuerySet[Narrative]:
+    """What a list shows (team, service, severity, revision), in one query however many rows."""
+    return narratives.select_related(
+        "incident__team", "incident__service", "current_publication"
+    ).order_by("-published_at", "-id")
