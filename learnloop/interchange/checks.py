@@ -12,11 +12,16 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from learnloop.interchange.references import reference_errors
+from learnloop.interchange.upgrade import upgrade
 from learnloop.interchange.values import load_datetime
 
 HERE = Path(__file__).resolve().parent
 FACTS = "facts"
 LEARNLOOP = "learnloop"
+# Every version of learnloop's document this learnloop has written, with its schema; the newest
+# is the one `learnloop export` writes.
+LEARNLOOP_SCHEMAS = {1: "learnloop-export-1.schema.json", 2: "learnloop-export.schema.json"}
 
 
 @dataclass
@@ -27,12 +32,8 @@ class Document:
 
 
 @cache
-def validator(kind: str) -> Draft202012Validator:
-    name = (
-        "incident-report-facts-1.0.schema.json"
-        if kind == FACTS
-        else ("learnloop-export.schema.json")
-    )
+def validator(kind: str, version: int = max(LEARNLOOP_SCHEMAS)) -> Draft202012Validator:
+    name = "incident-report-facts-1.0.schema.json" if kind == FACTS else LEARNLOOP_SCHEMAS[version]
     schema = json.loads((HERE / name).read_text())
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
@@ -46,7 +47,17 @@ def json_path(parts: Any) -> str:
 
 def schema_errors(name: str, data: Any, kind: str) -> list[str]:
     found = []
-    for error in sorted(validator(kind).iter_errors(data), key=lambda e: list(map(str, e.path))):
+    version = max(LEARNLOOP_SCHEMAS)
+    if kind == LEARNLOOP:
+        given = data.get("version")
+        if "version" not in data:
+            return [f"{name}: version: required property is missing"]
+        if given not in LEARNLOOP_SCHEMAS or isinstance(given, bool):
+            known = " or ".join(map(str, LEARNLOOP_SCHEMAS))
+            return [f"{name}: version: {given!r} is not a version this learnloop reads ({known})"]
+        version = given
+    checker = validator(kind, version)
+    for error in sorted(checker.iter_errors(data), key=lambda e: list(map(str, e.path))):
         found.append(f"{name}: {_where(error)}: {_message(error)}")
     return found
 
@@ -115,8 +126,11 @@ def read(path: Path, name: str) -> tuple[Document | None, list[str]]:
         return None, [f"{name}: $: a document is a JSON object, not {type(data).__name__}"]
     kind = LEARNLOOP if data.get("format") == "learnloop" else FACTS
     errors = schema_errors(name, data, kind)
-    if not errors:
-        errors = timeline_errors(name, data) if kind == FACTS else snapshot_errors(name, data)
+    if not errors and kind == FACTS:
+        errors = timeline_errors(name, data)
+    elif not errors:
+        data = upgrade(data)
+        errors = snapshot_errors(name, data) + reference_errors(name, data)
     return (None if errors else Document(name, data, kind)), errors
 
 

@@ -20,10 +20,17 @@ from learnloop.analysis.models import (
 )
 from learnloop.incidents.models import ConsequenceDecision, ConsequencePolicy, Incident, Responder
 from learnloop.interchange import snapshot
+from learnloop.interchange.narrative_part import clear_narrative, load_narrative
 from learnloop.interchange.sync import assign
 from learnloop.interchange.values import instant, load_datetime, load_fields
-from learnloop.narratives.models import Narrative, NarrativeVersion
-from learnloop.reviews.models import ContributingFactor, Learning, Review
+from learnloop.reviews.models import (
+    ContextNote,
+    ContributingFactor,
+    Learning,
+    LearningVote,
+    Review,
+    ReviewInvitee,
+)
 
 
 class Context:
@@ -132,6 +139,7 @@ def import_incident(context: Context, data: dict[str, Any]) -> tuple[str, str]:
 
 
 def _clear(incident: Incident) -> None:
+    clear_narrative(incident)
     for related in (
         incident.responders,
         incident.consequence_decisions,
@@ -143,7 +151,6 @@ def _clear(incident: Incident) -> None:
         incident.reviews,
     ):
         related.all().delete()
-    Narrative.objects.filter(incident=incident).delete()
 
 
 def _children(context: Context, incident: Incident, data: dict[str, Any]) -> None:
@@ -166,6 +173,7 @@ def _children(context: Context, incident: Incident, data: dict[str, Any]) -> Non
         for d in data["consequence_decisions"]
     )
     assignments = {}
+    interviews = {}
     for part in data["assignments"]:
         work = AnalysisAssignment.objects.create(
             incident=incident,
@@ -180,6 +188,7 @@ def _children(context: Context, incident: Incident, data: dict[str, Any]) -> Non
                 **load_fields(Interview, interview_part, snapshot.INTERVIEW),
             )
             interview.themes.set(context.theme_list(interview_part["themes"]))
+            interviews[interview_part["uid"]] = interview
         TimeEntry.objects.bulk_create(
             TimeEntry(assignment=work, **load_fields(TimeEntry, t, snapshot.TIME_ENTRY))
             for t in part["time_entries"]
@@ -195,37 +204,42 @@ def _children(context: Context, incident: Incident, data: dict[str, Any]) -> Non
     for event_part in data["key_events"]:
         event = KeyEvent.objects.create(
             incident=incident,
-            assignment=assignments.get(event_part["assignment"] or ""),
+            assignment=assignments[event_part["assignment"]] if event_part["assignment"] else None,
             **load_fields(KeyEvent, event_part, snapshot.KEY_EVENT),
         )
         event.themes.set(context.theme_list(event_part["themes"]))
         events[event_part["uid"]] = event
-    reviews = {}
-    for review_part in data["reviews"]:
-        reviews[review_part["uid"]] = Review.objects.create(
-            incident=incident,
-            facilitator=context.person(review_part["facilitator"]),
-            **load_fields(Review, review_part, snapshot.REVIEW),
-        )
+    reviews = _reviews(context, incident, data["reviews"], events)
     for factor_part in data["contributing_factors"]:
         factor = ContributingFactor.objects.create(
             incident=incident,
-            review=reviews.get(factor_part["review"] or ""),
+            review=_review_of(reviews, factor_part["review"]),
+            created_by=context.person(factor_part["created_by"]),
             **load_fields(ContributingFactor, factor_part, snapshot.FACTOR),
         )
-        factor.key_events.set([events[u] for u in factor_part["key_events"] if u in events])
+        factor.key_events.set([events[u] for u in factor_part["key_events"]])
+        factor.interviews.set([interviews[u] for u in factor_part["interviews"]])
     learnings = {}
     for learning_part in data["learnings"]:
-        learnings[learning_part["uid"]] = Learning.objects.create(
+        learning = Learning.objects.create(
             incident=incident,
-            review=reviews.get(learning_part["review"] or ""),
+            review=_review_of(reviews, learning_part["review"]),
             proposed_by=context.person(learning_part["proposed_by"]),
             **load_fields(Learning, learning_part, snapshot.LEARNING),
         )
+        LearningVote.objects.bulk_create(
+            LearningVote(
+                learning=learning,
+                voter=context.required(v["voter"]),
+                created_at=instant(v["created_at"]),
+            )
+            for v in learning_part["votes"]
+        )
+        learnings[learning_part["uid"]] = learning
     for action_part in data["improvement_actions"]:
         action = ImprovementAction.objects.create(
             incident=incident,
-            learning=learnings.get(action_part["learning"] or ""),
+            learning=learnings[action_part["learning"]] if action_part["learning"] else None,
             owner_team=context.teams.get(action_part["owner_team"] or ""),
             **load_fields(ImprovementAction, action_part, snapshot.ACTION),
         )
@@ -242,24 +256,44 @@ def _children(context: Context, incident: Incident, data: dict[str, Any]) -> Non
             )
             for c in action_part["changes"]
         )
-    narrative_part = data["narrative"]
-    if narrative_part is not None:
-        narrative = Narrative.objects.create(
+    load_narrative(context, incident, data["narrative"])
+
+
+def _review_of(reviews: dict[str, Review], uid: str | None) -> Review | None:
+    return reviews[uid] if uid else None
+
+
+def _reviews(
+    context: Context, incident: Incident, parts: list[dict[str, Any]], events: dict[str, KeyEvent]
+) -> dict[str, Review]:
+    reviews = {}
+    for part in parts:
+        review = Review.objects.create(
             incident=incident,
-            title=narrative_part["title"],
-            status=narrative_part["status"],
-            published_at=load_datetime(narrative_part["published_at"]),
+            facilitator=context.person(part["facilitator"]),
+            scheduled_by=context.person(part["scheduled_by"]),
+            **load_fields(Review, part, snapshot.REVIEW),
         )
-        NarrativeVersion.objects.bulk_create(
-            NarrativeVersion(
-                narrative=narrative,
-                number=v["number"],
-                body=v["body"],
-                author=context.person(v["author"]),
-                created_at=instant(v["created_at"]),
+        ReviewInvitee.objects.bulk_create(
+            ReviewInvitee(
+                review=review,
+                user=context.required(i["email"]),
+                kind=i["kind"],
+                attended=i["attended"],
             )
-            for v in narrative_part["versions"]
+            for i in part["invitees"]
         )
+        ContextNote.objects.bulk_create(
+            ContextNote(
+                review=review,
+                key_event=events[n["key_event"]] if n["key_event"] else None,
+                author=context.person(n["author"]),
+                **load_fields(ContextNote, n, snapshot.CONTEXT_NOTE),
+            )
+            for n in part["context_notes"]
+        )
+        reviews[part["uid"]] = review
+    return reviews
 
 
 def link_duplicates(documents: list[dict[str, Any]]) -> None:

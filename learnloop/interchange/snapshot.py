@@ -13,11 +13,13 @@ from learnloop.accounts.models import Membership, Organisation
 from learnloop.actions.models import ImprovementAction, PlannedFeature
 from learnloop.analysis.models import AnalysisAssignment, Interview, KeyEvent
 from learnloop.incidents.models import ConsequencePolicy, Incident
+from learnloop.interchange.narrative_part import narrative_part, narrative_prefetches
 from learnloop.interchange.values import dump, fields_of
-from learnloop.narratives.models import Narrative
-from learnloop.reviews.models import ContributingFactor, Learning, Review
+from learnloop.reviews.models import ContextNote, ContributingFactor, Learning, Review
 
-FORMAT, VERSION = "learnloop", 1
+# Version 2 added the review's invitees, context notes, factor evidence from interviews, votes,
+# and the narrative's revisions, reads and walkthroughs. Version 1 documents still import.
+FORMAT, VERSION = "learnloop", 2
 
 INCIDENT = [
     "key",
@@ -73,7 +75,20 @@ KEY_EVENT = [
     "position",
 ]
 TIME_ENTRY = ["uid", "hours", "spent_on", "note", "created_at"]
-REVIEW = ["uid", "starts_at", "ends_at", "location", "status", "votes_per_attendee"]
+REVIEW = [
+    "uid",
+    "starts_at",
+    "ends_at",
+    "location",
+    "status",
+    "votes_per_attendee",
+    "missing_reports_reason",
+    "preparation_hours",
+    "sequence",
+    "created_at",
+    "changed_at",
+]
+CONTEXT_NOTE = ["uid", "text", "created_at"]
 FACTOR = ["uid", "kind", "category", "description", "position"]
 LEARNING = ["uid", "text", "position", "created_at"]
 ACTION = [
@@ -184,27 +199,41 @@ def incidents_query(org: Organisation) -> QuerySet[Incident]:
                 "key_events",
                 KeyEvent.objects.select_related("assignment").prefetch_related("themes"),
             ),
-            Prefetch("reviews", Review.objects.select_related("facilitator")),
+            Prefetch(
+                "reviews",
+                Review.objects.select_related("facilitator", "scheduled_by").prefetch_related(
+                    "invitees__user",
+                    Prefetch(
+                        "context_notes",
+                        ContextNote.objects.select_related("key_event", "author"),
+                    ),
+                ),
+            ),
             Prefetch(
                 "contributing_factors",
-                ContributingFactor.objects.select_related("review").prefetch_related("key_events"),
+                ContributingFactor.objects.select_related("review", "created_by").prefetch_related(
+                    "key_events", "interviews"
+                ),
             ),
-            Prefetch("learnings", Learning.objects.select_related("review", "proposed_by")),
+            Prefetch(
+                "learnings",
+                Learning.objects.select_related("review", "proposed_by").prefetch_related(
+                    "votes__voter"
+                ),
+            ),
             Prefetch(
                 "improvement_actions",
                 ImprovementAction.objects.select_related(
                     "learning", "owner_team", "duplicate_of"
                 ).prefetch_related("themes", "changes__by"),
             ),
+            *narrative_prefetches(),
         )
         .order_by("key")
     )
 
 
 def incident_part(incident: Incident) -> dict[str, Any]:
-    narrative = (
-        Narrative.objects.filter(incident=incident).prefetch_related("versions__author").first()
-    )
     return {
         **fields_of(incident, INCIDENT),
         "team": _slug(incident.team),
@@ -238,15 +267,14 @@ def incident_part(incident: Incident) -> dict[str, Any]:
             }
             for e in sorted(incident.key_events.all(), key=lambda e: (e.position, str(e.uid)))
         ],
-        "reviews": [
-            {**fields_of(r, REVIEW), "facilitator": _email(r.facilitator)}
-            for r in sorted(incident.reviews.all(), key=lambda r: str(r.uid))
-        ],
+        "reviews": [_review(r) for r in sorted(incident.reviews.all(), key=lambda r: str(r.uid))],
         "contributing_factors": [
             {
                 **fields_of(f, FACTOR),
                 "review": str(f.review.uid) if f.review else None,
                 "key_events": sorted(str(e.uid) for e in f.key_events.all()),
+                "interviews": sorted(str(i.uid) for i in f.interviews.all()),
+                "created_by": _email(f.created_by),
             }
             for f in sorted(
                 incident.contributing_factors.all(), key=lambda f: (f.position, str(f.uid))
@@ -257,6 +285,13 @@ def incident_part(incident: Incident) -> dict[str, Any]:
                 **fields_of(le, LEARNING),
                 "review": str(le.review.uid) if le.review else None,
                 "proposed_by": _email(le.proposed_by),
+                "votes": sorted(
+                    (
+                        {"voter": v.voter.email, "created_at": dump(v.created_at)}
+                        for v in le.votes.all()
+                    ),
+                    key=lambda v: v["voter"],
+                ),
             }
             for le in sorted(incident.learnings.all(), key=lambda x: (x.position, str(x.uid)))
         ],
@@ -266,22 +301,7 @@ def incident_part(incident: Incident) -> dict[str, Any]:
                 incident.improvement_actions.all(), key=lambda a: (a.position, str(a.uid))
             )
         ],
-        "narrative": None
-        if narrative is None
-        else {
-            "title": narrative.title,
-            "status": narrative.status,
-            "published_at": dump(narrative.published_at),
-            "versions": [
-                {
-                    "number": v.number,
-                    "body": v.body,
-                    "author": _email(v.author),
-                    "created_at": dump(v.created_at),
-                }
-                for v in narrative.versions.all()
-            ],
-        },
+        "narrative": narrative_part(incident),
     }
 
 
@@ -309,6 +329,29 @@ def _assignment(work: AnalysisAssignment) -> dict[str, Any]:
             "status": report.status,
             "submitted_at": dump(report.submitted_at),
         },
+    }
+
+
+def _review(review: Review) -> dict[str, Any]:
+    return {
+        **fields_of(review, REVIEW),
+        "facilitator": _email(review.facilitator),
+        "scheduled_by": _email(review.scheduled_by),
+        "invitees": sorted(
+            (
+                {"email": i.user.email, "kind": i.kind, "attended": i.attended}
+                for i in review.invitees.all()
+            ),
+            key=lambda i: str(i["email"]),
+        ),
+        "context_notes": [
+            {
+                **fields_of(n, CONTEXT_NOTE),
+                "key_event": str(n.key_event.uid) if n.key_event else None,
+                "author": _email(n.author),
+            }
+            for n in sorted(review.context_notes.all(), key=lambda n: (n.created_at, str(n.uid)))
+        ],
     }
 
 

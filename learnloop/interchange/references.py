@@ -1,0 +1,138 @@
+"""What learnloop's schema cannot say about its own document: that every uid, version number and
+revision a record points to is in the document, that nothing is named twice, and that nothing
+ends before it starts. Checked before anything is written, so a broken document writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from learnloop.interchange.values import instant
+
+
+class Findings:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.errors: list[str] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.errors.append(f"{self.name}: {path}: {message}")
+
+    def known(self, path: str, value: Any, among: Iterable[Any], what: str) -> None:
+        if value is not None and value not in among:
+            self.add(path, f"{value!r} is not {what}")
+
+    def unique(self, path: str, rows: list[dict[str, Any]], field: str) -> None:
+        seen: dict[Any, int] = {}
+        for index, row in enumerate(rows):
+            if row[field] in seen:
+                self.add(
+                    f"{path}[{index}].{field}",
+                    f"{row[field]!r} is also at {path}[{seen[row[field]]}]",
+                )
+            seen.setdefault(row[field], index)
+
+    def in_order(self, path: str, row: dict[str, Any]) -> None:
+        if instant(row["ends_at"]) <= instant(row["starts_at"]):
+            self.add(
+                f"{path}.ends_at", f"{row['ends_at']} is not after starts_at {row['starts_at']}"
+            )
+
+
+def reference_errors(name: str, doc: dict[str, Any]) -> list[str]:
+    found = Findings(name)
+    uids: dict[str, str] = {}
+    for index, incident in enumerate(doc["incidents"]):
+        path = f"incidents[{index}]"
+        for where, uid in _uids(path, incident):
+            if uid in uids:
+                found.add(where, f"uid {uid} is also at {uids[uid]}")
+            uids.setdefault(uid, where)
+        _incident(found, path, incident)
+    return found.errors
+
+
+def _uids(path: str, incident: dict[str, Any]) -> Iterable[tuple[str, str]]:
+    for kind in ("assignments", "key_events", "reviews", "contributing_factors", "learnings"):
+        for i, row in enumerate(incident[kind]):
+            yield f"{path}.{kind}[{i}].uid", row["uid"]
+    for i, work in enumerate(incident["assignments"]):
+        for j, interview in enumerate(work["interviews"]):
+            yield f"{path}.assignments[{i}].interviews[{j}].uid", interview["uid"]
+    for i, review in enumerate(incident["reviews"]):
+        for j, note in enumerate(review["context_notes"]):
+            yield f"{path}.reviews[{i}].context_notes[{j}].uid", note["uid"]
+    narrative = incident["narrative"]
+    if narrative is not None:
+        for kind in ("publications", "walkthroughs"):
+            for i, row in enumerate(narrative[kind]):
+                yield f"{path}.narrative.{kind}[{i}].uid", row["uid"]
+
+
+def _incident(found: Findings, path: str, incident: dict[str, Any]) -> None:
+    assignments = {a["uid"] for a in incident["assignments"]}
+    interviews = {i["uid"] for a in incident["assignments"] for i in a["interviews"]}
+    events = {e["uid"] for e in incident["key_events"]}
+    reviews = {r["uid"] for r in incident["reviews"]}
+    learnings = {le["uid"] for le in incident["learnings"]}
+    for i, event in enumerate(incident["key_events"]):
+        found.known(
+            f"{path}.key_events[{i}].assignment",
+            event["assignment"],
+            assignments,
+            "an assignment of this incident",
+        )
+    for i, review in enumerate(incident["reviews"]):
+        here = f"{path}.reviews[{i}]"
+        found.in_order(here, review)
+        found.unique(f"{here}.invitees", review["invitees"], "email")
+        for j, note in enumerate(review["context_notes"]):
+            found.known(
+                f"{here}.context_notes[{j}].key_event",
+                note["key_event"],
+                events,
+                "a key event of this incident",
+            )
+    for i, factor in enumerate(incident["contributing_factors"]):
+        here = f"{path}.contributing_factors[{i}]"
+        found.known(f"{here}.review", factor["review"], reviews, "a review of this incident")
+        for j, uid in enumerate(factor["key_events"]):
+            found.known(f"{here}.key_events[{j}]", uid, events, "a key event of this incident")
+        for j, uid in enumerate(factor["interviews"]):
+            found.known(f"{here}.interviews[{j}]", uid, interviews, "an interview of this incident")
+    for i, learning in enumerate(incident["learnings"]):
+        here = f"{path}.learnings[{i}]"
+        found.known(f"{here}.review", learning["review"], reviews, "a review of this incident")
+        found.unique(f"{here}.votes", learning["votes"], "voter")
+    for i, action in enumerate(incident["improvement_actions"]):
+        here = f"{path}.improvement_actions[{i}]"
+        found.known(
+            f"{here}.learning", action["learning"], learnings, "a learning of this incident"
+        )
+    if incident["narrative"] is not None:
+        _narrative(found, f"{path}.narrative", incident["narrative"])
+
+
+def _narrative(found: Findings, path: str, narrative: dict[str, Any]) -> None:
+    found.unique(f"{path}.versions", narrative["versions"], "number")
+    found.unique(f"{path}.publications", narrative["publications"], "revision")
+    found.unique(f"{path}.reads", narrative["reads"], "reader")
+    numbers = {v["number"] for v in narrative["versions"]}
+    revisions = {p["revision"] for p in narrative["publications"]}
+    for i, publication in enumerate(narrative["publications"]):
+        found.known(
+            f"{path}.publications[{i}].version",
+            publication["version"],
+            numbers,
+            "a version of this narrative",
+        )
+    found.known(
+        f"{path}.current_revision",
+        narrative["current_revision"],
+        revisions,
+        "a revision of this narrative",
+    )
+    for i, walkthrough in enumerate(narrative["walkthroughs"]):
+        here = f"{path}.walkthroughs[{i}]"
+        found.in_order(here, walkthrough)
+        found.unique(f"{here}.attendees", walkthrough["attendees"], "email")
