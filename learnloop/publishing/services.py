@@ -345,7 +345,7 @@ def _take_up(delivery: Delivery, now: datetime) -> int:
         ).update(
             state=DeliveryState.IN_DOUBT if doubt else DeliveryState.RETRY,
             lease_until=None,
-            next_attempt_at=now,
+            next_attempt_at=timezone.now(),
         )
         if not changed:
             return 0  # another sweep took it up first
