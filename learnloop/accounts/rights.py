@@ -126,6 +126,31 @@ def can_rank_backlog(membership: Membership, team: Team) -> bool:
     return team.organisation_id == membership.organisation_id and membership.manages_team(team.pk)
 
 
+def can_manage_channel(membership: Membership, channel: Any) -> bool:
+    """Publishing channels: organisation-wide ones are the admins'; a team's are its product
+    manager's (and, as for every team, problem managers' and admins')."""
+    if channel.organisation_id != membership.organisation_id:
+        return False
+    if channel.team_id is None:
+        return membership.is_admin
+    return membership.manages_team(channel.team_id)
+
+
+def can_see_deliveries(membership: Membership, narrative: Any) -> bool:
+    """Where a published narrative went and how each attempt ended: the owning team (its
+    members, responders and product manager) and whoever manages the incident."""
+    incident = narrative.incident
+    if incident.organisation_id != membership.organisation_id:
+        return False
+    on_team = membership.team_id is not None and membership.team_id == incident.team_id
+    return on_team or can_manage_incident(membership, incident)
+
+
+def can_resend_delivery(membership: Membership, narrative: Any) -> bool:
+    """Send a failed or in-doubt delivery again: the team's people, not read-only members."""
+    return can_see_deliveries(membership, narrative) and membership.role != Role.MEMBER
+
+
 def people_of_team(team: Team) -> QuerySet[Any]:
     from django.contrib.auth.models import User
 
