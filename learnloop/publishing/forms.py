@@ -43,6 +43,15 @@ class ChannelForm(forms.ModelForm):  # type: ignore[type-arg]
         help_text=WHAT_TO_PASTE,
     )
 
+    base_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        label="Confluence site URL",
+        help_text="Cloud: https://your-site.atlassian.net. Data Center: the server's address, "
+        "with its context path if it has one.",
+    )
+
     class Meta:
         model = PublishChannel
         fields = [
@@ -57,15 +66,12 @@ class ChannelForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
         labels = {
             "recipients": "Recipients (email)",
-            "base_url": "Confluence site URL",
             "account": "Account email (Confluence Cloud)",
             "space": "Space (Cloud: space id; Data Center: space key)",
             "parent_id": "Parent page id (optional)",
         }
         help_texts = {
             "recipients": "The distribution list: one address per line.",
-            "base_url": "Cloud: https://your-site.atlassian.net. Data Center: the server's "
-            "address, with its context path if it has one.",
         }
         widgets = {"recipients": forms.Textarea(attrs={"rows": 4})}
 
