@@ -52,7 +52,8 @@ def _publish(outdir: Path, organisation: Organisation) -> list[Path]:
     if not stylesheet:
         raise CommandError(f"the stylesheet {STYLESHEET} is missing from the static files")
     target = assets / Path(STYLESHEET).name
-    shutil.copyfile(str(stylesheet), target)
+    if not target.exists() or target.read_bytes() != Path(str(stylesheet)).read_bytes():
+        shutil.copyfile(str(stylesheet), target)
     written.append(target)
     _write(
         outdir / "index.html",
@@ -86,7 +87,8 @@ def _publish(outdir: Path, organisation: Organisation) -> list[Path]:
     return written
 
 
-def publish_site_command(outdir: str, org_slug: str | None, out: TextIO = sys.stdout) -> int:
+def publish_site_command(outdir: str, org_slug: str | None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     organisation = organisation_from(org_slug)
     root = Path(outdir)
     written = publish_site(root, organisation)
