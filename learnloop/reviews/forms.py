@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+
+from learnloop.accounts.models import Membership, Team
+from learnloop.analysis.models import Interview, KeyEvent
+from learnloop.incidents.forms import DATETIME, PersonChoice, PersonField, people_of
+from learnloop.reviews.models import FactorKind, InviteeKind
+from learnloop.reviews.services import DRAFTABLE_KINDS
+
+
+class ScheduleReviewForm(forms.Form):
+    starts_at = forms.DateTimeField(label="Starts", widget=DATETIME)
+    ends_at = forms.DateTimeField(label="Ends", widget=DATETIME)
+    location = forms.CharField(max_length=300, required=False, help_text="A room or a call link.")
+    facilitator = PersonField(queryset=User.objects.none(), required=False)
+    votes_per_attendee = forms.IntegerField(min_value=1, max_value=20, initial=3)
+    stakeholders = PersonChoice(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="Responders and analysts are invited anyway; add managers and other teams.",
+    )
+    missing_reports_reason = forms.CharField(
+        label="Why go ahead without the missing reports",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("facilitator", "stakeholders"):
+            self.fields[name].queryset = people_of(membership)  # type: ignore[attr-defined]
+
+
+class InviteeForm(forms.Form):
+    user = PersonField(queryset=User.objects.none(), label="Person")
+    kind = forms.ChoiceField(choices=InviteeKind.choices, initial=InviteeKind.STAKEHOLDER)
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people_of(membership)  # type: ignore[attr-defined]
+
+
+class ContextNoteForm(forms.Form):
+    key_event = forms.ModelChoiceField(
+        queryset=KeyEvent.objects.none(), required=False, label="Beside the event"
+    )
+    text = forms.CharField(label="Context", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, incident_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["key_event"].queryset = KeyEvent.objects.filter(  # type: ignore[attr-defined]
+            incident_id=incident_id
+        )
+
+
+class EvidenceChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        if isinstance(obj, Interview):
+            return f"Interview with {obj.interviewee_label}"
+        return str(obj.description)[:80]
+
+
+class FactorForm(forms.Form):
+    kind = forms.ChoiceField(choices=FactorKind.choices)
+    category = forms.CharField(
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "factor-categories"}),
+        help_text="Pick a suggestion or type your own.",
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    key_events = EvidenceChoice(
+        queryset=KeyEvent.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    interviews = EvidenceChoice(
+        queryset=Interview.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, events: Any, interviews: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["key_events"].queryset = events  # type: ignore[attr-defined]
+        self.fields["interviews"].queryset = interviews  # type: ignore[attr-defined]
+
+
+class LearningForm(forms.Form):
+    text = forms.CharField(label="Learning", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DraftActionForm(forms.Form):
+    title = forms.CharField(max_length=500)
+    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in DRAFTABLE_KINDS])
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    owner_team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, help_text="Empty: the incident's team."
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
+            organisation_id=membership.organisation_id
+        )
