@@ -494,10 +494,10 @@ def test_a_version_1_document_is_checked_against_version_1(db: Any, tmp_path: Pa
 def test_links_to_records_not_in_the_document_are_refused_and_nothing_is_written(
     world: World, tmp_path: Path, capsys: Any
 ):
-    key = a_reviewed_and_published_incident(world)
+    a_reviewed_and_published_incident(world)
+    before = export(world.org)["incidents"]
     doc = export(world.org)
     incident = doc["incidents"][0]
-    incident["key"] = "NEW-1"
     incident["contributing_factors"][0]["interviews"] = ["6d1f0000-0000-4000-8000-000000000001"]
     incident["reviews"][0]["context_notes"][0]["key_event"] = "6d1f0000-0000-4000-8000-000000000002"
     incident["reviews"][0]["invitees"].append(dict(incident["reviews"][0]["invitees"][0]))
@@ -526,8 +526,28 @@ def test_links_to_records_not_in_the_document_are_refused_and_nothing_is_written
         f"{here}.narrative.walkthroughs[0].ends_at: 2026-11-12T15:00:00Z is not after "
         f"starts_at 2026-11-12T15:00:00Z",
     ]
+    assert export(world.org)["incidents"] == before
+
+
+def test_a_uid_of_another_incident_is_refused_before_anything_is_written(
+    world: World, tmp_path: Path, capsys: Any
+):
+    key = a_reviewed_and_published_incident(world)
+    doc = export(world.org)
+    doc["incidents"][0]["key"] = "NEW-1"
+    path = tmp_path / "copied.json"
+    path.write_text(json.dumps(doc))
+    assert main(["import", str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    walkthrough = doc["incidents"][0]["narrative"]["walkthroughs"][0]["uid"]
+    assert (
+        f"{path}: incidents[0].narrative.walkthroughs[0].uid: uid {walkthrough} already belongs "
+        f"to {key} of acme"
+    ) in err
+    # 2 assignments, 1 interview, 2 key events, 1 review, 2 context notes, 2 factors,
+    # 2 learnings, 1 action, 2 publications, 1 walkthrough.
+    assert sum("already belongs" in line for line in err) == 16
     assert not Incident.objects.filter(key="NEW-1").exists()
-    assert Incident.objects.filter(key=key).exists()
 
 
 def test_the_export_reads_a_fixed_number_of_queries_however_many_incidents(world: World):

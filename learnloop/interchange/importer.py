@@ -11,6 +11,7 @@ from learnloop.accounts.models import Organisation
 from learnloop.cli import CommandError
 from learnloop.interchange import restore
 from learnloop.interchange.checks import FACTS, Document, load_all
+from learnloop.interchange.clashes import clash_errors
 from learnloop.interchange.reports import Catalogue, import_report
 
 
@@ -41,6 +42,8 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
             if key in keys:
                 errors.append(f"{document.name}: id: '{key}' is also in {keys[key]}")
             keys[key] = document.name
+        if document.kind != FACTS:
+            errors.extend(clash_errors(document.name, document.data))
     if errors:
         for line in errors:
             print(line, file=sys.stderr)

@@ -44,7 +44,7 @@ def reference_errors(name: str, doc: dict[str, Any]) -> list[str]:
     uids: dict[str, str] = {}
     for index, incident in enumerate(doc["incidents"]):
         path = f"incidents[{index}]"
-        for where, uid in _uids(path, incident):
+        for _, where, uid in uids_of(path, incident):
             if uid in uids:
                 found.add(where, f"uid {uid} is also at {uids[uid]}")
             uids.setdefault(uid, where)
@@ -52,21 +52,30 @@ def reference_errors(name: str, doc: dict[str, Any]) -> list[str]:
     return found.errors
 
 
-def _uids(path: str, incident: dict[str, Any]) -> Iterable[tuple[str, str]]:
-    for kind in ("assignments", "key_events", "reviews", "contributing_factors", "learnings"):
+def uids_of(path: str, incident: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
+    """Every uid an incident's records carry: (list name, path, uid)."""
+    for kind in (
+        "assignments",
+        "key_events",
+        "reviews",
+        "contributing_factors",
+        "learnings",
+        "improvement_actions",
+    ):
         for i, row in enumerate(incident[kind]):
-            yield f"{path}.{kind}[{i}].uid", row["uid"]
+            yield kind, f"{path}.{kind}[{i}].uid", row["uid"]
     for i, work in enumerate(incident["assignments"]):
-        for j, interview in enumerate(work["interviews"]):
-            yield f"{path}.assignments[{i}].interviews[{j}].uid", interview["uid"]
+        for kind in ("interviews", "time_entries"):
+            for j, row in enumerate(work[kind]):
+                yield kind, f"{path}.assignments[{i}].{kind}[{j}].uid", row["uid"]
     for i, review in enumerate(incident["reviews"]):
         for j, note in enumerate(review["context_notes"]):
-            yield f"{path}.reviews[{i}].context_notes[{j}].uid", note["uid"]
+            yield "context_notes", f"{path}.reviews[{i}].context_notes[{j}].uid", note["uid"]
     narrative = incident["narrative"]
     if narrative is not None:
         for kind in ("publications", "walkthroughs"):
             for i, row in enumerate(narrative[kind]):
-                yield f"{path}.narrative.{kind}[{i}].uid", row["uid"]
+                yield kind, f"{path}.narrative.{kind}[{i}].uid", row["uid"]
 
 
 def _incident(found: Findings, path: str, incident: dict[str, Any]) -> None:
