@@ -206,6 +206,8 @@ class Handler(BaseHTTPRequestHandler):
         body = r.body or {}
         if r.headers.get("Authorization", "") != "Bearer pat-secret":
             return self._reply(401, {"message": "not authenticated"})
+        if (m := re.fullmatch(r"/space/([^/]+)", path)) and r.method == "GET":
+            return self._reply(200, {"id": 1, "key": m.group(1), "name": "Engineering"})
         if path == "/content" and r.method == "GET":
             space = r.query["spaceKey"][0]
             title = r.query.get("title", [None])[0]

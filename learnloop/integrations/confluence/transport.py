@@ -145,8 +145,8 @@ class ConfluenceDataCenter:
         )
 
     def test(self) -> str:
-        self._call("GET", "/content", params={"spaceKey": self.site.space, "limit": 1})
-        return f"Space {self.site.space} is reachable."
+        space = self._call("GET", f"/space/{self.site.space}")
+        return f"Space {space.get('name') or self.site.space} ({self.site.space}) is reachable."
 
     def find(self, title: str) -> PageRef | None:
         found = self._call(
