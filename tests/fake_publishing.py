@@ -369,3 +369,56 @@ The rotation ran at 09:00. <script>alert(1)</script> Requests failed from 09:02.
 - first
 - second
 """
+
+
+def outside(command: str, *args: str) -> None:
+    """Run in a separate process (`python -c`, Django set up) against the database a
+    `learnloop worker` subprocess uses: seed a published narrative, report on a delivery, or let
+    its lease run out (time passing, without waiting for it)."""
+    import sys
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from learnloop.accounts.models import Organisation, Service, Team
+    from learnloop.incidents.services import record_incident
+    from learnloop.publishing.models import Delivery, PublishChannel
+
+    if command == "seed":
+        kind, target = args
+        org = Organisation.objects.create(name=f"Org {kind}", slug=f"org-{kind}".replace("_", "-"))
+        team = Team.objects.create(organisation=org, name="Payments", slug="payments")
+        service = Service.objects.create(organisation=org, team=team, name="Checkout", slug="co")
+        channel = PublishChannel(organisation=org, kind=kind, name=kind)
+        if kind == "email":
+            channel.recipients = "everyone@acme.test"
+        elif kind == "slack":
+            channel.secret = target
+        else:
+            channel.base_url, channel.account, channel.space = target, "bot@acme.test", "65537"
+            channel.secret = "cloud-token"
+        channel.save()
+        incident = record_incident(
+            org, None, title="Card declines", team=team, service=service, severity=2
+        )
+        publication = publish(incident, BODY)
+        sys.stdout.write(str(Delivery.objects.get(publication=publication).pk))
+    elif command == "report":
+        delivery = Delivery.objects.get(pk=int(args[0]))
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "state": delivery.state,
+                    "attempts": delivery.attempts,
+                    "outcomes": [a.outcome for a in delivery.attempt_log.all()],
+                    "last_error": delivery.last_error,
+                    "message_id": delivery.message_id,
+                }
+            )
+        )
+    elif command == "expire":
+        Delivery.objects.filter(pk=int(args[0])).update(
+            lease_until=timezone.now() - timedelta(seconds=1)
+        )
+    else:
+        raise ValueError(command)
