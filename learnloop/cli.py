@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     create_token.add_argument("--name", default="cli", help="what the token is for")
 
     worker = commands.add_parser(
-        "worker", help="deliver queued work (tracker pushes) and reconcile tracker statuses"
+        "worker",
+        help="run background work: tracker pushes, the task queue (deliveries of published "
+        "narratives to email, Slack, Confluence), and tracker reconciliation",
     )
     worker.add_argument("--once", action="store_true", help="deliver what is due, then exit")
     worker.add_argument(
