@@ -562,3 +562,30 @@ def test_the_export_reads_a_fixed_number_of_queries_however_many_incidents(world
     a_reviewed_and_published_incident(world, "Two")
     a_reviewed_and_published_incident(world, "Three")
     assert queries() == one
+
+
+def test_new_fields_are_checked_by_the_schema_with_their_paths(
+    world: World, tmp_path: Path, capsys: Any
+):
+    a_reviewed_and_published_incident(world)
+    doc = export(world.org)
+    review = doc["incidents"][0]["reviews"][0]
+    review["invitees"][0]["kind"] = "guest"
+    review["preparation_hours"] = "lots"
+    del doc["incidents"][0]["narrative"]["reads"][0]["reader"]
+    doc["incidents"][0]["narrative"]["publications"][0]["published_at"] = "2026-02-30T10:00:00Z"
+    path = tmp_path / "wrong.json"
+    path.write_text(json.dumps(doc))
+    assert main(["import", str(path)]) == 1
+    err = capsys.readouterr().err
+    here = f"{path}: incidents[0]"
+    assert (
+        f"{here}.reviews[0].invitees[0].kind: 'guest' is not one of "
+        "['responder', 'analyst', 'stakeholder']"
+    ) in err
+    assert f"{here}.reviews[0].preparation_hours: 'lots' does not match" in err
+    assert f"{here}.narrative.reads[0].reader: required property is missing" in err
+    assert (
+        f"{here}.narrative.publications[0].published_at: '2026-02-30T10:00:00Z' is not a valid "
+        "date-time"
+    ) in err
