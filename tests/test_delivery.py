@@ -342,3 +342,18 @@ def test_the_sweep_requeues_what_a_dead_worker_held(world: World, smtp: SmtpServ
     assert email.state == DeliveryState.SENT and len(smtp.mailbox.messages) == 1
     assert not fake.state.posts
     assert [a.outcome for a in email.attempt_log.all()] == ["interrupted", "sent"]
+
+
+def test_a_channel_switched_off_or_removed_before_sending_fails_with_the_reason(world: World):
+    switched = channel(world, ChannelKind.EMAIL, name="Switched")
+    removed = channel(world, ChannelKind.EMAIL, name="Removed")
+    publish(an_incident(world), BODY)
+    PublishChannel.objects.filter(pk=switched.pk).update(enabled=False)
+    removed.delete()
+    work()
+    reasons = dict(Delivery.objects.values_list("channel_name", "last_error"))
+    assert reasons == {
+        "Switched": "The channel was switched off before this was sent.",
+        "Removed": "The channel was deleted.",
+    }
+    assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.FAILED}

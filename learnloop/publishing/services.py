@@ -144,6 +144,8 @@ def send(delivery: Delivery) -> Success | Failure:
     channel = delivery.channel
     if channel is None:
         return Failure("The channel was deleted.", retryable=False)
+    if not channel.enabled:
+        return Failure("The channel was switched off before this was sent.", retryable=False)
     story = messages.story_of(delivery.publication)
     if channel.kind == ChannelKind.EMAIL:
         return send_email(channel, story, delivery.message_id)
