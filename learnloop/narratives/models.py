@@ -87,7 +87,7 @@ class Publication(models.Model):
     narrative = models.ForeignKey(Narrative, on_delete=models.CASCADE, related_name="publications")
     revision = models.PositiveIntegerField()
     version = models.ForeignKey(
-        NarrativeVersion, on_delete=models.PROTECT, related_name="publications"
+        NarrativeVersion, on_delete=models.RESTRICT, related_name="publications"
     )
     title = models.CharField(max_length=300)
     published_at = models.DateTimeField(default=timezone.now)

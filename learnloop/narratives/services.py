@@ -190,3 +190,16 @@ def unpublished_changes(narrative: Narrative) -> UnpublishedChanges | None:
         return None
     newer = narrative.versions.filter(number__gt=current.version.number).count()
     return UnpublishedChanges(current.revision, newer) if newer else None
+
+
+def people_names(incident: Incident) -> list[str]:
+    """Names of the people in this incident, for the check that catches a person named as the
+    cause: full names, and first names as people write them."""
+    users = User.objects.filter(responses__incident=incident) | User.objects.filter(
+        assignments__incident=incident
+    )
+    names: set[str] = set()
+    for user in users.distinct():
+        full = user.get_full_name()
+        names.update(name for name in (full, user.first_name) if len(name) > 1)
+    return sorted(names)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -47,19 +46,6 @@ def _narrative(incident: Incident) -> Narrative | None:
     )
 
 
-def people_names(incident: Incident) -> list[str]:
-    """Names of the people in this incident, for the check that catches a person named as the
-    cause: full names, and first names as people write them."""
-    users = User.objects.filter(responses__incident=incident) | User.objects.filter(
-        assignments__incident=incident
-    )
-    names: set[str] = set()
-    for user in users.distinct():
-        full = user.get_full_name()
-        names.update(name for name in (full, user.first_name) if len(name) > 1)
-    return sorted(names)
-
-
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -85,7 +71,7 @@ def _editor(
             "form": form,
             "conflict": conflict,
             "preview": render_markdown(str(body)),
-            "findings": language.check(str(body), people_names(incident)),
+            "findings": language.check(str(body), services.people_names(incident)),
             "unpublished": services.unpublished_changes(narrative) if narrative else None,
             "can_publish": can_publish_narrative(membership, incident),
             "status_form": StatusForm(initial={"status": narrative.status if narrative else ""}),
@@ -152,7 +138,7 @@ def narrative_preview(request: HttpRequest, membership: Membership, key: str) ->
         "narratives/preview.html",
         {
             "preview": render_markdown(body),
-            "findings": language.check(body, people_names(incident)),
+            "findings": language.check(body, services.people_names(incident)),
         },
     )
 
