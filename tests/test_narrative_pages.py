@@ -194,3 +194,18 @@ def test_status_and_publishing_from_the_page(world: World, incident):
 
     refused = alice.post(url("narrative_status", incident), {"status": "draft"}, follow=True)
     assert "publish a new revision instead" in refused.content.decode()
+
+
+def test_a_long_diff_shows_the_changes_with_some_lines_around_them(world: World, incident):
+    narrative = services.narrative_for(incident)
+    lines = [f"Line {n}" for n in range(1, 41)]
+    services.save_version(narrative, "\n".join(lines), world.alice, 0)
+    lines[19] = "Line twenty"
+    services.save_version(narrative, "\n".join(lines), world.alice, 1)
+    client = world.client_for(world.alice)
+    html = client.get(url("narrative_diff", incident)).content.decode()
+    assert "… 16 unchanged lines …" in html and "… 17 unchanged lines …" in html
+    assert "<del>Line 20</del>" in html and "<ins>Line twenty</ins>" in html
+    assert ">Line 17<" in html and ">Line 16<" not in html
+    every = client.get(url("narrative_diff", incident), {"all": "1"}).content.decode()
+    assert "unchanged lines" not in every and ">Line 16<" in every

@@ -7,14 +7,14 @@ import difflib
 from dataclasses import dataclass
 from typing import Literal
 
-Change = Literal["equal", "changed", "removed", "added"]
+Change = Literal["equal", "changed", "removed", "added", "skipped"]
 
 
 @dataclass(frozen=True)
 class Row:
     change: Change
     old_number: int | None  # 1-based line number in the older text
-    old_text: str
+    old_text: str  # for "skipped": how many unchanged lines were left out
     new_number: int | None
     new_text: str
 
@@ -46,6 +46,33 @@ def side_by_side(old: str, new: str) -> list[Row]:
                 )
             )
     return rows
+
+
+def around_changes(rows: list[Row], context: int = 3) -> list[Row]:
+    """The changed rows with `context` unchanged rows either side; each longer run of unchanged
+    rows becomes one "skipped" row, so that a long narrative's diff shows what changed."""
+    keep = [False] * len(rows)
+    for index, row in enumerate(rows):
+        if row.change != "equal":
+            for near in range(max(0, index - context), min(len(rows), index + context + 1)):
+                keep[near] = True
+    shown: list[Row] = []
+    skipped = 0
+    for row, kept in zip(rows, keep, strict=True):
+        if kept:
+            if skipped:
+                shown.append(_skipped(skipped))
+                skipped = 0
+            shown.append(row)
+        else:
+            skipped += 1
+    if skipped:
+        shown.append(_skipped(skipped))
+    return shown
+
+
+def _skipped(count: int) -> Row:
+    return Row("skipped", None, f"{count} unchanged line{'s' if count != 1 else ''}", None, "")
 
 
 def unified(old: str, new: str, old_name: str, new_name: str) -> str:

@@ -151,8 +151,8 @@ def _story(incident: Incident, timeline: MergedTimeline, review: Review | None) 
     lines += ["", *opening, ""] if opening else [""]
     for number, entry in enumerate(timeline.entries, start=1):
         lines.append(_story_line(number, entry))
-        indent = " " * len(f"{number}. ")  # keeps the note inside its list item
-        lines += [f"{indent}{line}" for line in notes.pop(entry.event.pk, [])]
+        indent = " " * len(f"{number}. ")  # a nested item: the note stays beside its event
+        lines += [f"{indent}- {line}" for line in notes.pop(entry.event.pk, [])]
     if timeline.groups:
         lines += ["", "### Open questions", ""]
         numbers = {id(entry): n for n, entry in enumerate(timeline.entries, start=1)}

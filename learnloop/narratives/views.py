@@ -269,8 +269,9 @@ def narrative_diff(request: HttpRequest, membership: Membership, key: str) -> Ht
         "incident": incident,
         "old": old,
         "new": new,
-        "rows": rows,
+        "rows": textdiff.around_changes(rows) if request.GET.get("all") != "1" else rows,
         "changed": sum(row.change != "equal" for row in rows),
+        "all": request.GET.get("all") == "1",
         "numbers": range(latest.number, 0, -1),
     }
     return render(request, "narratives/diff.html", context)
