@@ -69,7 +69,7 @@ def test_script_in_markdown_does_not_execute(page: Any, world: World):
 
 
 def test_a_member_filters_then_reads_and_the_team_sees_the_reader(page: Any, world: World):
-    published_narrative(world.org, "Card declines", team=world.payments)
+    cards = published_narrative(world.org, "Card declines", team=world.payments)
     published_narrative(
         world.org, "Slow search", "## Summary\n\nThe index rebuilt.\n", team=world.search
     )
@@ -92,7 +92,7 @@ def test_a_member_filters_then_reads_and_the_team_sees_the_reader(page: Any, wor
 
     page.context.clear_cookies()
     log_in(page, world.alice.email)
-    page.goto("/narratives/INC-1/")
+    page.goto(f"/narratives/{cards.incident.key}/")
     assert page.inner_text("#unique-readers") == "2"  # the member, then alice herself
     page.click("text=Who read it")
     assert "Mo Member" in page.inner_text("#readers")
@@ -129,14 +129,14 @@ def test_slides_move_with_the_keyboard(page: Any, world: World):
 
 
 def test_the_static_site_works_opened_from_disk(page: Any, world: World, tmp_path: Path):
-    published_narrative(world.org, "Card declines", team=world.payments)
+    cards = published_narrative(world.org, "Card declines", team=world.payments)
     published_narrative(world.org, "Slow search", "## Summary\n\nThe index rebuilt.\n")
     assert main(["publish-site", str(tmp_path), "--org", "acme"]) == 0
 
     page.goto((tmp_path / "index.html").as_uri())
     assert page.locator("#narratives tr").count() == 3
     page.click("text=Card declines")
-    assert page.url.endswith("/narratives/INC-1.html")
+    assert page.url.endswith(f"/narratives/{cards.incident.key}.html")
     assert "certificate expired" in page.inner_text("article")
     background = page.evaluate(
         "getComputedStyle(document.querySelector('header.site')).backgroundColor"

@@ -22,7 +22,7 @@ def links(page: Path) -> list[str]:
 def test_writes_an_index_a_page_each_and_the_stylesheet_with_relative_links(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
-    published_narrative(
+    cards = published_narrative(
         world.org,
         "Card declines",
         team=world.payments,
@@ -30,7 +30,9 @@ def test_writes_an_index_a_page_each_and_the_stylesheet_with_relative_links(
         severity=1,
         published_at=utc(2026, 10, 1),
     )
-    published_narrative(world.org, "Slow search", team=world.search, published_at=utc(2026, 11, 1))
+    slow = published_narrative(
+        world.org, "Slow search", team=world.search, published_at=utc(2026, 11, 1)
+    )
     draft_narrative(world.org, "Secret draft")
     published_narrative(world.other_org, "Their outage")
     out = tmp_path / "site"
@@ -41,13 +43,13 @@ def test_writes_an_index_a_page_each_and_the_stylesheet_with_relative_links(
     assert f"wrote {out / 'index.html'}" in printed
     assert "2 narratives published" in printed
     pages = sorted(p.name for p in (out / "narratives").iterdir())
-    assert pages == ["INC-1.html", "INC-2.html"]
+    assert pages == sorted(f"{n.incident.key}.html" for n in (cards, slow))
     assert (out / "assets" / "portal-site.css").is_file()
     index = (out / "index.html").read_text()
     assert index.index("Slow search") < index.index("Card declines")  # newest first
     assert "Payments" in index and "Checkout" in index and "SEV1" in index
     assert "Secret draft" not in index and "Their outage" not in index
-    page = (out / "narratives" / "INC-1.html").read_text()
+    page = (out / "narratives" / f"{cards.incident.key}.html").read_text()
     assert "Revision 1, published 1 October 2026" in page and "certificate expired" in page
     for html in [out / "index.html", *(out / "narratives").iterdir()]:
         for link in links(html):

@@ -108,7 +108,7 @@ def test_each_attendee_downloads_an_invitation_that_calendars_accept(world: Worl
     assert event.decoded("dtstart") == utc(2026, 12, 1, 14)
     assert str(event["attendee"]) == "mailto:member@acme.test"
     assert str(event["organizer"]) == "mailto:ppm@acme.test"
-    assert str(event["summary"]) == "Walkthrough: INC-1 Card declines"
+    assert str(event["summary"]) == f"Walkthrough: {narrative.incident.key} Card declines"
     assert str(event["location"]) == "Room 4"
 
 
