@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
 from learnloop.actions.models import ActionKind, ActionStatus
@@ -159,7 +159,9 @@ def test_invitations_are_emailed_with_an_ics_per_invitee(
     with django_capture_on_commit_callbacks(execute=True):
         review = scheduled(world, location="Room 4")
         assert inbox.messages == []  # nothing leaves before the scheduling commits
-    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    # What the worker would run: the queued task, with the arguments stored in the queue.
+    (queued,) = DBTaskResult.objects.filter(task_path__endswith="send_invitations")
+    queued.task.call(*queued.args_kwargs["args"], **queued.args_kwargs["kwargs"])
     assert len(inbox.messages) == 2
     to_alice = next(m for m in inbox.messages if m["To"] == "alice@acme.test")
     assert to_alice.get_body(("plain",)) is not None
@@ -532,3 +534,19 @@ def test_times_stay_in_utc(world: World):
     review = scheduled(world)
     assert review.starts_at.utcoffset() == timedelta(0)
     assert timezone.is_aware(review.ends_at)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_sends_queued_reminders(world: World, inbox: Inbox):
+    from django.core.management import call_command
+
+    incident = severe_incident(world)
+    review = services.schedule(
+        incident, None, starts_at=STARTS, ends_at=ENDS, missing_reports_reason="Both away"
+    )
+    services.remind(review)  # outside a transaction: queued at once
+    call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
+    assert sorted(m["To"] for m in inbox.messages if "still open" in m["Subject"]) == [
+        "alice@acme.test",
+        "bob@acme.test",
+    ]
