@@ -40,9 +40,11 @@ def _matching_keys(organisation_id: int, text: str) -> RawSQL | None:
     if not terms:
         return None
     if connection.vendor == "sqlite":
+        # CROSS JOIN makes SQLite start from the full-text match; a plain JOIN let it start
+        # from the organisation's documents and run the match once per document (18 s).
         sql = (
             "SELECT d.incident_key FROM insights_fts f "
-            "JOIN insights_searchdocument d ON d.id = f.rowid "
+            "CROSS JOIN insights_searchdocument d ON d.id = f.rowid "
             "WHERE insights_fts MATCH %s AND d.organisation_id = %s AND d.kind = 'narrative'"
         )
         match = " ".join(f'"{t}"' for t in terms)
