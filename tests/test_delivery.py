@@ -239,14 +239,22 @@ def test_confluence_page_is_created_then_updated_and_never_doubled(
     assert "<script>" not in page["body"] and "<li>first</li>" in page["body"]
     assert first.remote_id == page_id and page_id in first.remote_url
 
+    fake.state.faults = ["drop"]  # the update is written, the answer is lost
     publish(incident, BODY + "\n## What we will change\n\nRotate with a canary.\n")
+    work()
+    due_now()
     work()
     second = Delivery.objects.exclude(pk=first.pk).get()
     assert second.state == DeliveryState.SENT
-    assert [a.outcome for a in second.attempt_log.all()] == ["updated"]
+    assert [a.outcome for a in second.attempt_log.all()] == ["retry", "found"]
     assert len(fake.state.pages) == 1
     assert page["version"] == 2 and "Rotate with a canary" in page["body"]
     assert page["message"] == "learnloop revision 2"
+    publish(incident, BODY + "\nThird.\n")
+    work()
+    third = Delivery.objects.exclude(pk__in=[first.pk, second.pk]).get()
+    assert [a.outcome for a in third.attempt_log.all()] == ["updated"]
+    assert page["version"] == 3 and len(fake.state.pages) == 1
 
 
 def test_confluence_bad_token_fails_with_the_reason(world: World, fake: FakePublishing):
