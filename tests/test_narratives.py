@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from learnloop.analysis.models import Interview
 from learnloop.incidents.models import Incident, ResponseRole
 from learnloop.incidents.services import record_incident
 from learnloop.narratives import services
@@ -161,5 +162,24 @@ def test_a_receiver_that_raises_means_nothing_is_published(world: World):
 
 
 def test_the_names_checked_are_the_incidents_people(world: World, narrative: Narrative):
-    names = services.people_names(narrative.incident)
-    assert names == ["Alice", "Alice Analyst", "Bob", "Bob Builder"]
+    incident = narrative.incident
+    Interview.objects.create(
+        assignment=incident.assignments.get(analyst=world.alice),
+        interviewee_name="Dana Ops",
+        held_at=utc(2026, 11, 2, 10),
+    )
+    Interview.objects.create(
+        assignment=incident.assignments.get(analyst=world.alice),
+        interviewee=world.carol,
+        held_at=utc(2026, 11, 2, 11),
+    )
+    names = services.people_names(incident)
+    assert names == [
+        "Alice",
+        "Alice Analyst",
+        "Bob",
+        "Bob Builder",
+        "Carol",
+        "Carol Coder",
+        "Dana Ops",
+    ]

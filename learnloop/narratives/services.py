@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from learnloop.analysis.models import Interview
 from learnloop.incidents.models import Incident
 from learnloop.narratives.models import (
     Narrative,
@@ -195,10 +196,16 @@ def unpublished_changes(narrative: Narrative) -> UnpublishedChanges | None:
 def people_names(incident: Incident) -> list[str]:
     """Names of the people in this incident, for the check that catches a person named as the
     cause: full names, and first names as people write them."""
-    users = User.objects.filter(responses__incident=incident) | User.objects.filter(
-        assignments__incident=incident
+    users = (
+        User.objects.filter(responses__incident=incident)
+        | User.objects.filter(assignments__incident=incident)
+        | User.objects.filter(interviews_given__assignment__incident=incident)
     )
-    names: set[str] = set()
+    names: set[str] = set(
+        Interview.objects.filter(assignment__incident=incident)
+        .exclude(interviewee_name="")
+        .values_list("interviewee_name", flat=True)
+    )
     for user in users.distinct():
         full = user.get_full_name()
         names.update(name for name in (full, user.first_name) if len(name) > 1)

@@ -117,7 +117,8 @@ def narrative_edit(request: HttpRequest, membership: Membership, key: str) -> Ht
     except ValidationError as error:
         for field, problems in error.message_dict.items():
             for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
+                # The base version is a hidden field: its problem is shown above the editor.
+                form.add_error(field if field in ("body", "note") else None, problem)
         return _editor(request, membership, incident, narrative, form, status=422)
     messages.info(request, f"Saved as version {version.number}.")
     return redirect("narrative_edit", key=incident.key)
