@@ -334,7 +334,9 @@ def test_the_sweep_requeues_what_a_dead_worker_held(world: World, smtp: SmtpServ
     channel(world, ChannelKind.SLACK, fake)
     publish(an_incident(world), BODY)
     email, slack = Delivery.objects.order_by("kind")
-    assert services.claim(email.pk) and services.claim(slack.pk)
+    DBTaskResult.objects.update(status="RUNNING")  # a worker took both tasks...
+    assert services.claim(email.pk) and services.claim(slack.pk)  # ...and both deliveries
+    taken = [email.task_id, slack.task_id]
     Delivery.objects.filter(pk=slack.pk).update(request_sent_at=timezone.now())
     # The worker dies here. Until the lease runs out, nothing happens.
     assert services.sweep() == 0
@@ -344,7 +346,8 @@ def test_the_sweep_requeues_what_a_dead_worker_held(world: World, smtp: SmtpServ
     slack.refresh_from_db()
     assert email.state == DeliveryState.RETRY
     assert slack.state == DeliveryState.IN_DOUBT
-    DBTaskResult.objects.filter(status="RUNNING").delete()  # the dead worker's tasks
+    dead = DBTaskResult.objects.filter(id__in=taken)
+    assert set(dead.values_list("status", flat=True)) == {"FAILED"}  # closed by the sweep
     work()
     email.refresh_from_db()
     assert email.state == DeliveryState.SENT and len(smtp.mailbox.messages) == 1

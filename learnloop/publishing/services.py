@@ -365,9 +365,23 @@ def _take_up(delivery: Delivery, now: datetime) -> int:
             detail=detail,
         )
         Delivery.objects.filter(pk=delivery.pk).update(last_error=detail)
+        _close_dead_task(delivery.task_id, now)
         if not doubt:
             queue(delivery)
     return 1
+
+
+def _close_dead_task(task_id: str, now: datetime) -> None:
+    """The dead worker's task would otherwise show as running for ever in the queue."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    if task_id:
+        DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            traceback="The worker running this task stopped; the delivery sweep took it up.",
+        )
 
 
 def task_alive(task_id: str) -> bool:
