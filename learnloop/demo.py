@@ -1,5 +1,6 @@
 """The demo organisation seeded on first start: a parcel-delivery company's product teams, with
-incidents written for learnloop and analyses in several states."""
+incidents written for learnloop, analyses in several states, and one incident reviewed and its
+narrative published (demo_review.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from learnloop.actions.models import ActionKind, ActionStatus, PlannedFeature
 from learnloop.actions.services import add_action, transition
 from learnloop.analysis.models import KeyEvent, LearningTheme, TimeEntry
 from learnloop.analysis.services import save_report
+from learnloop.demo_review import seed_reviewed_incident
 from learnloop.incidents.models import ResponseRole, Status
 from learnloop.incidents.services import record_incident
 
@@ -246,4 +248,6 @@ def seed() -> list[tuple[str, str, str]]:
         people["pm.routing"],
         evidence="Three Monday peaks since, all plans out by 05:40.",
     )
+    # 4. Reviewed, its narrative published to the organisation.
+    seed_reviewed_incident(people, routing, svc_routes, themes, now)
     return credentials
