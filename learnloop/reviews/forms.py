@@ -35,11 +35,16 @@ class ScheduleReviewForm(forms.Form):
             self.fields[name].queryset = people_of(membership)  # type: ignore[attr-defined]
 
 
+# The workspace page shows several forms at once; each gets its own id prefix (auto_id) so that
+# labels and ids stay unique.
+
+
 class InviteeForm(forms.Form):
     user = PersonField(queryset=User.objects.none(), label="Person")
     kind = forms.ChoiceField(choices=InviteeKind.choices, initial=InviteeKind.STAKEHOLDER)
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "invitee_%s")
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = people_of(membership)  # type: ignore[attr-defined]
 
@@ -51,6 +56,7 @@ class ContextNoteForm(forms.Form):
     text = forms.CharField(label="Context", widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, incident_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "note_%s")
         super().__init__(*args, **kwargs)
         self.fields["key_event"].queryset = KeyEvent.objects.filter(  # type: ignore[attr-defined]
             incident_id=incident_id
@@ -81,6 +87,7 @@ class FactorForm(forms.Form):
     )
 
     def __init__(self, *args: Any, events: Any, interviews: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "factor_%s")
         super().__init__(*args, **kwargs)
         self.fields["key_events"].queryset = events  # type: ignore[attr-defined]
         self.fields["interviews"].queryset = interviews  # type: ignore[attr-defined]
@@ -88,6 +95,10 @@ class FactorForm(forms.Form):
 
 class LearningForm(forms.Form):
     text = forms.CharField(label="Learning", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "learning_%s")
+        super().__init__(*args, **kwargs)
 
 
 class DraftActionForm(forms.Form):
