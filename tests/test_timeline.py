@@ -297,3 +297,17 @@ def test_five_analysts_and_two_thousand_events_merge_with_every_event_kept() -> 
     for group in merged.groups:
         sources = [e.source for e in group.entries]
         assert len(set(sources)) == len(sources) >= 2
+
+
+def test_the_same_words_at_the_same_time_are_grouped_to_confirm_not_merged() -> None:
+    alice, bob = teller("Alice Able"), teller("Bob Baker")
+    events = [
+        told(alice, "Paged the database on-call", utc(2026, 5, 3, 14, 0), 1),
+        told(bob, "Paged the  database on-call", utc(2026, 5, 3, 14, 1), 1),
+    ]
+    merged = merge(events)
+    (group,) = merged.groups
+    assert len(merged.entries) == 2
+    assert group.reason == (
+        "Alice Able and Bob Baker tell this moment in the same words; check it is the same moment"
+    )

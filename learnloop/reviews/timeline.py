@@ -230,6 +230,9 @@ def _duration(span: timedelta) -> str:
 def _reason(kind: str, entries: list[TimelineEntry]) -> str:
     names = _names([entry.source for entry in entries])
     if kind == SAME_MOMENT:
+        told = {" ".join(entry.event.description.lower().split()) for entry in entries}
+        if len(told) == 1:
+            return f"{names} tell this moment in the same words; check it is the same moment"
         return f"{names} tell this moment differently"
     windows = [w for w in (time_window(entry.event) for entry in entries) if w is not None]
     earliest_end = min(w[1] for w in windows)

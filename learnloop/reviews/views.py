@@ -228,7 +228,10 @@ def _runner(membership: Membership, pk: int) -> Review:
 def review_ics(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """The viewer's own invitation (or, for whoever runs the review, anyone's: ?user=)."""
     review = review_or_404(membership, pk)
-    user_id = int(request.GET.get("user") or membership.user_id)
+    asked = request.GET.get("user", "")
+    if asked and not asked.isdigit():
+        raise Http404("No such invitee.")
+    user_id = int(asked) if asked else membership.user_id
     if user_id != membership.user_id:
         forbid_unless(can_run_review(membership, review))
     invitee = get_object_or_404(review.invitees.select_related("user"), user_id=user_id)
