@@ -550,3 +550,35 @@ def test_the_database_worker_sends_queued_reminders(world: World, inbox: Inbox):
         "alice@acme.test",
         "bob@acme.test",
     ]
+
+
+def test_the_facilitator_runs_the_review_and_invitees_take_part(world: World):
+    from learnloop.accounts.rights import (
+        can_run_review,
+        can_take_part_in_review,
+        can_view_review,
+        membership_of,
+    )
+
+    review = scheduled(world, facilitator=world.carol)
+    rights = {
+        who: (
+            can_view_review(membership_of(person), review),
+            can_take_part_in_review(membership_of(person), review),
+            can_run_review(membership_of(person), review),
+        )
+        for who, person in {
+            "facilitator": world.carol,
+            "analyst": world.alice,
+            "manager": world.payments_pm,
+            "other team's manager": world.search_pm,
+            "outsider": world.outsider,
+        }.items()
+    }
+    assert rights == {
+        "facilitator": (True, True, True),
+        "analyst": (True, True, False),
+        "manager": (True, True, True),
+        "other team's manager": (False, False, False),
+        "outsider": (False, False, False),
+    }

@@ -281,10 +281,15 @@ def merge(events: Iterable[KeyEvent]) -> MergedTimeline:
         if root in root_kind and root not in numbers:
             numbers[root] = len(numbers) + 1
 
+    # One name per teller, looked up once: thousands of events share a handful of tellers.
+    sources: dict[int, str] = {}
+    for event, teller in zip(ordered, tellers, strict=True):
+        if teller not in sources:
+            sources[teller] = source_of(event)
     entries = tuple(
         TimelineEntry(
             event=event,
-            source=source_of(event),
+            source=sources[tellers[index]],
             group=numbers.get(components.find(index)),
         )
         for index, event in enumerate(ordered)
