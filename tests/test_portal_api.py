@@ -136,3 +136,29 @@ def test_scheduling_says_what_is_wrong_and_who_may(world: World):
     ]
     assert outsider_team.status_code == 403
     assert Walkthrough.objects.count() == 0
+
+
+def test_rescheduling_bumps_the_sequence_and_keeps_the_place_unless_given(world: World):
+    narrative = published_narrative(world.org, "Card declines", team=world.payments)
+    address = f"{API}/{narrative.incident.key}/walkthroughs"
+    pm = world.client_for(world.payments_pm)
+    uid = pm.post(
+        address,
+        {
+            "starts_at": "2026-12-01T14:00:00Z",
+            "ends_at": "2026-12-01T15:00:00Z",
+            "location": "Room 4",
+            "people": ["member@acme.test"],
+        },
+        content_type="application/json",
+    ).json()["uid"]
+    times = {"starts_at": "2026-12-02T14:00:00Z", "ends_at": "2026-12-02T15:00:00Z"}
+
+    moved = pm.patch(f"{address}/{uid}", times, content_type="application/json").json()
+    refused = world.client_for(world.member).patch(
+        f"{address}/{uid}", times, content_type="application/json"
+    )
+
+    assert moved["sequence"] == 1 and moved["location"] == "Room 4"
+    assert moved["starts_at"].startswith("2026-12-02T14:00")
+    assert refused.status_code == 403

@@ -134,6 +134,12 @@ class WalkthroughIn(Schema):
     teams: list[str] = Field([], description="Slugs of teams whose members are all invited.")
 
 
+class RescheduleIn(Schema):
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None = Field(None, max_length=300, description="Unchanged when left out.")
+
+
 class AttendanceIn(Schema):
     attended: list[str] = Field(..., description="Emails of the invitees who attended.")
 
@@ -279,6 +285,29 @@ def schedule(request: HttpRequest, key: str, payload: WalkthroughIn) -> Status[W
     return Status(201, WalkthroughOut.of(walkthrough))
 
 
+def _walkthrough(membership: Membership, key: str, uid: UUID) -> Walkthrough:
+    found = _narrative(membership, key)
+    walkthrough = found.walkthroughs.select_related("organiser").filter(uid=uid).first()
+    if walkthrough is None:
+        raise Http404("No such walkthrough.")
+    require(can_schedule_walkthrough(membership, found))
+    return walkthrough
+
+
+@router.patch(
+    "/portal/narratives/{key}/walkthroughs/{uid}",
+    response=WalkthroughOut,
+    summary="Reschedule: new times (and place); the invitations' SEQUENCE grows",
+)
+def move(request: HttpRequest, key: str, uid: UUID, payload: RescheduleIn) -> WalkthroughOut:
+    walkthrough = _walkthrough(member(request), key, uid)
+    location = walkthrough.location if payload.location is None else payload.location
+    services.reschedule(
+        walkthrough, starts_at=payload.starts_at, ends_at=payload.ends_at, location=location
+    )
+    return WalkthroughOut.of(walkthrough)
+
+
 @router.post(
     "/portal/narratives/{key}/walkthroughs/{uid}/attendance",
     response=WalkthroughOut,
@@ -286,11 +315,7 @@ def schedule(request: HttpRequest, key: str, payload: WalkthroughIn) -> Status[W
 )
 def attendance(request: HttpRequest, key: str, uid: UUID, payload: AttendanceIn) -> WalkthroughOut:
     membership = member(request)
-    found = _narrative(membership, key)
-    walkthrough = found.walkthroughs.select_related("organiser").filter(uid=uid).first()
-    if walkthrough is None:
-        raise Http404("No such walkthrough.")
-    require(can_schedule_walkthrough(membership, found))
+    walkthrough = _walkthrough(membership, key, uid)
     people = _people(membership, payload.attended, "attended")
     services.record_attendance(walkthrough, [p.pk for p in people])
     return WalkthroughOut.of(walkthrough)
