@@ -368,3 +368,19 @@ def test_a_channel_switched_off_or_removed_before_sending_fails_with_the_reason(
         "Removed": "The channel was deleted.",
     }
     assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.FAILED}
+
+
+def test_the_narratives_own_publish_queues_and_delivers(world: World, smtp: SmtpServer):
+    from learnloop.narratives import services as narratives
+    from learnloop.narratives.models import Narrative
+
+    channel(world, ChannelKind.EMAIL)
+    narrative = Narrative.objects.create(incident=an_incident(world), title="Card declines")
+    narratives.save_version(narrative, BODY, world.payments_pm, 0)
+    narratives.change_status(narrative, "in_review")
+    publication = narratives.publish(narrative, world.payments_pm)
+    delivery = Delivery.objects.get(publication=publication)
+    assert delivery.state == DeliveryState.QUEUED
+    work()
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT and len(smtp.mailbox.messages) == 1
