@@ -97,3 +97,9 @@ def test_the_portal_links_the_feed(world: World):
     feed = reverse("portal_feed", args=[token_of(world.member)])
     link = '<link rel="alternate" type="application/atom+xml" title="Published narratives"'
     assert f'{link} href="{feed}">' in text
+
+
+def test_filtering_by_team_offers_that_teams_feed(world: World):
+    text = world.client_for(world.member).get(reverse("portal"), {"team": "search"}).content
+    feed = reverse("portal_team_feed", args=[token_of(world.member), "search"])
+    assert f'href="{feed}"' in text.decode()

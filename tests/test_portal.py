@@ -15,7 +15,7 @@ from learnloop.incidents.models import Responder
 from learnloop.narratives.models import NarrativeRead, NarrativeVersion
 from learnloop.portal import content
 from learnloop.portal.queries import published
-from learnloop.portal.services import record_read
+from learnloop.portal.services import readership, record_read
 from tests.conftest import World, utc
 from tests.test_portal_helpers import draft_narrative, published_narrative
 
@@ -233,3 +233,27 @@ def test_the_presentation_loads_its_script_from_a_file(world: World):
     assert 'src="/static/learnloop/portal-present.js"' in text
     assert text.count('class="slide') == 4
     assert "<script>" not in text
+
+
+def test_a_narrative_page_costs_the_same_however_many_revisions_and_readers(world: World):
+    narrative = published_narrative(world.org, "Card declines", team=world.payments, revisions=4)
+    address = reverse("portal_narrative", args=[narrative.incident.key])
+    for reader in (world.member, world.bob, world.carol, world.search_pm):
+        world.client_for(reader).get(address)
+    client = world.client_for(world.alice)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(address)
+
+    # Session, user, membership, narrative, the read, readers, revisions, walkthroughs.
+    assert len(queries) <= 8
+
+
+def test_readership_lists_the_most_recent_readers_and_counts_them_all(world: World):
+    narrative = published_narrative(world.org, "Card declines")
+    for reader in (world.member, world.bob, world.carol):
+        record_read(narrative, reader, 1)
+
+    shown = readership(narrative, limit=2)
+
+    assert shown.unique_readers == 3 and len(shown.readers) == 2

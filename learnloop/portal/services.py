@@ -48,13 +48,13 @@ class Readership:
     readers: list[NarrativeRead]
 
 
-def readership(narrative: Narrative) -> Readership:
-    reads = list(
-        NarrativeRead.objects.filter(narrative=narrative)
-        .select_related("reader")
-        .order_by("-last_read_at", "id")
-    )
-    return Readership(unique_readers=len(reads), readers=reads)
+def readership(narrative: Narrative, limit: int = 200) -> Readership:
+    """The number of unique readers, and the most recent `limit` of them (a page stays bounded
+    however widely a narrative is read)."""
+    reads = NarrativeRead.objects.filter(narrative=narrative)
+    recent = list(reads.select_related("reader").order_by("-last_read_at", "id")[:limit])
+    count = len(recent) if len(recent) < limit else reads.count()
+    return Readership(unique_readers=count, readers=recent)
 
 
 def _invitees(people: Iterable[User], teams: Iterable[Team], organisation_id: int) -> list[User]:
