@@ -17,7 +17,7 @@ from django.utils import timezone
 from learnloop.accounts.models import Membership, Team
 from learnloop.actions.models import ActionKind, ImprovementAction
 from learnloop.actions.services import add_action
-from learnloop.analysis.models import AnalysisAssignment, Interview, KeyEvent, ReportStatus
+from learnloop.analysis.models import AnalysisAssignment, Interview, KeyEvent
 from learnloop.incidents.models import Incident
 from learnloop.reviews.models import (
     ContextNote,
@@ -213,15 +213,11 @@ def remove_invitee(review: Review, user: User) -> None:
     touch(review)
 
 
-def open_reports(review: Review) -> list[AnalysisAssignment]:
-    return missing_reports(review.incident)
-
-
 def remind(review: Review) -> list[AnalysisAssignment]:
     """Emails every analyst whose report is still open (after commit, through the task queue)."""
     from learnloop.reviews.tasks import send_reminders
 
-    still_open = open_reports(review)
+    still_open = missing_reports(review.incident)
     ids = [a.pk for a in still_open]
     if ids:
         transaction.on_commit(lambda: send_reminders.enqueue(review.pk, ids))
@@ -431,11 +427,3 @@ def draft_action(
     )
     touch(review)
     return action
-
-
-def submitted_reports(incident: Incident) -> list[AnalysisAssignment]:
-    return [
-        a
-        for a in incident.assignments.select_related("analyst", "report")
-        if getattr(a, "report", None) is not None and a.report.status == ReportStatus.SUBMITTED
-    ]

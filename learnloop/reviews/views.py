@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from learnloop.accounts.decorators import forbid_unless, member_required
@@ -34,8 +34,6 @@ from learnloop.reviews.forms import (
 )
 from learnloop.reviews.models import ContextNote, ContributingFactor, Learning, Review
 
-STEPS = ("reports", "understanding", "perspectives", "factors", "learnings", "narrative")
-
 
 def review_or_404(membership: Membership, pk: int) -> Review:
     found = (
@@ -50,14 +48,6 @@ def review_or_404(membership: Membership, pk: int) -> Review:
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def narrative_url(review: Review) -> str:
-    # The narrative app may not be installed in every build; the review page renders anyway.
-    try:
-        return reverse("narrative_generate", kwargs={"key": review.incident.key})
-    except NoReverseMatch:
-        return f"/incidents/{review.incident.key}/narrative/generate/"
 
 
 @member_required
@@ -132,7 +122,7 @@ def _forms(review: Review, membership: Membership, bound: dict[str, Form]) -> di
         "factor_form": bound.get("factor_form") or _factor_form(review),
         "learning_form": bound.get("learning_form") or LearningForm(),
         "invitee_form": bound.get("invitee_form") or InviteeForm(membership=membership),
-        "narrative_url": narrative_url(review),
+        "narrative_url": workspace.narrative_url(review),
         "categories": services.FACTOR_CATEGORIES,
     }
 

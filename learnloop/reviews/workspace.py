@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from learnloop.accounts.models import Membership
 from learnloop.accounts.rights import (
@@ -126,9 +126,15 @@ def learnings(review: Review, membership: Membership) -> dict[str, Any]:
     }
 
 
-def narrative(review: Review, membership: Membership) -> dict[str, Any]:
-    from learnloop.reviews.views import narrative_url
+def narrative_url(review: Review) -> str:
+    # The narrative app may not be installed in every build; the review page renders anyway.
+    try:
+        return reverse("narrative_generate", kwargs={"key": review.incident.key})
+    except NoReverseMatch:
+        return f"/incidents/{review.incident.key}/narrative/generate/"
 
+
+def narrative(review: Review, membership: Membership) -> dict[str, Any]:
     return {"narrative_url": narrative_url(review)}
 
 
@@ -153,7 +159,6 @@ def everything(review: Review, membership: Membership) -> dict[str, Any]:
     context = _base(review, membership, "reports")
     for build in STEPS.values():
         context.update(build(review, membership))
-    context["tokens"] = context["token"]
     context["invitees"] = list(review.invitees.select_related("user"))
     context["missing"] = [a for a, html in context["reports"] if html is None]
     context["step_urls"] = {name: reverse(f"review_{name}", args=[review.pk]) for name in STEPS}
