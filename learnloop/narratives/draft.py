@@ -50,8 +50,9 @@ def draft_text(incident: Incident) -> str:
         .order_by("-starts_at")
         .first()
     )
+    # No "# title": every page that shows a narrative (editor, portal, slides, static site,
+    # Confluence, email) shows its title already.
     parts = [
-        f"# {one_line(incident.title)}",
         _summary(incident),
         _impact(incident),
         _story(incident, timeline, review),
