@@ -10,6 +10,7 @@ from learnloop.analysis.models import Interview, KeyEvent
 from learnloop.incidents.forms import DATETIME, PersonChoice, PersonField, people_of
 from learnloop.reviews.models import FactorKind, InviteeKind
 from learnloop.reviews.services import DRAFTABLE_KINDS
+from learnloop.reviews.timeline import source_of, time_label
 
 
 class ScheduleReviewForm(forms.Form):
@@ -49,8 +50,25 @@ class InviteeForm(forms.Form):
         self.fields["user"].queryset = people_of(membership)  # type: ignore[attr-defined]
 
 
+def event_label(event: KeyEvent) -> str:
+    """When and whose, before what: two tellings of one happening must be told apart here."""
+    return f"{time_label(event)}, {source_of(event)}: {event.description[:80]}"
+
+
+class KeyEventChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return event_label(obj)
+
+
+class EvidenceChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        if isinstance(obj, Interview):
+            return f"Interview with {obj.interviewee_label}"
+        return event_label(obj)
+
+
 class ContextNoteForm(forms.Form):
-    key_event = forms.ModelChoiceField(
+    key_event = KeyEventChoice(
         queryset=KeyEvent.objects.none(), required=False, label="Beside the event"
     )
     text = forms.CharField(label="Context", widget=forms.Textarea(attrs={"rows": 2}))
@@ -60,14 +78,7 @@ class ContextNoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["key_event"].queryset = KeyEvent.objects.filter(  # type: ignore[attr-defined]
             incident_id=incident_id
-        )
-
-
-class EvidenceChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        if isinstance(obj, Interview):
-            return f"Interview with {obj.interviewee_label}"
-        return str(obj.description)[:80]
+        ).select_related("assignment__analyst")
 
 
 class FactorForm(forms.Form):
