@@ -11,13 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from learnloop.analysis.models import LearningTheme
-from learnloop.incidents.models import Responder
+from learnloop.incidents.models import Incident, Responder
+from learnloop.insights.search import reindex
 from learnloop.narratives.models import NarrativeRead, NarrativeVersion
 from learnloop.portal import content
 from learnloop.portal.queries import published
 from learnloop.portal.services import readership, record_read
 from tests.conftest import World, utc
-from tests.test_portal_helpers import draft_narrative, published_narrative
+from tests.test_portal_helpers import BODY, draft_narrative, published_narrative
 
 pytestmark = pytest.mark.django_db
 
@@ -257,3 +258,14 @@ def test_readership_lists_the_most_recent_readers_and_counts_them_all(world: Wor
     shown = readership(narrative, limit=2)
 
     assert shown.unique_readers == 3 and len(shown.readers) == 2
+
+
+def test_search_never_reveals_the_words_of_a_draft_saved_after_publishing(world: World):
+    narrative = published_narrative(world.org, "Card declines")
+    NarrativeVersion.objects.create(
+        narrative=narrative, number=2, body=f"{BODY}\nThe vendor's hotline was unanswered.\n"
+    )
+    reindex(Incident.objects.filter(pk=narrative.incident_id))  # the index now holds the draft
+
+    assert published(world.org.pk, text="hotline unanswered").items == []
+    assert titles(published(world.org.pk, text="certificate expired").items) == ["Card declines"]
