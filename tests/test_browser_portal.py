@@ -79,6 +79,7 @@ def test_a_member_filters_then_reads_and_the_team_sees_the_reader(page: Any, wor
 
     page.select_option("select[name=team]", "search")
     page.wait_for_url("**team=search**")
+    page.locator("#narratives >> text=Card declines").wait_for(state="detached")
     assert page.locator("#narratives tr").count() == 2
     page.fill("#id_q", "certificate")
     page.select_option("select[name=team]", "")
@@ -103,6 +104,7 @@ def test_slides_move_with_the_keyboard(page: Any, world: World):
     log_in(page, world.member.email)
     page.goto(f"/narratives/{narrative.incident.key}/")
     page.click("text=Present as slides")
+    page.wait_for_selector("html.js .slide.current")  # the keys' script has started
     counter = page.locator("#slide-counter")
     assert counter.inner_text() == "1 / 4"
     assert page.locator(".slide:visible").count() == 1
