@@ -13,7 +13,7 @@ from learnloop.cli import main
 from learnloop.incidents.models import Incident
 from learnloop.incidents.services import record_incident
 from learnloop.insights.search import search, similar_incidents
-from learnloop.narratives.models import Narrative, NarrativeVersion
+from learnloop.narratives import services
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the index is written after commit
@@ -28,15 +28,16 @@ def test_search_finds_words_from_narratives_key_events_and_actions(world: World)
         title="Automate renewal of gateway credentials",
         kind=ActionKind.CONFIGURATION,
     )
-    narrative = Narrative.objects.create(incident=incident, title="How checkout stopped")
-    NarrativeVersion.objects.create(
-        narrative=narrative, number=1, body="Nobody had rehearsed the failover drill before."
-    )
+    narrative = services.narrative_for(incident)
+    services.save_version(narrative, "Nobody had rehearsed the failover drill before.", None, 0)
+    services.publish(services.change_status(narrative, "in_review"), None)
+    services.save_version(narrative, "A draft about the unrehearsed switchover.", None, 1)
     other = record_incident(world.other_org, None, title="Certificate expired elsewhere")
     KeyEvent.objects.create(incident=other, description="certificate")
     assert {h.kind for h in search(world.org.pk, "certificates")} == {"key_event"}  # stemmed
     assert [h.kind for h in search(world.org.pk, "renewal credentials")] == ["action"]
     assert [h.kind for h in search(world.org.pk, "rehearsed failover")] == ["narrative"]
+    assert search(world.org.pk, "switchover") == [], "a draft's words are for the team only"
     assert search(world.org.pk, "checkout")[0].incident_key == incident.key
     assert search(world.org.pk, '"; DROP TABLE x; --') == []
     page = world.client_for(world.member).get("/search/", {"q": "certificate"})

@@ -71,17 +71,22 @@ def _documents_of(incident: Incident) -> list[SearchDocument]:
                 body=" ".join((action.description, action.evidence)),
             )
         )
-    narrative = Narrative.objects.filter(incident=incident).first()
-    if narrative is not None:
-        latest = narrative.versions.order_by("-number").first()
+    # Only the published revision: every member searches, and drafts are for the team.
+    narrative = (
+        Narrative.objects.filter(incident=incident, current_publication__isnull=False)
+        .select_related("current_publication__version")
+        .first()
+    )
+    if narrative is not None and narrative.current_publication is not None:
+        published = narrative.current_publication
         docs.append(
             SearchDocument(
                 organisation_id=org,
                 kind="narrative",
                 ref=incident.key[:64],
                 incident_key=incident.key,
-                title=narrative.title[:300],
-                body=latest.body if latest else "",
+                title=published.title[:300],
+                body=published.version.body,
             )
         )
     return docs

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from learnloop.actions.models import ImprovementAction
 from learnloop.analysis.models import KeyEvent
 from learnloop.incidents.models import Incident
-from learnloop.narratives.models import NarrativeVersion
+from learnloop.narratives.models import Narrative
 
 
 def _pending() -> set[int]:
@@ -55,6 +55,7 @@ def child_changed(sender: Any, instance: KeyEvent | ImprovementAction, **kwargs:
     _later(instance.incident_id)
 
 
-@receiver(post_save, sender=NarrativeVersion)
-def narrative_saved(sender: Any, instance: NarrativeVersion, **kwargs: Any) -> None:
-    _later(instance.narrative.incident_id)
+@receiver(post_save, sender=Narrative)
+def narrative_saved(sender: Any, instance: Narrative, **kwargs: Any) -> None:
+    """Publishing moves the narrative's current revision; saving a draft changes nothing here."""
+    _later(instance.incident_id)

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from learnloop.insights.search import words
-from learnloop.narratives.models import Narrative, NarrativeStatus, NarrativeVersion
+from learnloop.narratives.models import Narrative, NarrativeStatus
 
 PAGE_SIZE = 25
 
@@ -34,8 +34,9 @@ def published_narratives(organisation_id: int) -> QuerySet[Narrative]:
 
 
 def _matching_keys(organisation_id: int, text: str) -> RawSQL | None:
-    """Incident keys whose narrative matches every word, from the full-text index that
-    insights/search.py keeps; a subquery, so the database never ships the keys back and forth."""
+    """Incident keys whose published narrative matches every word, from the full-text index that
+    insights/search.py keeps (it holds the current revision only, never a draft); a subquery,
+    so the database never ships the keys back and forth."""
     terms = words(text)[:12]
     if not terms:
         return None
@@ -91,27 +92,8 @@ def filtered(
         )
     matching = _matching_keys(organisation_id, text)
     if matching is not None:
-        found = found.filter(incident__key__in=matching).filter(_not_from_a_draft(words(text)[:12]))
+        found = found.filter(incident__key__in=matching)
     return found
-
-
-def _not_from_a_draft(terms: list[str]) -> Q:
-    """The search index holds a narrative's latest version, which may be a draft saved after the
-    current revision. Such a narrative (there are few) matches only if its published text has
-    every word too, so a search never reveals a draft's words. A condition beside the index's
-    match rather than instead of it, so the database still starts from the newest narratives
-    and stops at a page."""
-    draft_ahead = Exists(
-        NarrativeVersion.objects.filter(
-            narrative=OuterRef("pk"), number__gt=OuterRef("current_publication__version__number")
-        )
-    )
-    published_text = Q()
-    for term in terms:
-        published_text &= Q(current_publication__title__icontains=term) | Q(
-            current_publication__version__body__icontains=term
-        )
-    return ~draft_ahead | published_text
 
 
 def window(
