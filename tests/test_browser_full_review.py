@@ -223,7 +223,10 @@ def facilitator_adds_context(page: Any) -> None:
     section = page.locator("#step-understanding")
     section.get_by_text("Add organisational context").click()
     form = page.locator("#note-form")
-    form.get_by_label("Beside the event").select_option(label=MUTED_ALARM)
+    # Events are offered with when and whose, so two tellings of one happening differ.
+    form.get_by_label("Beside the event").select_option(
+        label=f"1 Nov, 08:40, Carol Coder: {MUTED_ALARM}"
+    )
     form.get_by_label("Context").fill(CONTEXT)
     form.get_by_role("button", name="Add context note").click()
     row = page.locator("#step-understanding-body tr", has_text=MUTED_ALARM)

@@ -61,7 +61,7 @@ def test_two_editors_at_once_lose_nothing(page: Any, browser: Any, live_server: 
 
     narrative = Narrative.objects.get()
     assert [v.body.splitlines()[0] for v in narrative.versions.all()] == [
-        "# Checkout down",
+        "## Summary",
         "# Checkout down",
         "Bob's own telling",
     ]
