@@ -19,6 +19,15 @@ from learnloop.accounts.models import Membership, Organisation, Role, Service, T
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Argon2 is deliberately slow; the world fixture hashes ten passwords per test. Tests log in
+    with a fast hasher; test_production_passwords_are_hashed_with_argon2 checks the real setting."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 PASSWORD = "correct horse battery"
 
 

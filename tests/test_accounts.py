@@ -43,3 +43,9 @@ def test_nobody_revokes_someone_elses_token(world: World):
     assert (
         world.client_for(world.admin).post(f"/account/tokens/{token.pk}/revoke/").status_code == 404
     )
+
+
+def test_production_passwords_are_hashed_with_argon2():
+    from learnloop import settings as production
+
+    assert production.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
