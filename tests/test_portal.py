@@ -208,6 +208,9 @@ def test_readership_is_shown_to_the_team_and_authors_not_everyone(world: World):
     # The member and the people who just looked; the outsider got a 404 and read nothing.
     assert NarrativeRead.objects.filter(narrative=narrative, reader=world.outsider).count() == 0
     assert "Mo Member" in text
+    deliveries = reverse("narrative_deliveries", args=[narrative.incident.key])
+    assert deliveries in text, "the team finds where the narrative was delivered"
+    assert deliveries not in world.client_for(world.member).get(address).content.decode()
 
 
 def test_a_presentation_has_a_title_slide_then_one_per_section_and_splits_long_ones():

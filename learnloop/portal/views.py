@@ -19,6 +19,7 @@ from learnloop.accounts.models import Membership
 from learnloop.accounts.rights import (
     can_get_walkthrough_invitation,
     can_schedule_walkthrough,
+    can_see_deliveries,
     can_see_readership,
 )
 from learnloop.narratives.models import Narrative, Publication, Walkthrough
@@ -130,6 +131,7 @@ def narrative_page(request: HttpRequest, membership: Membership, key: str) -> Ht
             "readership": readers,
             "walkthroughs": narrative.walkthroughs.select_related("organiser"),
             "can_schedule": can_schedule_walkthrough(membership, narrative),
+            "can_see_deliveries": can_see_deliveries(membership, narrative),
             "feed_token": membership.calendar_token,
         },
     )
