@@ -18,6 +18,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
+from learnloop.accounts.models import Membership
+from learnloop.accounts.rights import readable_interviews
 from learnloop.actions.models import ActionKind, ActionStatus
 from learnloop.analysis.models import AnalysisAssignment, Interview, KeyEvent
 from learnloop.analysis.services import save_report
@@ -362,12 +364,16 @@ def test_perspectives_show_shared_interview_notes_and_never_private_ones(world: 
         held_at=utc(2026, 11, 2),
         notes="PRIVATE-bob-was-exhausted",
     )
-    for who in (world.alice, world.bob, world.payments_pm, world.problem_manager):
+    services.add_invitee(review, world.search_pm)  # a stakeholder from another team
+    for who in (world.alice, world.bob, world.payments_pm, world.problem_manager, world.search_pm):
         page = world.client_for(who).get(f"/reviews/{review.pk}/").content.decode()
         assert "PRIVATE-bob-was-exhausted" not in page, who
         step = world.client_for(who).get(f"/reviews/{review.pk}/perspectives/").content.decode()
         assert "PRIVATE-bob-was-exhausted" not in step
         assert "<strong>misleading</strong>" in step
+    services.remove_invitee(review, world.search_pm)
+    membership = Membership.objects.get(user=world.search_pm)
+    assert not readable_interviews(membership, Interview.objects.all()).exists()
 
 
 def test_factors_take_evidence_of_this_incident_only(world: World):

@@ -72,7 +72,8 @@ def can_view_assignment(membership: Membership, assignment: AnalysisAssignment) 
 
 def can_read_interview(membership: Membership, interview: Interview) -> bool:
     """Private notes: the analyst and the interviewee, nobody else, whatever their role.
-    Once shared with the review: also the incident's analysts and whoever runs its review."""
+    Once shared with the review: also the incident's analysts, whoever manages the incident, and
+    the people invited to its review (the perspectives step is theirs too)."""
     if interview.is_private_to(membership.user_id):
         return True
     if not interview.shared_with_review:
@@ -83,6 +84,7 @@ def can_read_interview(membership: Membership, interview: Interview) -> bool:
     return (
         can_manage_incident(membership, incident)
         or incident.assignments.filter(analyst_id=membership.user_id).exists()
+        or incident.reviews.filter(invitees__user_id=membership.user_id).exists()
     )
 
 
@@ -102,6 +104,7 @@ def readable_interviews(
     mine = Q(assignment__analyst_id=membership.user_id) | Q(interviewee_id=membership.user_id)
     shared = Q(shared_with_review=True) & (
         Q(assignment__incident__assignments__analyst_id=membership.user_id)
+        | Q(assignment__incident__reviews__invitees__user_id=membership.user_id)
         | managed_incidents(membership, "assignment__incident__")
     )
     return interviews.filter(mine | shared).distinct()
