@@ -1,15 +1,21 @@
-"""iCalendar for analysis periods: one invitation per assignment and a private feed per person."""
+"""iCalendar for analysis periods: one invitation per assignment, and a private feed per person
+with their periods, reviews, walkthroughs and playbacks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from learnloop.analysis.models import AnalysisAssignment
+from learnloop.narratives.models import Walkthrough
+from learnloop.portal import invitations
+from learnloop.reviews import calendar as review_calendar
+from learnloop.reviews.models import Review, ReviewStatus
 
 
 def _calendar(method: str | None = None) -> Calendar:
@@ -51,9 +57,29 @@ def invitation(assignment: AnalysisAssignment) -> bytes:
     return bytes(cal.to_ical())
 
 
-def feed(assignments: Iterable[AnalysisAssignment], name: str) -> bytes:
+def feed(
+    assignments: Iterable[AnalysisAssignment], name: str, others: Iterable[Event] = ()
+) -> bytes:
+    """The person's analysis periods, and `others`: their reviews, walkthroughs and playbacks."""
     cal = _calendar()
     cal.add("x-wr-calname", name)
     for assignment in assignments:
         cal.add_component(_event(assignment))
+    for event in others:
+        cal.add_component(event)
     return bytes(cal.to_ical())
+
+
+def sessions_of(person: User) -> list[Event]:
+    """The reviews, walkthroughs and playbacks the person is invited to (not cancelled ones)."""
+    reviews = (
+        Review.objects.filter(invitees__user=person)
+        .exclude(status=ReviewStatus.CANCELLED)
+        .select_related("incident")
+    )
+    walkthroughs = Walkthrough.objects.filter(attendees__user=person).select_related(
+        "narrative__incident", "organiser"
+    )
+    return [review_calendar.event(r, person) for r in reviews] + [
+        invitations.event(w, person) for w in walkthroughs
+    ]

@@ -261,7 +261,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         "incident", "analyst"
     )
     return HttpResponse(
-        calendar.feed(assignments, "learnloop analysis"),
+        calendar.feed(assignments, "learnloop", calendar.sessions_of(holder.user)),
         content_type="text/calendar; charset=utf-8",
     )
 

@@ -14,14 +14,20 @@ from learnloop.narratives.models import Walkthrough
 def invitation(walkthrough: Walkthrough, attendee: User) -> bytes:
     """METHOD:REQUEST with a UID that never changes and a SEQUENCE that grows with each
     reschedule, so a calendar updates the event it already has instead of adding another."""
-    narrative = walkthrough.narrative
-    key = narrative.incident.key
-    link = settings.BASE_URL + reverse("portal_narrative", args=[key])
-    slides = settings.BASE_URL + reverse("portal_present", args=[key])
     cal = Calendar()
     cal.add("prodid", "-//learnloop//walkthroughs//EN")
     cal.add("version", "2.0")
     cal.add("method", "REQUEST")
+    cal.add_component(event(walkthrough, attendee))
+    return bytes(cal.to_ical())
+
+
+def event(walkthrough: Walkthrough, attendee: User) -> Event:
+    """The walkthrough as one calendar event, for the invitation and for the person's feed."""
+    narrative = walkthrough.narrative
+    key = narrative.incident.key
+    link = settings.BASE_URL + reverse("portal_narrative", args=[key])
+    slides = settings.BASE_URL + reverse("portal_present", args=[key])
     event = Event()
     event.add("uid", f"walkthrough-{walkthrough.uid}@learnloop")
     event.add("sequence", walkthrough.sequence)
@@ -45,5 +51,4 @@ def invitation(walkthrough: Walkthrough, attendee: User) -> bytes:
     address.params["role"] = vText("REQ-PARTICIPANT")
     address.params["rsvp"] = vText("TRUE")
     event.add("attendee", address, encode=False)
-    cal.add_component(event)
-    return bytes(cal.to_ical())
+    return event

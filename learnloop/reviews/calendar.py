@@ -17,11 +17,17 @@ def review_link(review: Review) -> str:
 
 
 def invitation(review: Review, invitee: User) -> bytes:
-    incident = review.incident
     cal = Calendar()
     cal.add("prodid", "-//learnloop//post-incident reviews//EN")
     cal.add("version", "2.0")
     cal.add("method", "REQUEST")
+    cal.add_component(event(review, invitee))
+    return bytes(cal.to_ical())
+
+
+def event(review: Review, invitee: User) -> Event:
+    """The review as one calendar event, for the invitation and for the person's feed."""
+    incident = review.incident
     event = Event()
     event.add("uid", f"review-{review.uid}@learnloop")
     event.add("sequence", review.sequence)
@@ -45,5 +51,4 @@ def invitation(review: Review, invitee: User) -> bytes:
     attendee.params["rsvp"] = vText("TRUE")
     event.add("attendee", attendee, encode=False)
     event.add("organizer", vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}"), encode=False)
-    cal.add_component(event)
-    return bytes(cal.to_ical())
+    return event
