@@ -20,6 +20,7 @@ from learnloop.narratives.models import (
     WalkthroughAttendee,
     WalkthroughKind,
 )
+from learnloop.portal.tasks import send_walkthrough_invitations
 
 
 def record_read(narrative: Narrative, reader: User, revision: int) -> None:
@@ -112,6 +113,7 @@ def schedule_walkthrough(
     WalkthroughAttendee.objects.bulk_create(
         [WalkthroughAttendee(walkthrough=walkthrough, user=person) for person in invitees]
     )
+    send_walkthrough_invitations.enqueue(walkthrough.pk)
     return walkthrough
 
 
@@ -125,6 +127,7 @@ def reschedule(
     walkthrough.location = location
     walkthrough.sequence += 1
     walkthrough.save(update_fields=["starts_at", "ends_at", "location", "sequence"])
+    send_walkthrough_invitations.enqueue(walkthrough.pk)
     return walkthrough
 
 
