@@ -75,6 +75,8 @@ def test_a_member_filters_then_reads_and_the_team_sees_the_reader(page: Any, wor
     )
     log_in(page, world.member.email)
     page.click("nav >> text=Narratives")
+    page.wait_for_url("**/narratives/")
+    page.wait_for_load_state("load")  # htmx (deferred) now listens to the filters
     assert page.locator("#narratives tr").count() == 3
 
     page.select_option("select[name=team]", "search")
