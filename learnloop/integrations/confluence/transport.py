@@ -39,6 +39,18 @@ class Site:
     parent_id: str = ""
 
 
+def page_ref(page: dict[str, Any], root: str, webui: str) -> PageRef:
+    """A page as both APIs describe it: id, version, and its address (base + webui links)."""
+    links = page.get("_links") or {}
+    version = page.get("version") or {}
+    return PageRef(
+        id=str(page["id"]),
+        version=int(version.get("number") or 1),
+        url=str(links.get("base") or root) + str(links.get("webui") or webui),
+        version_message=str(version.get("message") or ""),
+    )
+
+
 class ConfluenceCloud:
     kind = "confluence_cloud"
 
@@ -58,16 +70,7 @@ class ConfluenceCloud:
         return response.json() if response.content else {}
 
     def _ref(self, page: dict[str, Any]) -> PageRef:
-        links = page.get("_links") or {}
-        version = page.get("version") or {}
-        base = str(links.get("base") or self.wiki)
-        webui = str(links.get("webui") or f"/pages/{page['id']}")
-        return PageRef(
-            id=str(page["id"]),
-            version=int(version.get("number") or 1),
-            url=base + webui,
-            version_message=str(version.get("message") or ""),
-        )
+        return page_ref(page, self.wiki, f"/pages/{page['id']}")
 
     def test(self) -> str:
         found = self._call("GET", "/spaces", params={"ids": self.site.space, "limit": 1})
@@ -133,16 +136,7 @@ class ConfluenceDataCenter:
         return response.json() if response.content else {}
 
     def _ref(self, page: dict[str, Any]) -> PageRef:
-        links = page.get("_links") or {}
-        version = page.get("version") or {}
-        base = str(links.get("base") or self.root)
-        webui = str(links.get("webui") or f"/pages/viewpage.action?pageId={page['id']}")
-        return PageRef(
-            id=str(page["id"]),
-            version=int(version.get("number") or 1),
-            url=base + webui,
-            version_message=str(version.get("message") or ""),
-        )
+        return page_ref(page, self.root, f"/pages/viewpage.action?pageId={page['id']}")
 
     def test(self) -> str:
         space = self._call("GET", f"/space/{self.site.space}")
