@@ -33,7 +33,7 @@ def main() -> int:
     args = configure()
     from django.core.management import call_command
 
-    from bench import measure, seed
+    from bench import measure, review, seed
 
     call_command("migrate", interactive=False, verbosity=0)
     org = None if args.fresh else seed.existing(args.incidents)
@@ -44,6 +44,8 @@ def main() -> int:
     rows += measure.writes(org)
     rows += measure.backlog_and_delivery(org)
     rows += measure.learning(org, args.requests)
+    rows += review.timeline(org, args.requests)
+    rows += review.portal(org, args.requests)
     if not args.no_http:
         rows += measure.over_http(args.requests)
     measure.report(org, rows)
