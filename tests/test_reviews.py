@@ -160,7 +160,7 @@ def test_invitations_are_emailed_with_an_ics_per_invitee(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         review = scheduled(world, location="Room 4")
-        assert inbox.messages == []  # nothing leaves before the scheduling commits
+        assert inbox.messages == []  # queued with the scheduling, sent by the worker
     # What the worker would run: the queued task, with the arguments stored in the queue.
     (queued,) = DBTaskResult.objects.filter(task_path__endswith="send_invitations")
     queued.task.call(*queued.args_kwargs["args"], **queued.args_kwargs["kwargs"])

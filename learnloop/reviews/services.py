@@ -138,9 +138,9 @@ def _invite_people_of_incident(review: Review) -> list[ReviewInvitee]:
 def _send_invitations(review: Review, user_ids: Sequence[int]) -> None:
     from learnloop.reviews.tasks import send_invitations
 
+    # The queue is a table of this database: the task commits with the review, or neither does.
     if user_ids:
-        ids = list(user_ids)
-        transaction.on_commit(lambda: send_invitations.enqueue(review.pk, ids))
+        send_invitations.enqueue(review.pk, list(user_ids))
 
 
 @transaction.atomic
@@ -214,13 +214,14 @@ def remove_invitee(review: Review, user: User) -> None:
 
 
 def remind(review: Review) -> list[AnalysisAssignment]:
-    """Emails every analyst whose report is still open (after commit, through the task queue)."""
+    """Emails every analyst whose report is still open (through the task queue, whose row
+    commits with this transaction)."""
     from learnloop.reviews.tasks import send_reminders
 
     still_open = missing_reports(review.incident)
     ids = [a.pk for a in still_open]
     if ids:
-        transaction.on_commit(lambda: send_reminders.enqueue(review.pk, ids))
+        send_reminders.enqueue(review.pk, ids)
     return still_open
 
 
