@@ -178,6 +178,26 @@ def test_invitations_are_emailed_with_an_ics_per_invitee(
     assert "alice@acme.test" in str(event["attendee"])
 
 
+def test_someone_taken_off_the_list_gets_a_cancellation_for_their_calendar(
+    world: World, inbox: Inbox
+):
+    review = scheduled(world)
+    services.add_invitee(review, world.member)
+    services.remove_invitee(review, world.member)
+    (queued,) = DBTaskResult.objects.filter(task_path__endswith="send_cancellation")
+    assert queued.task.call(*queued.args_kwargs["args"]) == 1
+    (message,) = inbox.messages
+    assert message["To"] == "member@acme.test" and "no longer invited" in message["Subject"]
+    (ics,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    cal = Calendar.from_ical(ics.get_content())
+    assert cal["method"] == "CANCEL"
+    (event,) = cal.walk("VEVENT")
+    assert str(event["uid"]) == f"review-{review.uid}@learnloop"
+    assert event["status"] == "CANCELLED"
+    services.add_invitee(review, world.member)  # invited again before the worker ran
+    assert queued.task.call(*queued.args_kwargs["args"]) == 0
+
+
 def test_the_invitation_task_sends_to_invitees_only(world: World, inbox: Inbox):
     review = scheduled(world)
     assert send_invitations.call(review.pk, [world.alice.pk, world.carol.pk]) == 1

@@ -12,10 +12,20 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 def request(prodid: str, event: Event) -> bytes:
     """A METHOD:REQUEST invitation holding one event."""
+    return _message(prodid, "REQUEST", event)
+
+
+def cancel(prodid: str, event: Event) -> bytes:
+    """A METHOD:CANCEL for one attendee: the same UID, so their calendar removes the event."""
+    event["status"] = "CANCELLED"
+    return _message(prodid, "CANCEL", event)
+
+
+def _message(prodid: str, method: str, event: Event) -> bytes:
     cal = Calendar()
     cal.add("prodid", prodid)
     cal.add("version", "2.0")
-    cal.add("method", "REQUEST")
+    cal.add("method", method)
     cal.add_component(event)
     return bytes(cal.to_ical())
 

@@ -16,8 +16,15 @@ def review_link(review: Review) -> str:
     return settings.BASE_URL + reverse("review_detail", args=[review.pk])
 
 
+PRODID = "-//learnloop//post-incident reviews//EN"
+
+
 def invitation(review: Review, invitee: User) -> bytes:
-    return ics.request("-//learnloop//post-incident reviews//EN", event(review, invitee))
+    return ics.request(PRODID, event(review, invitee))
+
+
+def cancellation(review: Review, former_invitee: User) -> bytes:
+    return ics.cancel(PRODID, event(review, former_invitee))
 
 
 def event(review: Review, invitee: User) -> Event:

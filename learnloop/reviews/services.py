@@ -207,10 +207,13 @@ def add_invitee(review: Review, user: User, kind: str = InviteeKind.STAKEHOLDER)
 
 @transaction.atomic
 def remove_invitee(review: Review, user: User) -> None:
+    from learnloop.reviews.tasks import send_cancellation
+
     deleted, _ = review.invitees.filter(user=user).delete()
     if not deleted:
         raise ValidationError({"user": "This person is not invited."})
     touch(review)
+    send_cancellation.enqueue(review.pk, user.pk)
 
 
 def remind(review: Review) -> list[AnalysisAssignment]:

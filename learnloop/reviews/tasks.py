@@ -11,7 +11,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from learnloop.analysis.models import AnalysisAssignment
-from learnloop.reviews.calendar import invitation, review_link
+from learnloop.reviews.calendar import cancellation, invitation, review_link
 from learnloop.reviews.models import Review
 
 
@@ -92,3 +92,29 @@ def send_reminders(review_id: int, assignment_ids: list[int]) -> int:
         ).send()
         sent += 1
     return sent
+
+
+@task()
+def send_cancellation(review_id: int, user_id: int) -> int:
+    """Tells someone taken off the invitation list, with a CANCEL their calendar understands;
+    nothing is sent if they were invited again meanwhile."""
+    review = Review.objects.select_related("incident").filter(pk=review_id).first()
+    person = User.objects.filter(pk=user_id).first()
+    if review is None or person is None or not person.email:
+        return 0
+    if review.invitees.filter(user=person).exists():
+        return 0
+    context: dict[str, object] = {"review": review, "incident": review.incident, "person": person}
+    message = _send(
+        f"Post-incident review of {review.incident.key}: you are no longer invited",
+        "cancellation",
+        person.email,
+        context,
+    )
+    message.attach(
+        f"review-{review.incident.key}.ics",
+        cancellation(review, person),
+        "text/calendar; method=CANCEL; charset=utf-8",
+    )
+    message.send()
+    return 1
