@@ -119,3 +119,23 @@ def test_a_manager_walks_the_team_cost_page_and_a_themes_page(page: Any, world: 
         ["2026-01", "1"],
         ["2026-02", "2"],
     ]
+
+
+def test_unique_readers_per_published_narrative_is_a_distribution(world: World):
+    from learnloop.narratives import services
+    from learnloop.narratives.models import NarrativeRead
+
+    readers = (world.alice, world.bob, world.carol, world.member)
+    for n, title in enumerate(("Read by one", "Read by four", "Not published")):
+        incident = record_incident(world.org, None, title=title, team=world.payments)
+        narrative = services.narrative_for(incident)
+        services.save_version(narrative, title, None, 0)
+        if title != "Not published":
+            services.publish(services.change_status(narrative, "in_review"), None)
+        for reader in readers[: 1 + 3 * n]:
+            NarrativeRead.objects.create(narrative=narrative, reader=reader)
+    found = measure(world.org).readers_per_narrative
+    assert (found.count, found.median) == (2, Decimal("2.50"))  # drafts are not counted
+    assert measure(world.org, team_id=world.search.pk).readers_per_narrative.count == 0
+    page = world.client_for(world.payments_pm).get("/measures/").content.decode()
+    assert "Unique readers per published narrative" in page

@@ -51,6 +51,7 @@ class MeasuresOut(Schema):
     hours_allocated: Decimal
     hours_used: Decimal
     use_of_allocation: DistributionOut
+    readers_per_narrative: DistributionOut
 
 
 def _out(d: Distribution) -> DistributionOut:
@@ -105,4 +106,5 @@ def measures(request: HttpRequest, team: str | None = None) -> MeasuresOut:
         hours_allocated=found.hours_allocated,
         hours_used=found.hours_used,
         use_of_allocation=_out(found.use_of_allocation),
+        readers_per_narrative=_out(found.readers_per_narrative),
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from learnloop.accounts.models import Organisation
@@ -16,6 +16,7 @@ from learnloop.actions.services import OPEN, accrued_cost_of_delay
 from learnloop.analysis.models import AnalysisAssignment, TimeEntry
 from learnloop.costs.models import ChaosDay
 from learnloop.lib.stats import Distribution
+from learnloop.narratives.models import Narrative
 
 DAY = Decimal(86400)
 
@@ -35,6 +36,7 @@ class Measures:
     hours_allocated: Decimal
     hours_used: Decimal
     use_of_allocation: Distribution  # hours used / allocated per assignment, in %
+    readers_per_narrative: Distribution  # unique readers of each published narrative
 
     @property
     def decided_share(self) -> Decimal | None:
@@ -73,6 +75,12 @@ def measure(
         .values_list("assignment_id", "hours")
     )
     allocated = list(assignments.values_list("id", "hours_allocated"))
+    narratives = Narrative.objects.filter(
+        organisation=organisation, current_publication__isnull=False
+    )
+    if team_id is not None:
+        narratives = narratives.filter(incident__team_id=team_id)
+    readers = narratives.annotate(readers=Count("reads")).values_list("readers", flat=True)
     return Measures(
         lead_time_days=Distribution.of(lead),
         days_between_practice=Distribution.of(between),
@@ -87,4 +95,5 @@ def measure(
         use_of_allocation=Distribution.of(
             [Decimal(used_by.get(pk) or 0) * 100 / hours for pk, hours in allocated if hours]
         ),
+        readers_per_narrative=Distribution.of([Decimal(n) for n in readers]),
     )
