@@ -14,23 +14,15 @@ import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.fake_http import Recorded, RecordingHandler
+
 SLACK_PATH = "/services/T0001/B0001/secret-token"
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    body: Any
-    headers: dict[str, str]
 
 
 @dataclass
@@ -44,52 +36,8 @@ class State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(RecordingHandler):
     state: State
-    base: str
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        text = body if isinstance(body, str) else json.dumps(body)
-        data = text.encode()
-        self.send_response(status)
-        kind = "text/plain" if isinstance(body, str) else "application/json"
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _record(self) -> Recorded:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        recorded = Recorded(
-            self.command,
-            parts.path,
-            parse_qs(parts.query),
-            json.loads(raw) if raw else None,
-            dict(self.headers.items()),
-        )
-        with self.state.lock:
-            self.state.requests.append(recorded)
-        return recorded
-
-    def do_GET(self) -> None:
-        self._route(self._record())
-
-    def do_POST(self) -> None:
-        self._route(self._record())
-
-    def do_PUT(self) -> None:
-        self._route(self._record())
-
-    def _fault(self) -> str | None:
-        with self.state.lock:
-            return self.state.faults.pop(0) if self.state.faults else None
 
     def _write(self, work: Any, reply: Any) -> None:
         """A write (a post, a page created or updated), with the next fault applied."""

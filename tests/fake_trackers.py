@@ -9,18 +9,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    body: Any
-    headers: dict[str, str]
+from tests.fake_http import Recorded, RecordingHandler
 
 
 @dataclass
@@ -42,44 +34,8 @@ class State:
         return None
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(RecordingHandler):
     state: State
-    base: str
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _record(self) -> Recorded:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        body = json.loads(raw) if raw else None
-        recorded = Recorded(
-            self.command, parts.path, parse_qs(parts.query), body, dict(self.headers.items())
-        )
-        with self.state.lock:
-            self.state.requests.append(recorded)
-        return recorded
-
-    def do_GET(self) -> None:
-        self._route(self._record())
-
-    def do_POST(self) -> None:
-        self._route(self._record())
-
-    def _fault(self) -> str | None:
-        with self.state.lock:
-            return self.state.faults.pop(0) if self.state.faults else None
 
     def _create(self, title: str, text: str, labels: list[str], reply: Any) -> None:
         fault = self._fault()
