@@ -51,6 +51,8 @@ def serve(host: str, port: int, demo: bool) -> int:
             "gthread",
             "--access-logfile",
             "-",
+            "--logger-class",
+            "learnloop.accesslog.AccessLog",
             "--forwarded-allow-ips",
             "127.0.0.1",
         ],

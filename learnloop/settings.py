@@ -167,7 +167,10 @@ DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "learnloop@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # The HTTP client logs each request's URL, and a webhook's URL is its secret.
+    "filters": {"mask_urls": {"()": "learnloop.lib.redact.MaskUrls"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {name: {"filters": ["mask_urls"]} for name in ("httpx", "httpcore")},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

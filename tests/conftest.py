@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -144,3 +145,25 @@ def log_in(page: Any, email: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def flush_past_the_ledger_triggers() -> Iterator[None]:
+    """Transactional tests end by emptying every table. PostgreSQL's TRUNCATE passes the ledger's
+    append-only triggers; SQLite's flush is a DELETE, which they refuse: the flush drops them
+    and puts them back (tests only; the product never empties its tables)."""
+    from django.db.backends.sqlite3.base import DatabaseOperations
+
+    append_only = importlib.import_module("learnloop.costs.migrations.0002_ledger_append_only")
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
+        return [
+            *append_only.statements("sqlite", False),
+            *original(self, style, tables, **kwargs),
+            *append_only.statements("sqlite", True),
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.sql_flush = original  # type: ignore[method-assign]

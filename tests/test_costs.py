@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from learnloop.actions.models import ActionKind, ActionStatus
 from learnloop.actions.services import add_action, transition
@@ -210,6 +211,25 @@ def test_ledger_entries_are_never_changed_or_deleted(world: World):
         entry.save()
     with pytest.raises(ValueError):
         entry.delete()
+
+
+def test_the_database_itself_refuses_to_rewrite_the_ledger(world: World):
+    """Bulk queries, raw SQL and cascades skip the model's save() and delete(): the database's
+    triggers refuse them all the same."""
+    worked_example(world)
+    entry = LedgerEntry.objects.first()
+    refusals = [
+        lambda: LedgerEntry.objects.filter(pk=entry.pk).update(amount=Decimal("1")),
+        lambda: LedgerEntry.objects.filter(pk=entry.pk).delete(),
+        lambda: LedgerEntry.objects.all()._raw_delete(LedgerEntry.objects.db),
+    ]
+    for refuse in refusals:
+        with pytest.raises(DatabaseError, match="never changed or deleted"), transaction.atomic():
+            refuse()
+    for sql in ("UPDATE costs_ledgerentry SET amount = 0", "DELETE FROM costs_ledgerentry"):
+        with pytest.raises(DatabaseError, match="never changed"), transaction.atomic():
+            connection.cursor().execute(sql)
+    assert LedgerEntry.objects.get(pk=entry.pk).amount == entry.amount
 
 
 def test_an_open_action_keeps_accruing(world: World):

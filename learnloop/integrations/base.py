@@ -3,10 +3,13 @@ small class per tracker in its own folder; the registry finds it by kind."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
+
+from learnloop.lib.redact import header_secrets, request_secrets, scrub, where
 
 
 @dataclass
@@ -82,26 +85,33 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def checked(response: httpx.Response) -> httpx.Response:
-    """Turns a vendor's answer into success, or the right kind of error."""
+def checked(response: httpx.Response, secrets: Iterable[str] = ()) -> httpx.Response:
+    """Turns a vendor's answer into success, or the right kind of error (without the secrets the
+    request carried, should the vendor quote them back)."""
     if response.status_code < 300:
         return response
-    detail = f"{response.request.method} {response.request.url.path}: HTTP {response.status_code}"
+    request = response.request
+    secrets = [*secrets, *header_secrets(request.headers)]  # basic auth as it was encoded
+    detail = f"{where(request.method, str(request.url))}: HTTP {response.status_code}"
     body = response.text[:300].strip()
     if body:
         detail += f": {body}"
+    detail = scrub(detail, secrets)
     if response.status_code == 429 or response.status_code >= 500:
         raise TransientError(detail, retry_after(response))
     raise PermanentError(detail)
 
 
-def send(method: str, url: str, **kwargs: object) -> httpx.Response:
-    """lib.http.request, with network failures as TransientError and refusals as permanent."""
+def send(method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """lib.http.request, with network failures as TransientError and refusals as permanent.
+    No error names the URL's secret parts or quotes a credential the request carried."""
     from learnloop.lib import http
 
+    secrets = request_secrets(url, kwargs)
     try:
-        return checked(http.request(method, url, **kwargs))
+        return checked(http.request(method, url, **kwargs), secrets)
     except http.DestinationRefused as error:
-        raise PermanentError(str(error)) from error
+        raise PermanentError(scrub(f"{where(method, url)}: {error}", secrets)) from error
     except httpx.TransportError as error:
-        raise TransientError(f"{method} {url}: {type(error).__name__}: {error}") from error
+        text = f"{where(method, url)}: {type(error).__name__}: {error}"
+        raise TransientError(scrub(text, secrets)) from error

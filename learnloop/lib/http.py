@@ -23,7 +23,7 @@ class DestinationRefused(Exception):  # noqa: N818 - reads as what happened
 def check_destination(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DestinationRefused(f"{url!r} is not an http(s) URL")
+        raise DestinationRefused(f"a {parts.scheme or 'schemeless'} URL is not an http(s) URL")
     if settings.ALLOW_PRIVATE_DESTINATIONS:
         return
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +30,7 @@ from django.utils import timezone
 from learnloop.integrations.base import TrackerError
 from learnloop.integrations.confluence.transport import Site, site_adapter
 from learnloop.integrations.slack.transport import SlackWebhook
+from learnloop.lib.redact import scrub
 from learnloop.narratives.models import Narrative, Publication
 from learnloop.publishing import messages, tasks
 from learnloop.publishing.models import (
@@ -135,7 +137,8 @@ def attempt(delivery_id: int) -> str:
     try:
         result: Success | Failure = send(delivery)
     except Exception as error:  # a bug must not leave the delivery leased for ever
-        log.exception("delivery %s", delivery.pk)
+        secrets = delivery.channel.secrets() if delivery.channel else []
+        log.error("delivery %s: %s", delivery.pk, scrub(traceback.format_exc(), secrets))
         result = Failure(f"Unexpected error: {type(error).__name__}: {error}", retryable=True)
     return record(delivery, started, result)
 
@@ -272,6 +275,7 @@ def send_confluence(
 def record(delivery: Delivery, started: datetime, result: Success | Failure) -> str:
     """Writes the attempt and the delivery's new state together, then schedules any retry."""
     now = timezone.now()
+    result.detail = scrub(result.detail, delivery.channel.secrets() if delivery.channel else [])
     with transaction.atomic():
         if isinstance(result, Success):
             state, outcome, detail = DeliveryState.SENT, result.outcome, result.detail
@@ -450,6 +454,7 @@ def send_test(channel: PublishChannel, by: str) -> bool:
         except TrackerError as error:
             result = _http_failure(error, ambiguous_is_doubt=False)
     ok = isinstance(result, Success)
+    result.detail = scrub(result.detail, channel.secrets())
     channel.last_test = (
         "Test sent. " + result.detail if ok and channel.kind not in CONFLUENCE else result.detail
     )

@@ -76,6 +76,15 @@ class TrackerConnection(models.Model):
     def webhook_secret(self, value: str) -> None:
         self.webhook_secret_sealed = seal(value)
 
+    def secrets(self) -> list[str]:
+        """What no error text or log line about this connection may quote (Trello's API key
+        travels with its token)."""
+        try:
+            found = [self.token, self.webhook_secret]
+        except ValueError:  # sealed with another key: nothing of it can be quoted either
+            return []
+        return [*found, self.account] if self.kind == "trello" else found
+
     def settings(self) -> Settings:
         return Settings(
             base_url=self.base_url,

@@ -19,6 +19,7 @@ from learnloop.actions.models import ActionStatus, ImprovementAction
 from learnloop.actions.services import OPEN, transition
 from learnloop.integrations.base import Ticket, TrackerError
 from learnloop.integrations.registry import tracker
+from learnloop.lib.redact import scrub
 from learnloop.trackers.models import PushAttempt, PushState, TrackerConnection, TrackerPush
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ def deliver(push: TrackerPush) -> str:
 
 def _failed(push: TrackerPush, error: TrackerError) -> str:
     with transaction.atomic():
-        push.last_error = str(error)[:2000]
+        push.last_error = scrub(str(error), push.connection.secrets())[:2000]
         push.lease_until = None
         if error.permanent or push.attempts >= MAX_ATTEMPTS:
             push.state, outcome = PushState.FAILED, "failed"
@@ -132,7 +133,7 @@ def _failed(push: TrackerPush, error: TrackerError) -> str:
             push.next_attempt_at, outcome = timezone.now() + timedelta(seconds=wait), "retry"
         push.save()
         PushAttempt.objects.create(push=push, outcome=outcome, detail=push.last_error)
-    log.warning("tracker push %s: %s: %s", push.pk, outcome, error)
+    log.warning("tracker push %s: %s: %s", push.pk, outcome, push.last_error)
     return outcome
 
 
@@ -181,7 +182,9 @@ def reconcile(connection: TrackerConnection) -> int:
                 connection, action.tracker_key, adapter.status_of(action.tracker_key)
             )
         except TrackerError as error:
-            log.warning("reconcile %s: %s", action.tracker_key, error)
+            log.warning(
+                "reconcile %s: %s", action.tracker_key, scrub(str(error), connection.secrets())
+            )
     return moved
 
 
@@ -191,7 +194,8 @@ def check(connection: TrackerConnection) -> bool:
         who = tracker(connection.kind, connection.settings()).test()
         connection.last_check, connection.last_check_ok = f"Connected as {who}.", True
     except TrackerError as error:
-        connection.last_check, connection.last_check_ok = str(error), False
+        connection.last_check = scrub(str(error), connection.secrets())
+        connection.last_check_ok = False
     connection.last_checked_at = timezone.now()
     connection.save(update_fields=["last_check", "last_check_ok", "last_checked_at"])
     return bool(connection.last_check_ok)
