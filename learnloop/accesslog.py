@@ -8,7 +8,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from gunicorn.glogging import Logger
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 
 from learnloop.lib.redact import MASK
 
@@ -26,7 +26,7 @@ def masked(target: str) -> str:
     return prefix + path + (f"?{query}" if query else "")
 
 
-class AccessLog(Logger):  # type: ignore[misc] - gunicorn has no type hints
+class AccessLog(Logger):  # type: ignore[misc]  # gunicorn has no type hints
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> Any:
         atoms = super().atoms(resp, req, environ, request_time)
         method, _, rest = str(atoms["r"]).partition(" ")
