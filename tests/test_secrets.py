@@ -49,6 +49,7 @@ FAULTS = ["echo-400", "echo-401", "echo-404", "echo-429", "echo-500", "drop", "s
 
 class Echo(BaseHTTPRequestHandler):
     fault = "echo-400"
+    seen: list[str]
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -56,6 +57,7 @@ class Echo(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode(errors="replace") if length else ""
+        self.seen.append(self.path)
         if self.fault == "drop":
             self.close_connection = True
             self.connection.shutdown(2)
@@ -77,7 +79,7 @@ class Echo(BaseHTTPRequestHandler):
 def echo(settings: Any) -> Iterator[tuple[str, type[Echo]]]:
     settings.ALLOW_PRIVATE_DESTINATIONS = True
     settings.HTTP_TIMEOUT = 0.5
-    handler = type("BoundEcho", (Echo,), {})
+    handler = type("BoundEcho", (Echo,), {"seen": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -239,3 +241,64 @@ def test_the_access_log_masks_the_tokens_that_travel_in_addresses(capfd: Any):
     written = capfd.readouterr().out
     assert written.count("GET /") == 3 and "/trackers/webhooks/acme/payments/" in written
     assert "SECRET123" not in written
+
+
+class Rebinding:
+    """A resolver that answers a public address the first time a name is looked up and a
+    loopback address afterwards: DNS rebinding."""
+
+    def __init__(self, real: Any) -> None:
+        self.real, self.asked = real, 0
+
+    def __call__(self, host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != "tracker.rebind.test":
+            return self.real(host, port, *args, **kwargs)
+        self.asked += 1
+        address = "93.184.215.14" if self.asked == 1 else "127.0.0.1"
+        return [(2, 1, 6, "", (address, port or 80))]
+
+
+def test_a_request_connects_to_the_address_that_was_checked(
+    echo: tuple[str, type[Echo]], settings: Any, monkeypatch: Any
+):
+    """A name that resolves to a public address when checked and to loopback when connecting
+    never reaches the loopback server: the request connects to the address checked."""
+    import socket
+
+    from learnloop.integrations.base import TrackerError, send
+
+    base, handler = echo
+    handler.fault = "echo-200"
+    settings.ALLOW_PRIVATE_DESTINATIONS = False
+    settings.HTTP_TIMEOUT = 0.5
+    resolver = Rebinding(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    port = base.rpartition(":")[2]
+    with pytest.raises(TrackerError) as refused:
+        send("GET", f"http://tracker.rebind.test:{port}/whoami")
+    assert not handler.seen  # the loopback server heard nothing
+    assert "tracker.rebind.test" in str(refused.value)  # named by the URL asked for
+
+
+def test_a_pinned_request_still_names_its_host(
+    echo: tuple[str, type[Echo]], settings: Any, monkeypatch: Any
+):
+    """Connected to the checked address, the request still carries the name in Host."""
+    import socket
+
+    from learnloop.integrations.base import send
+    from learnloop.lib import http
+
+    base, handler = echo
+    handler.fault = "echo-200"
+    settings.ALLOW_PRIVATE_DESTINATIONS = False
+    real = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: real("127.0.0.1" if host == "named.test" else host, port),
+    )
+    monkeypatch.setattr(http, "public", lambda ip: True)  # the loopback server plays a public one
+    port = base.rpartition(":")[2]
+    answer = send("GET", f"http://named.test:{port}/whoami").text
+    assert "GET /whoami" in answer and f"Host: named.test:{port}" in answer

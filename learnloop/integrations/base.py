@@ -85,14 +85,17 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def checked(response: httpx.Response, secrets: Iterable[str] = ()) -> httpx.Response:
+def checked(
+    response: httpx.Response, secrets: Iterable[str] = (), url: str = ""
+) -> httpx.Response:
     """Turns a vendor's answer into success, or the right kind of error (without the secrets the
     request carried, should the vendor quote them back)."""
     if response.status_code < 300:
         return response
     request = response.request
     secrets = [*secrets, *header_secrets(request.headers)]  # basic auth as it was encoded
-    detail = f"{where(request.method, str(request.url))}: HTTP {response.status_code}"
+    # Named by the URL asked for, not the address it was pinned to.
+    detail = f"{where(request.method, url or str(request.url))}: HTTP {response.status_code}"
     body = response.text[:300].strip()
     if body:
         detail += f": {body}"
@@ -109,7 +112,7 @@ def send(method: str, url: str, **kwargs: Any) -> httpx.Response:
 
     secrets = request_secrets(url, kwargs)
     try:
-        return checked(http.request(method, url, **kwargs), secrets)
+        return checked(http.request(method, url, **kwargs), secrets, url)
     except http.DestinationRefused as error:
         raise PermanentError(scrub(f"{where(method, url)}: {error}", secrets)) from error
     except httpx.TransportError as error:

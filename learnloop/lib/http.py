@@ -9,7 +9,7 @@ import ipaddress
 import socket
 import ssl
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import certifi
 import httpx
@@ -20,20 +20,41 @@ class DestinationRefused(Exception):  # noqa: N818 - reads as what happened
     """The URL points somewhere learnloop may not send requests."""
 
 
-def check_destination(url: str) -> None:
+def check_destination(url: str) -> str | None:
+    """Refuses a URL learnloop may not send to. Returns the address that was checked, which the
+    request must then connect to (resolving the name again could give another: DNS rebinding),
+    or None when any address is allowed."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DestinationRefused(f"a {parts.scheme or 'schemeless'} URL is not an http(s) URL")
     if settings.ALLOW_PRIVATE_DESTINATIONS:
-        return
+        return None
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except socket.gaierror as error:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = [info[4][0] for info in socket.getaddrinfo(parts.hostname, port)]
+    except (socket.gaierror, ValueError, UnicodeError) as error:
         raise DestinationRefused(f"{parts.hostname} does not resolve") from error
     for address in addresses:
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved:
-            raise DestinationRefused(f"{parts.hostname} resolves to a private address {ip}")
+        if not public(ipaddress.ip_address(str(address).split("%")[0])):
+            raise DestinationRefused(f"{parts.hostname} resolves to a private address {address}")
+    return str(addresses[0])
+
+
+def public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved)
+
+
+def pinned(url: str, address: str, options: dict[str, Any]) -> str:
+    """The URL with its host replaced by the checked address; the Host header and TLS (SNI and
+    the certificate's name) still use the name."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = (f"{userinfo}@" if userinfo else "") + host + (f":{parts.port}" if parts.port else "")
+    name = parts.netloc.rpartition("@")[2]
+    options["headers"] = {**dict(options.get("headers") or {}), "Host": name}
+    options["extensions"] = {**dict(options.get("extensions") or {}), "sni_hostname": parts.hostname}
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @functools.cache
@@ -44,7 +65,9 @@ def _tls() -> ssl.SSLContext:
 
 def request(method: str, url: str, **kwargs: Any) -> httpx.Response:
     """Sends one request. Raises DestinationRefused, or httpx's errors for the network."""
-    check_destination(url)
+    address = check_destination(url)
+    if address is not None:
+        url = pinned(url, address, kwargs)
     kwargs.setdefault("timeout", httpx.Timeout(settings.HTTP_TIMEOUT))
     with httpx.Client(follow_redirects=False, verify=_tls()) as client:
         return client.request(method, url, **kwargs)

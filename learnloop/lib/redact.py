@@ -67,7 +67,10 @@ def header_secrets(headers: Mapping[str, Any]) -> list[str]:
 
 def request_secrets(url: str, options: Mapping[str, Any]) -> list[str]:
     """The credentials one outgoing request carries, as the caller gave them."""
-    found = parts_of(url) + header_secrets(dict(options.get("headers") or {}))
+    parts = urlsplit(url)
+    found = [parts.username or "", parts.password or "", *(v for _, v in parse_qsl(parts.query))]
+    found += [s for s in parts.path.split("/") if not PLAIN_SEGMENT.fullmatch(s)]
+    found += header_secrets(dict(options.get("headers") or {}))
     auth = options.get("auth")
     if isinstance(auth, tuple):
         found += [str(part) for part in auth]
