@@ -85,9 +85,7 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def checked(
-    response: httpx.Response, secrets: Iterable[str] = (), url: str = ""
-) -> httpx.Response:
+def checked(response: httpx.Response, secrets: Iterable[str] = (), url: str = "") -> httpx.Response:
     """Turns a vendor's answer into success, or the right kind of error (without the secrets the
     request carried, should the vendor quote them back)."""
     if response.status_code < 300:

@@ -53,7 +53,8 @@ def pinned(url: str, address: str, options: dict[str, Any]) -> str:
     netloc = (f"{userinfo}@" if userinfo else "") + host + (f":{parts.port}" if parts.port else "")
     name = parts.netloc.rpartition("@")[2]
     options["headers"] = {**dict(options.get("headers") or {}), "Host": name}
-    options["extensions"] = {**dict(options.get("extensions") or {}), "sni_hostname": parts.hostname}
+    extensions = dict(options.get("extensions") or {})
+    options["extensions"] = {**extensions, "sni_hostname": parts.hostname}
     return urlunsplit(parts._replace(netloc=netloc))
 
 
