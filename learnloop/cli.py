@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     site.add_argument("outdir", metavar="OUTDIR", help="folder to write (created if missing)")
     site.add_argument("--org", metavar="SLUG", help="organisation (default: the only one)")
 
+    commands.add_parser(
+        "rotate-key",
+        help="seal every stored secret again with the current encryption key "
+        "(old keys in LEARNLOOP_OLD_ENCRYPTION_KEYS)",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -105,9 +110,26 @@ def setup_django() -> None:
     django.setup()
 
 
+def bring_schema_up_to_date() -> None:
+    """A new data folder, or one left by an older version, is migrated before a command reads it
+    (serve does the same), and the command says so."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        notice = f"learnloop: bringing the database schema up to date ({len(plan)} migrations)"
+        print(notice, file=sys.stderr)
+        call_command("migrate", interactive=False, verbosity=0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_django()
+    if args.command not in ("migrate", "manage", "serve"):
+        bring_schema_up_to_date()
     try:
         return dispatch(args)
     except CommandError as error:
@@ -150,6 +172,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from learnloop.portal.site import publish_site_command
 
         return publish_site_command(args.outdir, args.org)
+    if args.command == "rotate-key":
+        from learnloop.lib.rotate_key import rotate_key_command
+
+        return rotate_key_command(sys.stdout)
     if args.command == "migrate":
         call_command("migrate", interactive=False, verbosity=1)
         return 0

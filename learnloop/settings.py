@@ -19,7 +19,9 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DATA_DIR = Path(env("DATA_DIR", "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The data folder holds private interview notes (the SQLite database) and keys: its owner only.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+DATA_DIR.chmod(0o700)
 
 
 def _secret_key() -> str:
@@ -41,8 +43,21 @@ BASE_URL = env("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Outbound requests to private addresses (a tracker on the intranet) must be allowed explicitly.
 ALLOW_PRIVATE_DESTINATIONS = env_bool("ALLOW_PRIVATE_DESTINATIONS")
 HTTP_TIMEOUT = float(env("HTTP_TIMEOUT", "10"))
-# Encrypts integration secrets at rest; derived from the secret key when not set.
-ENCRYPTION_KEY = env("ENCRYPTION_KEY")
+
+
+def _encryption_key() -> str:
+    """Encrypts integration secrets at rest. Recommended: a key of its own, kept apart from the
+    data folder (LEARNLOOP_ENCRYPTION_KEY or LEARNLOOP_ENCRYPTION_KEY_FILE); without one it is
+    derived from the secret key (docs/configuration.md)."""
+    path = env("ENCRYPTION_KEY_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return env("ENCRYPTION_KEY")
+
+
+ENCRYPTION_KEY = _encryption_key()
+# Keys still accepted for reading during a key rotation (learnloop rotate-key), comma-separated.
+OLD_ENCRYPTION_KEYS = [k.strip() for k in env("OLD_ENCRYPTION_KEYS").split(",") if k.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -106,10 +121,17 @@ if _database_url:
     # Test runs in parallel (developers, CI) each get their own throwaway database.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:
+    _sqlite = DATA_DIR / "learnloop.sqlite3"
+    # Created owner-only before SQLite opens it; SQLite gives its -wal and -shm files the
+    # database file's permissions.
+    os.close(os.open(_sqlite, os.O_CREAT | os.O_WRONLY, 0o600))
+    for _file in (_sqlite, _sqlite.with_name(_sqlite.name + "-wal")):
+        if _file.exists():
+            _file.chmod(0o600)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "learnloop.sqlite3"),
+            "NAME": str(_sqlite),
             "OPTIONS": {
                 # WAL: readers go on while one writer writes. IMMEDIATE: no lock-upgrade deadlocks.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

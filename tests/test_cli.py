@@ -137,6 +137,77 @@ def test_the_console_script_creates_a_secret_key_and_a_user_in_a_fresh_data_fold
     assert run_cli("token", "create", "ops@example.org", data_dir=tmp_path).stdout.startswith("ll_")
 
 
+def test_the_data_folder_and_the_database_are_readable_by_their_owner_only(tmp_path: Path):
+    data = tmp_path / "data"
+    assert run_cli("migrate", data_dir=data).returncode == 0
+    assert (
+        run_cli(
+            "user",
+            "create",
+            "o@example.org",
+            "--role",
+            "admin",
+            data_dir=data,
+            stdin="operator password\n",
+        ).returncode
+        == 0
+    )
+    assert data.stat().st_mode & 0o777 == 0o700
+    files = [p for p in data.iterdir() if p.name.startswith("learnloop.sqlite3")]
+    assert files and all(p.stat().st_mode & 0o777 == 0o600 for p in files), files
+
+
+@pytest.mark.parametrize("command", [["import", "missing.json"], ["export"], ["costs"]])
+def test_a_command_on_a_new_data_folder_brings_the_schema_up_to_date(
+    tmp_path: Path, command: list[str]
+):
+    result = run_cli(*command, data_dir=tmp_path / "new")
+    assert "Traceback" not in result.stderr and "no such table" not in result.stderr
+    assert "bringing the database schema up to date" in result.stderr
+    assert result.returncode in (0, 1), result.stderr
+    if command == ["export"]:
+        assert result.stdout.lstrip().startswith("{")  # the notice stays off the document
+
+
+def test_rotate_key_seals_every_secret_again_and_the_old_key_can_go(world: World, settings, capsys):
+    from learnloop.publishing.models import PublishChannel
+    from learnloop.trackers.models import TrackerConnection
+
+    settings.ENCRYPTION_KEY, settings.OLD_ENCRYPTION_KEYS = "old key", []
+    channel = PublishChannel(organisation=world.org, kind="slack", name="Slack")
+    channel.secret = "https://hooks.slack.com/services/T1/B2/xyz"
+    channel.save()
+    connection = TrackerConnection(
+        team=world.payments, kind="github", base_url="https://x", project="a/b"
+    )
+    connection.token, connection.webhook_secret = "token-1", "hook-1"
+    connection.save()
+    settings.ENCRYPTION_KEY, settings.OLD_ENCRYPTION_KEYS = "new key", ["old key"]
+    before = PublishChannel.objects.get().secret_sealed
+    assert main(["rotate-key"]) == 0
+    assert "Sealed 2 stored secrets" in capsys.readouterr().out
+    settings.OLD_ENCRYPTION_KEYS = []  # the switch is over
+    assert PublishChannel.objects.get().secret == "https://hooks.slack.com/services/T1/B2/xyz"
+    found = TrackerConnection.objects.get()
+    assert (found.token, found.webhook_secret) == ("token-1", "hook-1")
+    assert PublishChannel.objects.get().secret_sealed != before
+
+
+def test_rotate_key_without_the_old_key_changes_nothing_and_says_why(
+    world: World, settings, capsys
+):
+    from learnloop.publishing.models import PublishChannel
+
+    settings.ENCRYPTION_KEY, settings.OLD_ENCRYPTION_KEYS = "lost key", []
+    channel = PublishChannel(organisation=world.org, kind="slack", name="Slack")
+    channel.secret = "https://hooks.slack.com/services/T1/B2/xyz"
+    channel.save()
+    settings.ENCRYPTION_KEY = "new key"
+    assert main(["rotate-key"]) == 1
+    assert "LEARNLOOP_OLD_ENCRYPTION_KEYS" in capsys.readouterr().err
+    assert PublishChannel.objects.get().secret_sealed == channel.secret_sealed
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
