@@ -92,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     site.add_argument("outdir", metavar="OUTDIR", help="folder to write (created if missing)")
     site.add_argument("--org", metavar="SLUG", help="organisation (default: the only one)")
 
+    reindex = commands.add_parser(
+        "reindex", help="rebuild the search documents left unindexed (or, with --all, all)"
+    )
+    reindex.add_argument("--all", action="store_true", help="rebuild every incident's documents")
     commands.add_parser(
         "rotate-key",
         help="seal every stored secret again with the current encryption key "
@@ -172,6 +176,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from learnloop.portal.site import publish_site_command
 
         return publish_site_command(args.outdir, args.org)
+    if args.command == "reindex":
+        from learnloop.insights.search import reindex_command
+
+        return reindex_command(args.all, sys.stdout)
     if args.command == "rotate-key":
         from learnloop.lib.rotate_key import rotate_key_command
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from learnloop.accounts.models import Membership
 from learnloop.actions.models import ActionKind
 from learnloop.actions.services import add_action
 from learnloop.analysis.models import KeyEvent
@@ -32,14 +33,15 @@ def test_search_finds_words_from_narratives_key_events_and_actions(world: World)
     services.save_version(narrative, "Nobody had rehearsed the failover drill before.", None, 0)
     services.publish(services.change_status(narrative, "in_review"), None)
     services.save_version(narrative, "A draft about the unrehearsed switchover.", None, 1)
+    reader = world.member.memberships.get()
     other = record_incident(world.other_org, None, title="Certificate expired elsewhere")
     KeyEvent.objects.create(incident=other, description="certificate")
-    assert {h.kind for h in search(world.org.pk, "certificates")} == {"key_event"}  # stemmed
-    assert [h.kind for h in search(world.org.pk, "renewal credentials")] == ["action"]
-    assert [h.kind for h in search(world.org.pk, "rehearsed failover")] == ["narrative"]
-    assert search(world.org.pk, "switchover") == [], "a draft's words are for the team only"
-    assert search(world.org.pk, "checkout")[0].incident_key == incident.key
-    assert search(world.org.pk, '"; DROP TABLE x; --') == []
+    assert {h.kind for h in search(reader, "certificates")} == {"key_event"}  # stemmed
+    assert [h.kind for h in search(reader, "renewal credentials")] == ["action"]
+    assert [h.kind for h in search(reader, "rehearsed failover")] == ["narrative"]
+    assert search(reader, "switchover") == [], "a draft's words are for the team only"
+    assert search(reader, "checkout")[0].incident_key == incident.key
+    assert search(reader, '"; DROP TABLE x; --') == []
     page = world.client_for(world.member).get("/search/", {"q": "certificate"})
     html = page.content.decode()
     assert "Checkout outage" in html and "elsewhere" not in html  # other organisation
@@ -59,7 +61,7 @@ def test_a_near_duplicate_ranks_first_among_similar_incidents(
     (tmp_path / "again.json").write_text(json.dumps(copy))
     assert main(["import", str(tmp_path / "again.json"), "--org", "acme"]) == 0
     again = Incident.objects.get(key="gitlab-again")
-    ranked = similar_incidents(again)
+    ranked = similar_incidents(again, Membership.objects.get(user__email="pm@acme.test"))
     assert ranked[0][0] == original["id"]
     assert ranked[0][1] > 0.8 and all(score < ranked[0][1] for _, score in ranked[1:])
 

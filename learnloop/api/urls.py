@@ -55,3 +55,7 @@ api.add_router("/", portal.router)
 from learnloop.api import publishing  # noqa: E402
 
 api.add_router("/", publishing.router)
+
+from learnloop.api import search  # noqa: E402
+
+api.add_router("/", search.router)

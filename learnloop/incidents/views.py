@@ -219,4 +219,6 @@ def policy_edit(request: HttpRequest, membership: Membership) -> HttpResponse:
 def incident_similar(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
     """Loaded after the page (HTMX), so the incident page stays fast on large organisations."""
     incident = incident_or_404(membership, key)
-    return render(request, "incidents/similar.html", {"similar": similar_incidents(incident)})
+    return render(
+        request, "incidents/similar.html", {"similar": similar_incidents(incident, membership)}
+    )

@@ -15,6 +15,11 @@ class SearchDocument(models.Model):
     incident_key = models.CharField(max_length=120)
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True, default="")
+    # Who may find it, by the same rule as the pages: an analyst's key event is read by that
+    # analyst and by whoever manages the incident (its team's product manager, problem managers,
+    # admins); everything else (analyst_id null) by every member of the organisation.
+    analyst_id = models.BigIntegerField(null=True, blank=True)
+    incident_team_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -28,3 +33,16 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.ref}"
+
+
+class IndexBacklog(models.Model):
+    """Incidents whose search documents are to be rebuilt. A row is written in the same
+    transaction as the change, and removed in the transaction that rebuilds them: a process
+    killed between the two leaves the row, and the next repair (the worker, an import,
+    `learnloop reindex`) rebuilds what was missed."""
+
+    incident_id = models.BigIntegerField(unique=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"reindex incident {self.incident_id}"

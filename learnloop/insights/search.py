@@ -9,11 +9,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
 
+from learnloop.accounts.models import Membership, Role
 from learnloop.incidents.models import Incident
-from learnloop.insights.models import SearchDocument
+from learnloop.insights.models import IndexBacklog, SearchDocument
 from learnloop.narratives.models import Narrative
 
 WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
@@ -32,6 +36,20 @@ class Hit:
     title: str
     body: str
 
+    @property
+    def url(self) -> str:
+        """Where the hit is read: the action's page, the published narrative, or the incident."""
+        if self.kind == "action":
+            return reverse("action_detail", args=[self.ref])
+        if self.kind == "narrative":
+            return reverse("portal_narrative", args=[self.incident_key])
+        return reverse("incident_detail", args=[self.incident_key])
+
+    @property
+    def snippet(self) -> str:
+        text = " ".join(self.body.split())
+        return text if len(text) <= 200 else text[:199].rstrip() + "…"
+
 
 def words(text: str) -> list[str]:
     return [w.lower() for w in WORD.findall(text) if w.lower() not in STOP]
@@ -49,7 +67,7 @@ def _documents_of(incident: Incident) -> list[SearchDocument]:
             body=" ".join((incident.summary, incident.impact_summary)),
         )
     ]
-    for event in incident.key_events.all():
+    for event in incident.key_events.select_related("assignment"):
         docs.append(
             SearchDocument(
                 organisation_id=org,
@@ -58,6 +76,8 @@ def _documents_of(incident: Incident) -> list[SearchDocument]:
                 incident_key=incident.key,
                 title=incident.title[:300],
                 body=" ".join((event.description, event.note, event.actor_role)),
+                analyst_id=event.assignment.analyst_id if event.assignment else None,
+                incident_team_id=incident.team_id,
             )
         )
     for action in incident.improvement_actions.all():
@@ -118,50 +138,132 @@ def _unindex(incidents: list[Incident]) -> None:
 
 @transaction.atomic
 def reindex(incidents: Iterable[Incident]) -> int:
-    """Rebuilds the documents of these incidents; returns how many were written."""
+    """Rebuilds the documents of these incidents; returns how many were written. Their backlog
+    rows go in the same transaction."""
     chosen = list(incidents)
+    # Two processes rebuilding one incident at once (its own commit's, and a repair) take turns.
+    list(
+        Incident.objects.select_for_update()
+        .filter(pk__in=[i.pk for i in chosen])
+        .order_by("pk")
+        .values_list("pk")
+    )
     _unindex(chosen)
     docs = [doc for incident in chosen for doc in _documents_of(incident)]
     SearchDocument.objects.bulk_create(docs, batch_size=2000)
     _fts(docs)
+    IndexBacklog.objects.filter(incident_id__in=[i.pk for i in chosen]).delete()
     return len(docs)
 
 
-def _query(organisation_id: int, terms: list[str], any_term: bool, limit: int) -> list[Hit]:
+def queue(incident_ids: Iterable[int]) -> None:
+    """Records, in the caller's transaction, that these incidents' documents are to be rebuilt."""
+    rows = [IndexBacklog(incident_id=pk) for pk in incident_ids]
+    IndexBacklog.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def repair(batch: int = 500) -> int:
+    """Rebuilds every incident left in the backlog (a process died between its commit and the
+    indexing after it, or is about to index it itself); returns how many were rebuilt."""
+    done = 0
+    while True:
+        waiting = list(
+            IndexBacklog.objects.order_by("id").values_list("incident_id", flat=True)[:batch]
+        )
+        if not waiting:
+            return done
+        with transaction.atomic():
+            found = list(Incident.objects.filter(pk__in=waiting))
+            reindex(found)
+            IndexBacklog.objects.filter(incident_id__in=waiting).delete()  # deleted incidents too
+        done += len(found)
+
+
+def reindex_command(everything: bool, out: Any) -> int:
+    """`learnloop reindex`: rebuilds what the backlog holds, or (--all) every incident."""
+    if everything:
+        queue(Incident.objects.values_list("pk", flat=True).iterator())
+    print(f"Rebuilt the search documents of {repair()} incidents.", file=out)
+    return 0
+
+
+def _reader(membership: Membership | None) -> tuple[int, int] | None:
+    """Whose analyses this person reads beyond the organisation's common documents: (their own
+    user id, the team whose incidents they manage or -1); None when they read everything (problem
+    managers, admins). The same rule as the pages (rights.can_view_assignment)."""
+    if membership is None or membership.role in (Role.PROBLEM_MANAGER, Role.ADMIN):
+        return None
+    team = membership.team_id if membership.role == Role.PRODUCT_MANAGER else None
+    return membership.user_id, team if team is not None else -1
+
+
+def visible_to(membership: Membership | None) -> tuple[str, list[int]]:
+    """_reader as an SQL condition on the documents aliased `d`, with its parameters."""
+    reader = _reader(membership)
+    if reader is None:
+        return "", []
+    rule = " AND (d.analyst_id IS NULL OR d.analyst_id = %s OR d.incident_team_id = %s)"
+    return rule, list(reader)
+
+
+def visible_q(membership: Membership | None) -> Q:
+    """_reader as an ORM condition."""
+    reader = _reader(membership)
+    if reader is None:
+        return Q()
+    user_id, team_id = reader
+    return Q(analyst_id__isnull=True) | Q(analyst_id=user_id) | Q(incident_team_id=team_id)
+
+
+def _query(
+    organisation_id: int,
+    terms: list[str],
+    any_term: bool,
+    limit: int,
+    viewer: Membership | None,
+    offset: int = 0,
+) -> list[Hit]:
     if not terms:
         return []
+    rule, rule_params = visible_to(viewer)
     if connection.vendor == "sqlite":
         match = (" OR " if any_term else " ").join(f'"{t}"' for t in terms)
         sql = (
-            "SELECT d.kind, d.ref, d.incident_key, d.title, d.body FROM insights_fts f "
+            "SELECT d.kind, d.ref, d.incident_key, d.title, d.body FROM insights_fts f "  # noqa: S608
             "JOIN insights_searchdocument d ON d.id = f.rowid "
-            "WHERE insights_fts MATCH %s AND d.organisation_id = %s ORDER BY f.rank LIMIT %s"
+            f"WHERE insights_fts MATCH %s AND d.organisation_id = %s{rule} "
+            "ORDER BY f.rank, d.id LIMIT %s OFFSET %s"
         )
-        params: list[str | int] = [match, organisation_id, limit]
+        params: list[str | int] = [match, organisation_id, *rule_params, limit, offset]
     else:
         query = (" | " if any_term else " & ").join(terms)
         vector = "to_tsvector('english', d.title || ' ' || d.body)"
         sql = (
             f"SELECT d.kind, d.ref, d.incident_key, d.title, d.body FROM "  # noqa: S608 - fixed SQL
             f"insights_searchdocument d, to_tsquery('english', %s) q "
-            f"WHERE {vector} @@ q AND d.organisation_id = %s "
-            f"ORDER BY ts_rank({vector}, q) DESC LIMIT %s"
+            f"WHERE {vector} @@ q AND d.organisation_id = %s{rule} "
+            f"ORDER BY ts_rank({vector}, q) DESC, d.id LIMIT %s OFFSET %s"
         )
-        params = [query, organisation_id, limit]
+        params = [query, organisation_id, *rule_params, limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [Hit(*row) for row in cursor.fetchall()]
 
 
-def search(organisation_id: int, text: str, limit: int = 50) -> list[Hit]:
-    """Every word must match (stemmed); the best matches first."""
-    return _query(organisation_id, words(text)[:12], any_term=False, limit=limit)
+def search(membership: Membership, text: str, limit: int = 50, offset: int = 0) -> list[Hit]:
+    """Every word must match (stemmed); the best matches first; only what this person may see
+    on the pages."""
+    terms = words(text)[:12]
+    return _query(membership.organisation_id, terms, False, limit, membership, offset)
 
 
-def similar_incidents(incident: Incident, limit: int = 5) -> list[tuple[str, float]]:
+def similar_incidents(
+    incident: Incident, viewer: Membership, limit: int = 5
+) -> list[tuple[str, float]]:
     """Incidents that share this one's most distinctive words, by cosine similarity of their
-    word counts: a near-duplicate comes first."""
-    own = [d for d in _documents_of(incident)]
+    word counts: a near-duplicate comes first. Only the words this person may read count, so
+    the scores cannot tell them anything the pages would not."""
+    own = [d for d in _documents_of(incident) if _readable(d, viewer)]
     counts = Counter(w for d in own for w in words(f"{d.title} {d.body}"))
     if not counts:
         return []
@@ -172,16 +274,27 @@ def similar_incidents(incident: Incident, limit: int = 5) -> list[tuple[str, flo
             [w for w, _ in counts.most_common(16)],
             any_term=True,
             limit=40,
+            viewer=viewer,
         )
     } - {incident.key}
     theirs: dict[str, Counter[str]] = {key: Counter() for key in candidates}
     rows = SearchDocument.objects.filter(
-        organisation_id=incident.organisation_id, incident_key__in=candidates
+        visible_q(viewer), organisation_id=incident.organisation_id, incident_key__in=candidates
     )
     for key, title, body in rows.values_list("incident_key", "title", "body"):
         theirs[key].update(words(f"{title} {body}"))
     scored = [(key, _cosine(counts, other)) for key, other in theirs.items()]
     return sorted(scored, key=lambda pair: -pair[1])[:limit]
+
+
+def _readable(document: SearchDocument, viewer: Membership) -> bool:
+    reader = _reader(viewer)
+    return (
+        reader is None
+        or document.analyst_id is None
+        or document.analyst_id == reader[0]
+        or document.incident_team_id == reader[1]
+    )
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:

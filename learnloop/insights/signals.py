@@ -1,5 +1,6 @@
 """Keeps the search index current when records are saved one by one. Bulk writes (imports, the
-benchmark seed) call search.reindex themselves."""
+benchmark seed) call search.reindex themselves. Either way a backlog row written with the change
+says what is still to be indexed, so nothing committed stays unsearchable."""
 
 from __future__ import annotations
 
@@ -28,11 +29,17 @@ def _pending() -> set[int]:
 
 
 def _later(incident_id: int) -> None:
+    """Queues the incident in the backlog inside the current transaction, and rebuilds its
+    documents after the commit: if the process dies in between, the backlog row remains and
+    search.repair() rebuilds them later."""
+    from learnloop.insights.search import queue
+
     if transaction.get_connection().in_atomic_block:
         pending = _pending()
         if incident_id in pending:
             return  # one reindex per incident per transaction, however many rows changed
         pending.add(incident_id)
+    queue([incident_id])
 
     def run() -> None:
         from learnloop.insights.search import reindex

@@ -77,5 +77,5 @@ def search_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     from learnloop.insights.search import search
 
     text = request.GET.get("q", "").strip()[:200]
-    hits = search(membership.organisation_id, text) if text else []
+    hits = search(membership, text) if text else []
     return render(request, "insights/search.html", {"q": text, "hits": hits})

@@ -57,6 +57,10 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
         organisation = organisation_from(org_slug)
     for outcome, key in import_documents(documents, organisation):
         print(f"{outcome} {key}", file=out)
+    from learnloop.insights.search import repair
+
+    if repaired := repair():  # an earlier import killed between its commit and its indexing
+        print(f"search: rebuilt the documents of {repaired} incidents left unindexed", file=out)
     return 0
 
 

@@ -58,10 +58,12 @@ def run_tasks(worker_id: str | None = None) -> int:
 
 def one_round(worker_id: str | None = None) -> int:
     """Everything that is due now, once; returns how many pieces of work were done."""
+    from learnloop.insights.search import repair
     from learnloop.publishing.services import sweep
 
     done = services.run_once()
     done += sweep()
+    done += repair()
     done += run_tasks(worker_id)
     return done
 

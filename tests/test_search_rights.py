@@ -1,0 +1,138 @@
+"""Search answers exactly what the pages and the API show the same person: an analyst's key
+event is found by that analyst and by whoever manages the incident, never by a plain member;
+and nothing committed stays unsearchable, even when the process dies before indexing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from learnloop.analysis.models import KeyEvent
+from learnloop.analysis.services import add_analyst
+from learnloop.cli import main
+from learnloop.incidents.models import Incident
+from learnloop.incidents.services import record_incident
+from learnloop.insights import search, signals
+from learnloop.insights.models import IndexBacklog, SearchDocument
+from tests.conftest import World
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the index is written after commit
+
+
+def found_by(world: World, user: User, word: str) -> tuple[set[str], set[str]]:
+    """The kinds of hits the search page and the search API give this person."""
+    client = world.client_for(user)
+    page = client.get("/search/", {"q": word}).content.decode()
+    kinds_on_page = {k for k in ("key_event", "incident") if f'badge">{k}<' in page}
+    answer = client.get("/api/v1/search", {"q": word})
+    assert answer.status_code == 200, answer.content
+    return kinds_on_page, {hit["kind"] for hit in answer.json()["items"]}
+
+
+def test_search_shows_an_analysts_key_event_only_to_those_the_api_shows_it_to(world: World):
+    incident = record_incident(world.org, None, title="Card declines", team=world.payments)
+    assignment = add_analyst(incident, world.alice)
+    KeyEvent.objects.create(
+        incident=incident, assignment=assignment, description="The zebrafish cache was cold"
+    )
+    KeyEvent.objects.create(incident=incident, description="Report says the walrus paged")
+    people = {
+        "analyst": world.alice,
+        "another analyst": world.bob,
+        "the team's product manager": world.payments_pm,
+        "another team's product manager": world.search_pm,
+        "problem manager": world.problem_manager,
+        "admin": world.admin,
+        "member": world.member,
+        "another organisation's admin": world.outsider,
+    }
+    for label, user in people.items():
+        timeline = world.client_for(user).get(f"/api/v1/incidents/{incident.key}/key-events")
+        api_shows = timeline.status_code == 200 and any(
+            "zebrafish" in e["description"] for e in timeline.json()
+        )
+        on_page, in_api = found_by(world, user, "zebrafish")
+        expected = {"key_event"} if api_shows else set()
+        assert on_page == in_api == expected, label
+        outsider = user == world.outsider
+        assert found_by(world, user, "walrus")[1] == (set() if outsider else {"key_event"}), label
+    assert not found_by(world, world.member, "zebrafish")[1]  # the finding itself
+
+
+def test_the_search_api_pages_and_links(world: World):
+    for n in range(5):
+        record_incident(world.org, None, title=f"Gateway storm number {n}", team=world.payments)
+    client = world.client_for(world.member)
+    first = client.get("/api/v1/search", {"q": "gateway storm", "limit": 3}).json()
+    assert len(first["items"]) == 3 and first["next_offset"] == 3
+    rest = client.get("/api/v1/search", {"q": "gateway storm", "offset": 3}).json()
+    assert len(rest["items"]) == 2 and rest["next_offset"] is None
+    keys = {h["key"] for h in first["items"] + rest["items"]}
+    assert len(keys) == 5
+    hit = first["items"][0]
+    assert hit["url"] == f"/incidents/{hit['key']}/" and hit["title"].startswith("Gateway storm")
+    assert client.get("/api/v1/search").status_code == 422  # q is required
+    assert world.client_for(world.outsider).get("/api/v1/search", {"q": "gateway"}).json() == {
+        "items": [],
+        "next_offset": None,
+    }
+
+
+def test_similar_incidents_count_only_words_the_reader_may_read(world: World):
+    first = record_incident(world.org, None, title="Disk filled", team=world.payments)
+    second = record_incident(world.org, None, title="Queue stalled", team=world.payments)
+    assignment = add_analyst(second, world.alice)
+    KeyEvent.objects.create(
+        incident=second,
+        assignment=assignment,
+        description="Disk filled disk filled disk filled",
+    )
+    member = world.client_for(world.member).get(f"/incidents/{first.key}/similar/")
+    analyst = world.client_for(world.alice).get(f"/incidents/{first.key}/similar/")
+    assert f"/incidents/{second.key}/" in analyst.content.decode()
+    assert f"/incidents/{second.key}/" not in member.content.decode()
+
+
+def reports(shared_incidents: Any, folder: Any, count: int) -> None:
+    """Real reports from ../shared, renamed so that a word finds exactly them."""
+    real = json.loads(sorted(shared_incidents.glob("*.json"))[0].read_text())
+    folder.mkdir()
+    for n in range(count):
+        copy = {**real, "id": f"ostrich-{n}", "title": f"Ostrich outage {n}"}
+        (folder / f"r{n}.json").write_text(json.dumps(copy))
+
+
+def test_an_import_killed_before_its_indexing_is_repaired_by_the_next_run(
+    world: World, tmp_path: Any, monkeypatch: Any, capsys: Any, shared_incidents: Any
+):
+    """The process dies after the import's commit and before the indexing that follows it: the
+    incidents are in the database, the backlog says they are unindexed, and the next import (or
+    the worker, or learnloop reindex) rebuilds them."""
+    folder = tmp_path / "reports"
+    reports(shared_incidents, folder, 3)
+    with monkeypatch.context() as dying:
+        # Killed right after the commit: neither the indexing after it nor anything else ran.
+        dying.setattr(signals.transaction, "on_commit", lambda work: None)
+        dying.setattr(search, "repair", lambda: 0)
+        assert main(["import", str(folder), "--org", "acme"]) == 0
+    assert Incident.objects.filter(key__startswith="ostrich-").count() == 3
+    assert not SearchDocument.objects.filter(incident_key__startswith="ostrich-").exists()
+    assert IndexBacklog.objects.count() == 3
+    capsys.readouterr()
+    assert main(["import", str(folder), "--org", "acme"]) == 0
+    output = capsys.readouterr().out
+    assert output.count("unchanged") == 3 and "rebuilt the documents of 3 incidents" in output
+    assert not IndexBacklog.objects.exists()
+    hits = world.client_for(world.member).get("/api/v1/search", {"q": "ostrich"}).json()
+    assert {h["key"] for h in hits["items"]} == {"ostrich-0", "ostrich-1", "ostrich-2"}
+
+
+def test_learnloop_reindex_rebuilds_the_backlog_or_everything(world: World, capsys: Any):
+    incident = record_incident(world.org, None, title="Heron outage", team=world.payments)
+    SearchDocument.objects.filter(incident_key=incident.key).delete()
+    assert main(["reindex"]) == 0 and "of 0 incidents" in capsys.readouterr().out
+    assert main(["reindex", "--all"]) == 0 and "of 1 incidents" in capsys.readouterr().out
+    assert SearchDocument.objects.filter(incident_key=incident.key, kind="incident").exists()
