@@ -123,8 +123,9 @@ def test_an_import_killed_before_its_indexing_is_repaired_by_the_next_run(
     assert IndexBacklog.objects.count() == 3
     capsys.readouterr()
     assert main(["import", str(folder), "--org", "acme"]) == 0
-    output = capsys.readouterr().out
-    assert output.count("unchanged") == 3 and "rebuilt the documents of 3 incidents" in output
+    output = capsys.readouterr()
+    assert output.out.count("unchanged") == 3
+    assert "rebuilt the documents of 3 incidents" in output.err
     assert not IndexBacklog.objects.exists()
     hits = world.client_for(world.member).get("/api/v1/search", {"q": "ostrich"}).json()
     assert {h["key"] for h in hits["items"]} == {"ostrich-0", "ostrich-1", "ostrich-2"}

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Team
@@ -17,7 +17,7 @@ from learnloop.accounts.rights import can_change_action, can_edit_incident, can_
 from learnloop.actions import backlog, services
 from learnloop.actions.models import ActionKind, ActionStatus, ImprovementAction, PlannedFeature
 from learnloop.actions.similarity import similar_actions
-from learnloop.api.common import member
+from learnloop.api.common import Number, RowId, member
 from learnloop.incidents.views import incident_or_404
 from learnloop.lib.cost_of_delay import cd3
 
@@ -76,12 +76,12 @@ class ActionOut(Schema):
 
 
 class ActionIn(Schema):
-    title: str
+    title: str = Field(..., min_length=1, max_length=300)
     description: str = ""
     kind: ActionKind
     owner_team: str | None = None
-    estimate_weeks: Decimal | None = None
-    cost_of_delay_per_week: Decimal | None = None
+    estimate_weeks: Decimal | None = Field(None, gt=0, max_digits=6, decimal_places=2)
+    cost_of_delay_per_week: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
 
 
 class TransitionIn(Schema):
@@ -105,15 +105,15 @@ class BacklogEntryOut(Schema):
 
 class PlacementIn(Schema):
     kind: str
-    id: int
-    rank: int
+    id: RowId
+    rank: Number
     reason: str = ""
 
 
 class FeatureIn(Schema):
-    title: str
-    cost_of_delay_per_week: Decimal
-    estimate_weeks: Decimal
+    title: str = Field(..., min_length=1, max_length=300)
+    cost_of_delay_per_week: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
+    estimate_weeks: Decimal = Field(..., gt=0, max_digits=6, decimal_places=2)
 
 
 class SimilarOut(Schema):

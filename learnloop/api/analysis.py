@@ -33,8 +33,9 @@ from learnloop.analysis.models import (
     TimeEntry,
     hours_spent,
 )
-from learnloop.api.common import assignment, incident, member, require
+from learnloop.api.common import RowId, assignment, incident, member, require
 from learnloop.lib.markdown import render
+from learnloop.lib.moments import Moment
 
 router = Router(tags=["analysis"])
 
@@ -76,9 +77,9 @@ class AssignmentIn(Schema):
 class SchedulePatch(Schema):
     analyst: str | None = None
     hours_allocated: Decimal | None = Field(None, gt=0, max_digits=6, decimal_places=2)
-    window_start: datetime | None = None
-    window_end: datetime | None = None
-    due_at: datetime | None = None
+    window_start: Moment | None = None
+    window_end: Moment | None = None
+    due_at: Moment | None = None
 
 
 class InterviewOut(Schema):
@@ -108,7 +109,7 @@ class InterviewOut(Schema):
 
 class InterviewIn(Schema):
     interviewee: str = Field(..., min_length=1, description="An email of a member, or a name")
-    held_at: datetime
+    held_at: Moment
     notes: str = ""
     themes: list[str] = []
 
@@ -148,7 +149,7 @@ class KeyEventOut(Schema):
 
 
 class KeyEventIn(Schema):
-    occurred_at: datetime | None = None
+    occurred_at: Moment | None = None
     precision: Precision = Precision.MINUTE
     actor_role: str = Field("", max_length=200)
     event_type: EventType | None = None
@@ -241,7 +242,7 @@ def add_assignment(request: HttpRequest, key: str, payload: AssignmentIn) -> Sta
 
 
 @router.get("/assignments/{pk}", response=AssignmentOut, summary="Read an analysis assignment")
-def read_assignment(request: HttpRequest, pk: int) -> AssignmentOut:
+def read_assignment(request: HttpRequest, pk: RowId) -> AssignmentOut:
     return AssignmentOut.of(assignment(member(request), pk))
 
 
@@ -250,7 +251,7 @@ def read_assignment(request: HttpRequest, pk: int) -> AssignmentOut:
     response=AssignmentOut,
     summary="Move, extend or reassign an analysis period (manager)",
 )
-def schedule_assignment(request: HttpRequest, pk: int, payload: SchedulePatch) -> AssignmentOut:
+def schedule_assignment(request: HttpRequest, pk: RowId, payload: SchedulePatch) -> AssignmentOut:
     membership = member(request)
     work = assignment(membership, pk)
     require(can_manage_incident(membership, work.incident))
@@ -271,7 +272,7 @@ def schedule_assignment(request: HttpRequest, pk: int, payload: SchedulePatch) -
     summary="The period's calendar invitation",
     response={200: str},
 )
-def invitation(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation(request: HttpRequest, pk: RowId) -> HttpResponse:
     work = assignment(member(request), pk)
     return HttpResponse(calendar.invitation(work), content_type="text/calendar; charset=utf-8")
 
@@ -281,7 +282,7 @@ def invitation(request: HttpRequest, pk: int) -> HttpResponse:
     response=list[InterviewOut],
     summary="Interviews the caller may read (private notes only to analyst and interviewee)",
 )
-def list_interviews(request: HttpRequest, pk: int) -> list[InterviewOut]:
+def list_interviews(request: HttpRequest, pk: RowId) -> list[InterviewOut]:
     membership = member(request)
     work = assignment(membership, pk)
     readable = readable_interviews(membership, work.interviews.select_related("interviewee"))
@@ -293,7 +294,7 @@ def list_interviews(request: HttpRequest, pk: int) -> list[InterviewOut]:
     response={201: InterviewOut},
     summary="Record an interview (the analyst)",
 )
-def add_interview(request: HttpRequest, pk: int, payload: InterviewIn) -> Status[InterviewOut]:
+def add_interview(request: HttpRequest, pk: RowId, payload: InterviewIn) -> Status[InterviewOut]:
     membership = member(request)
     work = assignment(membership, pk)
     require(can_work_assignment(membership, work))
@@ -313,7 +314,7 @@ def add_interview(request: HttpRequest, pk: int, payload: InterviewIn) -> Status
     return Status(201, InterviewOut.of(interview))
 
 
-def _interview(membership: Membership, pk: int) -> Interview:
+def _interview(membership: Membership, pk: RowId) -> Interview:
     found = (
         Interview.objects.select_related("assignment__incident", "interviewee")
         .filter(pk=pk, assignment__incident__organisation_id=membership.organisation_id)
@@ -325,7 +326,7 @@ def _interview(membership: Membership, pk: int) -> Interview:
 
 
 @router.get("/interviews/{pk}", response=InterviewOut, summary="Read an interview")
-def read_interview(request: HttpRequest, pk: int) -> InterviewOut:
+def read_interview(request: HttpRequest, pk: RowId) -> InterviewOut:
     return InterviewOut.of(_interview(member(request), pk))
 
 
@@ -334,7 +335,7 @@ def read_interview(request: HttpRequest, pk: int) -> InterviewOut:
     response=InterviewOut,
     summary="Change notes, themes, or share with the review (the analyst)",
 )
-def change_interview(request: HttpRequest, pk: int, payload: InterviewPatch) -> InterviewOut:
+def change_interview(request: HttpRequest, pk: RowId, payload: InterviewPatch) -> InterviewOut:
     membership = member(request)
     interview = _interview(membership, pk)
     if not can_work_assignment(membership, interview.assignment):
@@ -353,7 +354,7 @@ def change_interview(request: HttpRequest, pk: int, payload: InterviewPatch) -> 
 @router.get(
     "/assignments/{pk}/key-events", response=list[KeyEventOut], summary="An analyst's key events"
 )
-def list_key_events(request: HttpRequest, pk: int) -> list[KeyEventOut]:
+def list_key_events(request: HttpRequest, pk: RowId) -> list[KeyEventOut]:
     work = assignment(member(request), pk)
     return [
         KeyEventOut.of(e)
@@ -366,7 +367,7 @@ def list_key_events(request: HttpRequest, pk: int) -> list[KeyEventOut]:
     response={201: KeyEventOut},
     summary="Record a key event (the analyst)",
 )
-def add_key_event(request: HttpRequest, pk: int, payload: KeyEventIn) -> Status[KeyEventOut]:
+def add_key_event(request: HttpRequest, pk: RowId, payload: KeyEventIn) -> Status[KeyEventOut]:
     membership = member(request)
     work = assignment(membership, pk)
     require(can_work_assignment(membership, work))
@@ -435,7 +436,7 @@ def add_theme(request: HttpRequest, payload: ThemeIn) -> Status[ThemeOut]:
 
 
 @router.post("/assignments/{pk}/time", response={201: TimeOut}, summary="Log time spent")
-def log_time(request: HttpRequest, pk: int, payload: TimeIn) -> Status[TimeOut]:
+def log_time(request: HttpRequest, pk: RowId, payload: TimeIn) -> Status[TimeOut]:
     membership = member(request)
     work = assignment(membership, pk)
     require(can_work_assignment(membership, work))
@@ -465,7 +466,7 @@ def _report_out(work: AnalysisAssignment) -> ReportOut:
 
 
 @router.get("/assignments/{pk}/report", response=ReportOut, summary="Read the analysis report")
-def read_report(request: HttpRequest, pk: int) -> ReportOut:
+def read_report(request: HttpRequest, pk: RowId) -> ReportOut:
     return _report_out(assignment(member(request), pk))
 
 
@@ -474,7 +475,7 @@ def read_report(request: HttpRequest, pk: int) -> ReportOut:
     response=ReportOut,
     summary="Save the report as a draft, or submit it (final)",
 )
-def save_report(request: HttpRequest, pk: int, payload: ReportIn) -> ReportOut:
+def save_report(request: HttpRequest, pk: RowId, payload: ReportIn) -> ReportOut:
     membership = member(request)
     work = assignment(membership, pk)
     require(can_work_assignment(membership, work))

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from ninja import Field
 
 from learnloop.accounts.models import Membership
 from learnloop.accounts.rights import can_view_assignment, incidents_for, membership_of
 from learnloop.analysis.models import AnalysisAssignment
 from learnloop.incidents.models import Incident
+
+# Every integer the API takes fits both databases' 64-bit integers (a larger one is a 422 on
+# that field, not a database error); identifiers are positive.
+BIGGEST = 2**63 - 1
+Number = Annotated[int, Field(ge=-BIGGEST, le=BIGGEST)]
+RowId = Annotated[int, Field(ge=1, le=BIGGEST)]
+Offset = Annotated[int, Field(ge=0, le=10**9)]  # past every row, and start + limit still fits
 
 
 def member(request: HttpRequest) -> Membership:
@@ -25,7 +35,7 @@ def incident(membership: Membership, key: str) -> Incident:
     return found
 
 
-def assignment(membership: Membership, pk: int) -> AnalysisAssignment:
+def assignment(membership: Membership, pk: RowId) -> AnalysisAssignment:
     found = (
         AnalysisAssignment.objects.select_related("incident", "analyst", "report")
         .filter(pk=pk, incident__organisation_id=membership.organisation_id)

@@ -21,11 +21,12 @@ from learnloop.accounts.rights import (
     can_record_incident,
     incidents_for,
 )
-from learnloop.api.common import incident, member, require
+from learnloop.api.common import Offset, incident, member, require
 from learnloop.incidents import services
 from learnloop.incidents.models import Incident, ResponseRole, Severity
 from learnloop.incidents.models import Status as IncidentStatus
 from learnloop.incidents.queries import IncidentFilter, listing
+from learnloop.lib.moments import Moment
 
 router = Router(tags=["incidents"])
 
@@ -102,7 +103,7 @@ class IncidentFilters(Schema):
     started_to: date | None = None
     q: str | None = None
     limit: int = Field(25, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class IncidentIn(Schema):
@@ -112,10 +113,10 @@ class IncidentIn(Schema):
     service: str | None = None
     severity: Severity | None = None
     status: IncidentStatus = IncidentStatus.INVESTIGATING
-    started_at: datetime | None = None
-    detected_at: datetime | None = None
-    mitigated_at: datetime | None = None
-    resolved_at: datetime | None = None
+    started_at: Moment | None = None
+    detected_at: Moment | None = None
+    mitigated_at: Moment | None = None
+    resolved_at: Moment | None = None
     customer_facing: bool = False
     data_loss: bool = False
     estimated_loss: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
@@ -130,10 +131,10 @@ class IncidentPatch(Schema):
     service: str | None = None
     severity: Severity | None = None
     status: IncidentStatus | None = None
-    started_at: datetime | None = None
-    detected_at: datetime | None = None
-    mitigated_at: datetime | None = None
-    resolved_at: datetime | None = None
+    started_at: Moment | None = None
+    detected_at: Moment | None = None
+    mitigated_at: Moment | None = None
+    resolved_at: Moment | None = None
     customer_facing: bool | None = None
     data_loss: bool | None = None
     estimated_loss: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
@@ -157,6 +158,9 @@ class DecisionIn(Schema):
 def _resolve(membership: Membership, data: dict[str, Any]) -> dict[str, Any]:
     """Slugs and emails in, model objects out; unknown ones are a 422 on that field."""
     org = membership.organisation_id
+    for name in ("team", "service"):
+        if name in data and not data[name]:
+            data[name] = None  # "" clears, as null does
     if data.get("team"):
         team = Team.objects.filter(organisation_id=org, slug=data["team"]).first()
         if team is None:

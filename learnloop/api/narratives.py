@@ -16,8 +16,8 @@ from learnloop.accounts.rights import (
     can_publish_narrative,
     can_see_narrative_drafts,
 )
+from learnloop.api.common import BIGGEST, RowId, member, require
 from learnloop.api.common import incident as incident_for
-from learnloop.api.common import member, require
 from learnloop.incidents.models import Incident
 from learnloop.lib import language, textdiff
 from learnloop.lib.markdown import render
@@ -30,7 +30,7 @@ router = Router(tags=["narratives"])
 
 
 class VersionOut(Schema):
-    number: int
+    number: RowId
     body: str
     body_html: str
     author: str | None
@@ -50,7 +50,7 @@ class VersionOut(Schema):
 
 
 class VersionSummaryOut(Schema):
-    number: int
+    number: RowId
     author: str | None
     note: str
     created_at: datetime
@@ -70,7 +70,9 @@ class NarrativeOut(Schema):
 class VersionIn(Schema):
     body: str = Field(..., max_length=MAX_BODY)
     note: str = Field("", max_length=300)
-    base_version: int = Field(..., ge=0, description="The version the text is based on (0: none)")
+    base_version: int = Field(
+        ..., ge=0, le=BIGGEST, description="The version the text is based on (0: none)"
+    )
 
 
 class ConflictOut(Schema):
@@ -89,8 +91,8 @@ class DiffRowOut(Schema):
 
 
 class DiffOut(Schema):
-    from_version: int
-    to_version: int
+    from_version: RowId
+    to_version: RowId
     unified: str
     rows: list[DiffRowOut]
 
@@ -155,7 +157,7 @@ def _narrative(incident: Incident) -> Narrative:
     return found
 
 
-def _version(narrative: Narrative, number: int) -> NarrativeVersion:
+def _version(narrative: Narrative, number: RowId) -> NarrativeVersion:
     found = narrative.versions.select_related("author").filter(number=number).first()
     if found is None:
         raise Http404(f"No version {number}.")
@@ -213,7 +215,7 @@ def list_versions(request: HttpRequest, key: str) -> list[VersionSummaryOut]:
     response=VersionOut,
     summary="One version",
 )
-def get_version(request: HttpRequest, key: str, number: int) -> VersionOut:
+def get_version(request: HttpRequest, key: str, number: RowId) -> VersionOut:
     narrative = _narrative(_incident(member(request), key))
     return VersionOut.of(_version(narrative, number))
 
@@ -256,7 +258,9 @@ def save_version(
     response=DiffOut,
     summary="The difference between two versions",
 )
-def diff_versions(request: HttpRequest, key: str, from_version: int, to_version: int) -> DiffOut:
+def diff_versions(
+    request: HttpRequest, key: str, from_version: RowId, to_version: RowId
+) -> DiffOut:
     narrative = _narrative(_incident(member(request), key))
     old, new = _version(narrative, from_version), _version(narrative, to_version)
     return DiffOut(

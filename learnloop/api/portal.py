@@ -14,8 +14,9 @@ from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Team
 from learnloop.accounts.rights import can_schedule_walkthrough, can_see_readership
-from learnloop.api.common import member, require
+from learnloop.api.common import Offset, RowId, member, require
 from learnloop.incidents.models import Severity
+from learnloop.lib.moments import Moment
 from learnloop.narratives.models import Narrative, Publication, Walkthrough, WalkthroughKind
 from learnloop.portal import content, services
 from learnloop.portal.queries import filtered, published_narratives, window
@@ -52,7 +53,7 @@ class NarrativeSummary(Schema):
         )
 
 
-class NarrativeOut(NarrativeSummary):
+class PublishedNarrativeOut(NarrativeSummary):
     current_revision: int
     revisions: list[int]
     body: str = Field(..., description="The revision's Markdown.")
@@ -73,7 +74,7 @@ class PortalFilters(Schema):
     published_from: date | None = None
     published_to: date | None = None
     limit: int = Field(25, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class ReaderOut(Schema):
@@ -127,16 +128,16 @@ class WalkthroughOut(Schema):
 
 class WalkthroughIn(Schema):
     kind: WalkthroughKind = WalkthroughKind.WALKTHROUGH
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     location: str = Field("", max_length=300)
     people: list[str] = Field([], description="Emails of members to invite.")
     teams: list[str] = Field([], description="Slugs of teams whose members are all invited.")
 
 
 class RescheduleIn(Schema):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     location: str | None = Field(None, max_length=300, description="Unchanged when left out.")
 
 
@@ -182,10 +183,12 @@ def list_published(request: HttpRequest, filters: Query[PortalFilters]) -> Narra
 
 @router.get(
     "/portal/narratives/{key}",
-    response=NarrativeOut,
+    response=PublishedNarrativeOut,
     summary="Read a published narrative (the current revision, or `revision`); records the read",
 )
-def read_published(request: HttpRequest, key: str, revision: int | None = None) -> NarrativeOut:
+def read_published(
+    request: HttpRequest, key: str, revision: RowId | None = None
+) -> PublishedNarrativeOut:
     membership = member(request)
     found = _narrative(membership, key)
     current = found.current_publication
@@ -198,7 +201,7 @@ def read_published(request: HttpRequest, key: str, revision: int | None = None) 
         shown = chosen
     services.record_read(found, request.user, shown.revision)  # type: ignore[arg-type]
     summary = NarrativeSummary.of(found, shown)
-    return NarrativeOut(
+    return PublishedNarrativeOut(
         **summary.dict(),
         current_revision=current.revision,
         revisions=list(found.publications.values_list("revision", flat=True)),

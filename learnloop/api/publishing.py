@@ -20,7 +20,7 @@ from learnloop.accounts.rights import (
     can_resend_delivery,
     can_see_deliveries,
 )
-from learnloop.api.common import member
+from learnloop.api.common import RowId, member
 from learnloop.narratives.models import Narrative
 from learnloop.publishing import services
 from learnloop.publishing.forms import ChannelForm
@@ -113,7 +113,7 @@ def _saved(channel: PublishChannel, values: dict[str, Any]) -> PublishChannel:
     return form.save()
 
 
-def _channel(membership: Membership, pk: int) -> PublishChannel:
+def _channel(membership: Membership, pk: RowId) -> PublishChannel:
     channel = (
         PublishChannel.objects.select_related("team")
         .filter(pk=pk, organisation_id=membership.organisation_id)
@@ -158,7 +158,7 @@ def channel_create(request: HttpRequest, payload: ChannelIn) -> Status[ChannelOu
 
 
 @router.patch("/publishing/channels/{channel_id}", response=ChannelOut, summary="Change a channel")
-def channel_update(request: HttpRequest, channel_id: int, payload: ChannelPatch) -> ChannelOut:
+def channel_update(request: HttpRequest, channel_id: RowId, payload: ChannelPatch) -> ChannelOut:
     channel = _channel(member(request), channel_id)
     return ChannelOut.of(_saved(channel, payload.dict()))
 
@@ -168,7 +168,7 @@ def channel_update(request: HttpRequest, channel_id: int, payload: ChannelPatch)
     response={204: None},
     summary="Remove a channel (its deliveries stay in the history)",
 )
-def channel_delete(request: HttpRequest, channel_id: int) -> Status[None]:
+def channel_delete(request: HttpRequest, channel_id: RowId) -> Status[None]:
     _channel(member(request), channel_id).delete()
     return Status(204, None)
 
@@ -178,15 +178,15 @@ def channel_delete(request: HttpRequest, channel_id: int) -> Status[None]:
     response=ChannelOut,
     summary="Send a test message (Confluence: check the space); the outcome is in last_test",
 )
-def channel_test(request: HttpRequest, channel_id: int) -> ChannelOut:
+def channel_test(request: HttpRequest, channel_id: RowId) -> ChannelOut:
     membership = member(request)
     channel = _channel(membership, channel_id)
     services.send_test(channel, membership.user.get_full_name() or membership.user.email)
     return ChannelOut.of(channel)
 
 
-class AttemptOut(Schema):
-    number: int
+class DeliveryAttemptOut(Schema):
+    number: RowId
     started_at: datetime
     finished_at: datetime | None
     outcome: str
@@ -198,7 +198,7 @@ class DeliveryOut(Schema):
     uid: UUID
     revision: int
     channel: str
-    channel_id: int | None
+    channel_id: RowId | None
     kind: str
     state: str
     attempts: int
@@ -207,7 +207,7 @@ class DeliveryOut(Schema):
     remote_url: str
     created_at: datetime
     sent_at: datetime | None
-    log: list[AttemptOut]
+    log: list[DeliveryAttemptOut]
 
     @staticmethod
     def of(delivery: Delivery) -> DeliveryOut:
@@ -225,7 +225,7 @@ class DeliveryOut(Schema):
             created_at=delivery.created_at,
             sent_at=delivery.sent_at,
             log=[
-                AttemptOut(
+                DeliveryAttemptOut(
                     number=a.number,
                     started_at=a.started_at,
                     finished_at=a.finished_at,

@@ -10,7 +10,7 @@ from uuid import UUID
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Team
@@ -23,8 +23,9 @@ from learnloop.accounts.rights import (
 from learnloop.actions.models import ActionKind
 from learnloop.analysis.models import Interview, KeyEvent
 from learnloop.api.actions import ActionOut
+from learnloop.api.common import RowId, member
 from learnloop.api.common import incident as incident_for
-from learnloop.api.common import member
+from learnloop.lib.moments import Moment
 from learnloop.reviews import services
 from learnloop.reviews.models import (
     ContextNote,
@@ -149,11 +150,11 @@ class ReviewOut(Schema):
 
 
 class ScheduleIn(Schema):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     location: str = ""
     facilitator: str | None = None
-    votes_per_attendee: int = 3
+    votes_per_attendee: int = Field(3, ge=0, le=1000)
     stakeholders: list[str] = []
     missing_reports_reason: str = ""
 
@@ -253,7 +254,7 @@ class TimelineEntryOut(Schema):
 
 
 class TimelineGroupOut(Schema):
-    number: int
+    number: RowId
     kind: str
     reason: str
     key_events: list[UUID]

@@ -21,7 +21,7 @@ from learnloop.trackers.models import TrackerConnection, TrackerPush
 router = Router(tags=["trackers"])
 
 
-class AttemptOut(Schema):
+class PushAttemptOut(Schema):
     started_at: datetime
     outcome: str
     detail: str
@@ -35,7 +35,7 @@ class PushOut(Schema):
     last_error: str
     tracker_key: str
     tracker_url: str
-    log: list[AttemptOut]
+    log: list[PushAttemptOut]
 
     @staticmethod
     def of(push: TrackerPush) -> PushOut:
@@ -48,7 +48,7 @@ class PushOut(Schema):
             tracker_key=push.action.tracker_key,
             tracker_url=push.action.tracker_url,
             log=[
-                AttemptOut(started_at=a.started_at, outcome=a.outcome, detail=a.detail)
+                PushAttemptOut(started_at=a.started_at, outcome=a.outcome, detail=a.detail)
                 for a in push.attempt_log.all()
             ],
         )

@@ -1,12 +1,11 @@
 """One NinjaAPI; each app contributes its router. Described at /api/v1/openapi.json."""
 
-from ninja import NinjaAPI
-
 from learnloop import __version__
 from learnloop.api.auth import auth
 from learnloop.api.errors import install_error_handlers
+from learnloop.api.openapi import LearnloopAPI
 
-api = NinjaAPI(
+api = LearnloopAPI(
     title="learnloop API",
     version=__version__,
     description="Incidents, consequence decisions, analysis assignments, interviews, key events, "

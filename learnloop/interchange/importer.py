@@ -60,7 +60,8 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
     from learnloop.insights.search import repair
 
     if repaired := repair():  # an earlier import killed between its commit and its indexing
-        print(f"search: rebuilt the documents of {repaired} incidents left unindexed", file=out)
+        notice = f"search: rebuilt the documents of {repaired} incidents left unindexed"
+        print(notice, file=sys.stderr)
     return 0
 
 
