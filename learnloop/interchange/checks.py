@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from learnloop.interchange.limits import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    refuse_constant,
+    structure_errors,
+)
 from learnloop.interchange.references import reference_errors
 from learnloop.interchange.upgrade import upgrade
 from learnloop.interchange.values import load_datetime
+from learnloop.lib.moments import RANGE
 
 HERE = Path(__file__).resolve().parent
 FACTS = "facts"
@@ -31,11 +39,27 @@ class Document:
     kind: str  # FACTS or LEARNLOOP
 
 
+def _date_time(value: object) -> bool:
+    """RFC 3339 (lower-case t and z included), and within the span learnloop stores."""
+    if not isinstance(value, str):
+        return True
+    try:
+        return load_datetime(value) is not None
+    except ValueError:
+        return False
+
+
+def format_checker() -> FormatChecker:
+    checker = copy.deepcopy(Draft202012Validator.FORMAT_CHECKER)
+    checker.checks("date-time", raises=ValueError)(_date_time)
+    return checker
+
+
 @cache
 def validator(kind: str, version: int = max(LEARNLOOP_SCHEMAS)) -> Draft202012Validator:
     name = "incident-report-facts-1.0.schema.json" if kind == FACTS else LEARNLOOP_SCHEMAS[version]
     schema = json.loads((HERE / name).read_text())
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(schema, format_checker=format_checker())
 
 
 def json_path(parts: Any) -> str:
@@ -75,6 +99,8 @@ def _message(error: ValidationError) -> str:
         return "required property is missing"
     if error.validator == "additionalProperties":
         return str(error.message)
+    if error.validator == "format" and error.validator_value == "date-time":
+        return f"{error.instance!r} is not a valid date-time {RANGE}"
     if error.validator == "format":
         return f"{error.instance!r} is not a valid {error.validator_value}"
     return str(error.message)
@@ -111,19 +137,36 @@ def snapshot_errors(name: str, data: dict[str, Any]) -> list[str]:
     return found
 
 
-def read(path: Path, name: str) -> tuple[Document | None, list[str]]:
+def parse(path: Path, name: str) -> tuple[Any, list[str]]:
+    """The file's JSON value, or why there is none."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [f"{name}: $: the file is {size:,} bytes; at most {MAX_FILE_BYTES:,}"]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return None, [f"{name}: $: cannot read the file: {error}"]
     try:
-        data = json.loads(text)
+        return json.loads(text, parse_constant=refuse_constant), []
     except json.JSONDecodeError as error:
         return None, [
             f"{name}: line {error.lineno} column {error.colno}: invalid JSON: {error.msg}"
         ]
+    except RecursionError:
+        return None, [f"{name}: $: nested deeper than {MAX_DEPTH} levels"]
+    except ValueError as error:  # NaN, Infinity; integers with thousands of digits
+        return None, [f"{name}: $: invalid JSON: {error}"]
+
+
+def read(path: Path, name: str) -> tuple[Document | None, list[str]]:
+    data, errors = parse(path, name)
+    if errors:
+        return None, errors
     if not isinstance(data, dict):
         return None, [f"{name}: $: a document is a JSON object, not {type(data).__name__}"]
+    errors = structure_errors(name, data)
+    if errors:
+        return None, errors
     kind = LEARNLOOP if data.get("format") == "learnloop" else FACTS
     errors = schema_errors(name, data, kind)
     if not errors and kind == FACTS:

@@ -1,36 +1,77 @@
-"""`learnloop import`: validate every document, then write them all in one transaction."""
+"""`learnloop import`: validate every document, then write them all in one transaction. A value
+that only the database can refuse (a column too short for it) stops the whole import with the
+document's name and the value's path, and the transaction leaves the database as it was: the
+organisation a facts import would create included."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 
-from learnloop.accounts.models import Organisation
 from learnloop.cli import CommandError
 from learnloop.interchange import restore
-from learnloop.interchange.checks import FACTS, Document, load_all
+from learnloop.interchange.checks import FACTS, Document, json_path, load_all
 from learnloop.interchange.clashes import clash_errors
 from learnloop.interchange.reports import Catalogue, import_report
+from learnloop.interchange.values import FieldProblem
 
 
-def import_documents(
-    documents: list[Document], organisation: Organisation | None
-) -> list[tuple[str, str]]:
+class ImportRefused(Exception):  # noqa: N818 - reads as what happened
+    """A document could not be stored; nothing was."""
+
+
+def import_documents(documents: list[Document], org_slug: str | None) -> list[tuple[str, str]]:
     """Imports validated documents; returns (created|updated|unchanged, key) per incident.
-    Facts documents go into `organisation`; learnloop documents name their own."""
+    Facts documents go into the organisation `org_slug` names (or the only one, created in an
+    empty database); learnloop documents name their own."""
+    from learnloop.accounts.commands import organisation_from
+
     outcomes: list[tuple[str, str]] = []
     with transaction.atomic():
-        catalogue = Catalogue(organisation) if organisation is not None else None
+        catalogue = None
+        if any(d.kind == FACTS for d in documents):
+            catalogue = Catalogue(organisation_from(org_slug))
         for document in documents:
-            if document.kind == FACTS:
-                assert catalogue is not None
-                outcomes.append(import_report(document.data, catalogue))
-            else:
-                outcomes.extend(restore.import_snapshot(document.data))
+            with refusals(document):
+                if document.kind == FACTS:
+                    assert catalogue is not None
+                    outcomes.append(import_report(document.data, catalogue))
+                else:
+                    outcomes.extend(restore.import_snapshot(document.data))
         restore.link_duplicates([d.data for d in documents if d.kind != FACTS])
     return outcomes
+
+
+@contextmanager
+def refusals(document: Document) -> Iterator[None]:
+    """Turns what the database or a loader refuses into `FILE: JSON-PATH: message`."""
+    try:
+        yield
+    except FieldProblem as error:
+        where = path_of(document.data, error.part)
+        raise ImportRefused(f"{document.name}: {where}.{error.name}: {error.message}") from error
+    except (DatabaseError, ValidationError, ValueError, ArithmeticError) as error:
+        message = " ".join(str(error).split())[:300]
+        raise ImportRefused(f"{document.name}: $: cannot be stored: {message}") from error
+
+
+def path_of(data: Any, part: Any) -> str:
+    """The JSON path of the object `part` (found by identity) inside the document."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if value is part:
+            return json_path(path)
+        if isinstance(value, dict):
+            stack.extend((item, (*path, key)) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+    return "$"
 
 
 def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int:
@@ -45,17 +86,12 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
         if document.kind != FACTS:
             errors.extend(clash_errors(document.name, document.data))
     if errors:
-        for line in errors:
-            print(line, file=sys.stderr)
-        raise CommandError(
-            f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found; nothing was imported"
-        )
-    organisation = None
-    if any(d.kind == FACTS for d in documents):
-        from learnloop.accounts.commands import organisation_from
-
-        organisation = organisation_from(org_slug)
-    for outcome, key in import_documents(documents, organisation):
+        refuse(errors)
+    try:
+        outcomes = import_documents(documents, org_slug)
+    except ImportRefused as error:
+        refuse([str(error)])
+    for outcome, key in outcomes:
         print(f"{outcome} {key}", file=out)
     from learnloop.insights.search import repair
 
@@ -63,6 +99,14 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
         notice = f"search: rebuilt the documents of {repaired} incidents left unindexed"
         print(notice, file=sys.stderr)
     return 0
+
+
+def refuse(errors: list[str]) -> None:
+    for line in errors:
+        print(line, file=sys.stderr)
+    raise CommandError(
+        f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found; nothing was imported"
+    )
 
 
 def _keys(document: Document) -> list[str]:

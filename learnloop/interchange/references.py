@@ -41,6 +41,7 @@ class Findings:
 
 def reference_errors(name: str, doc: dict[str, Any]) -> list[str]:
     found = Findings(name)
+    _catalogue(found, doc)
     uids: dict[str, str] = {}
     for index, incident in enumerate(doc["incidents"]):
         path = f"incidents[{index}]"
@@ -145,3 +146,63 @@ def _narrative(found: Findings, path: str, narrative: dict[str, Any]) -> None:
         here = f"{path}.walkthroughs[{i}]"
         found.in_order(here, walkthrough)
         found.unique(f"{here}.attendees", walkthrough["attendees"], "email")
+
+
+def _known_names(doc: dict[str, Any]) -> dict[str, set[str]]:
+    """Teams, services and themes the document names, and those its organisation already has;
+    action uids in the document and in the database (a duplicate may point at either)."""
+    from learnloop.accounts.models import Organisation
+    from learnloop.actions.models import ImprovementAction
+
+    part = doc["organisation"]
+    known = {
+        "team": {t["slug"] for t in part["teams"]},
+        "service": {s["slug"] for s in part["services"]},
+        "theme": {t["slug"] for t in part["themes"]},
+    }
+    existing = Organisation.objects.filter(slug=part["slug"]).first()
+    if existing is not None:
+        known["team"] |= set(existing.teams.values_list("slug", flat=True))
+        known["service"] |= set(existing.services.values_list("slug", flat=True))
+        known["theme"] |= set(existing.themes.values_list("slug", flat=True))
+    actions = [a for i in doc["incidents"] for a in i["improvement_actions"]]
+    wanted = [a["duplicate_of"] for a in actions if a.get("duplicate_of")]
+    stored = ImprovementAction.objects.filter(uid__in=wanted).values_list("uid", flat=True)
+    known["action"] = {a["uid"] for a in actions} | {str(uid) for uid in stored}
+    return known
+
+
+def _catalogue(found: Findings, doc: dict[str, Any]) -> None:
+    """Every team, service, theme and duplicate an object names exists: an unknown one is an
+    error, never silently dropped."""
+    known = _known_names(doc)
+    part = doc["organisation"]
+    for kind in ("services", "people", "planned_features"):
+        for i, row in enumerate(part[kind]):
+            found.known(f"organisation.{kind}[{i}].team", row.get("team"), known["team"], "a team")
+    for i, incident in enumerate(doc["incidents"]):
+        path = f"incidents[{i}]"
+        found.known(f"{path}.team", incident.get("team"), known["team"], "a team")
+        found.known(f"{path}.service", incident.get("service"), known["service"], "a service")
+        _themes(found, f"{path}.themes", incident.get("themes", []), known)
+        for j, event in enumerate(incident["key_events"]):
+            _themes(found, f"{path}.key_events[{j}].themes", event.get("themes", []), known)
+        for j, work in enumerate(incident["assignments"]):
+            for k, interview in enumerate(work["interviews"]):
+                where = f"{path}.assignments[{j}].interviews[{k}].themes"
+                _themes(found, where, interview.get("themes", []), known)
+        for j, action in enumerate(incident["improvement_actions"]):
+            here = f"{path}.improvement_actions[{j}]"
+            found.known(f"{here}.owner_team", action.get("owner_team"), known["team"], "a team")
+            _themes(found, f"{here}.themes", action.get("themes", []), known)
+            found.known(
+                f"{here}.duplicate_of",
+                action.get("duplicate_of"),
+                known["action"],
+                "an improvement action in the document or the database",
+            )
+
+
+def _themes(found: Findings, path: str, slugs: list[str], known: dict[str, set[str]]) -> None:
+    for index, slug in enumerate(slugs):
+        found.known(f"{path}[{index}]", slug, known["theme"], "a theme of the organisation")
