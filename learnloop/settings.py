@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "learnloop.accounts.context.membership",
             ],
+            "builtins": ["learnloop.accounts.templatetags.learnloop"],
         },
     },
 ]

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 MASK = "[secret]"
 # A path segment shown in an error: API words and versions ("rest", "api", "3", "v1", "issue").
 # Anything else (ids, keys, tokens) is shown as "…".
-PLAIN_SEGMENT = re.compile(r"[a-z][a-z_.-]{0,30}|v?\d{1,2}")
+PLAIN_SEGMENT = re.compile(r"[a-z][a-z_.-]{0,10}|v?\d{1,2}")  # longer words may be tokens
 HARMLESS_HEADERS = {
     "accept",
     "accept-encoding",

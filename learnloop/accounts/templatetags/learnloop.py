@@ -12,3 +12,12 @@ def hours(value: Decimal | int | None) -> str:
         return ""
     text = f"{Decimal(value):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def person(user: object) -> str:
+    """A person as pages name them: the full name, else the email; nobody (None) is ""."""
+    if user is None:
+        return ""
+    name = getattr(user, "get_full_name", lambda: "")()
+    return str(name or getattr(user, "email", ""))
