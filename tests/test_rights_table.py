@@ -14,6 +14,8 @@ Set RIGHTS_DISCOVER=1 to print what the application answers now, in the table's 
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
 from typing import Any
@@ -68,6 +70,12 @@ def table(text: str) -> dict[str, str]:
     return rows
 
 
+@functools.cache
+def openapi() -> dict[str, Any]:
+    """Built once: building the document takes longer than most requests."""
+    return dict(api.get_openapi_schema())
+
+
 def routes() -> list[str]:
     def walk(resolver: URLResolver, prefix: str) -> list[str]:
         found: list[str] = []
@@ -82,7 +90,7 @@ def routes() -> list[str]:
 
 
 def operations() -> list[str]:
-    spec = api.get_openapi_schema()
+    spec = openapi()
     return [f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops]
 
 
@@ -167,7 +175,7 @@ def example(schema: dict[str, Any], spec: dict[str, Any]) -> Any:
 
 def body_for(operation: str) -> dict[str, Any] | None:
     method, path = operation.split(" ", 1)
-    spec = api.get_openapi_schema()
+    spec = openapi()
     described = spec["paths"][path][method.lower()].get("requestBody")
     if not described:
         return None
@@ -179,7 +187,7 @@ def body_for(operation: str) -> dict[str, Any] | None:
 def query_for(operation: str) -> dict[str, Any]:
     """Required query parameters, with example values; search looks for the key event."""
     method, path = operation.split(" ", 1)
-    spec = api.get_openapi_schema()
+    spec = openapi()
     parameters = spec["paths"][path][method.lower()].get("parameters", [])
     query = {
         p["name"]: example(p.get("schema", {}), spec)
@@ -240,7 +248,7 @@ def ask_api(scene: Scene, operation: str, role: str) -> Any:
         response = client.generic(
             method,
             url,
-            data=b"" if body is None else __import__("json").dumps(body),
+            data=b"" if body is None else json.dumps(body),
             content_type="application/json",
             **headers,
         )

@@ -30,7 +30,7 @@ router = Router(tags=["narratives"])
 
 
 class VersionOut(Schema):
-    number: RowId
+    number: int
     body: str
     body_html: str
     author: str | None
@@ -50,7 +50,7 @@ class VersionOut(Schema):
 
 
 class VersionSummaryOut(Schema):
-    number: RowId
+    number: int
     author: str | None
     note: str
     created_at: datetime
@@ -91,8 +91,8 @@ class DiffRowOut(Schema):
 
 
 class DiffOut(Schema):
-    from_version: RowId
-    to_version: RowId
+    from_version: int
+    to_version: int
     unified: str
     rows: list[DiffRowOut]
 

@@ -186,7 +186,7 @@ def channel_test(request: HttpRequest, channel_id: RowId) -> ChannelOut:
 
 
 class DeliveryAttemptOut(Schema):
-    number: RowId
+    number: int
     started_at: datetime
     finished_at: datetime | None
     outcome: str
@@ -198,7 +198,7 @@ class DeliveryOut(Schema):
     uid: UUID
     revision: int
     channel: str
-    channel_id: RowId | None
+    channel_id: int | None
     kind: str
     state: str
     attempts: int

@@ -23,8 +23,8 @@ from learnloop.accounts.rights import (
 from learnloop.actions.models import ActionKind
 from learnloop.analysis.models import Interview, KeyEvent
 from learnloop.api.actions import ActionOut
-from learnloop.api.common import RowId, member
 from learnloop.api.common import incident as incident_for
+from learnloop.api.common import member
 from learnloop.lib.moments import Moment
 from learnloop.reviews import services
 from learnloop.reviews.models import (
@@ -254,7 +254,7 @@ class TimelineEntryOut(Schema):
 
 
 class TimelineGroupOut(Schema):
-    number: RowId
+    number: int
     kind: str
     reason: str
     key_events: list[UUID]
