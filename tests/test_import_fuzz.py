@@ -126,6 +126,13 @@ FUZZ = settings(
 )
 
 
+def a_break(data: Any, document: dict[str, Any]) -> str:
+    """The document with one thing broken somewhere, as drawn."""
+    path = data.draw(st.sampled_from(paths(document)))
+    how = data.draw(st.sampled_from(["replace", "replace", "remove", "add"]))
+    return broken(document, path, how, data.draw(NASTY))
+
+
 @pytest.fixture
 def facts_document(shared_incidents: Path) -> dict[str, Any]:
     return dict(json.loads(sorted(shared_incidents.glob("*.json"))[0].read_text()))
@@ -136,10 +143,7 @@ def facts_document(shared_incidents: Path) -> dict[str, Any]:
 def test_a_broken_facts_document_imports_or_is_refused_cleanly(
     data: Any, facts_document: dict[str, Any], world: World, tmp_path: Path, capsys: Any
 ):
-    path = data.draw(st.sampled_from(paths(facts_document)))
-    how = data.draw(st.sampled_from(["replace", "replace", "remove", "add"]))
-    text = broken(facts_document, path, how, data.draw(NASTY))
-    imported_or_refused(text, tmp_path, capsys, ["--org", "acme"])
+    imported_or_refused(a_break(data, facts_document), tmp_path, capsys, ["--org", "acme"])
 
 
 @pytest.fixture
@@ -153,7 +157,4 @@ def own_document(world: World, capsys: Any) -> dict[str, Any]:
 def test_a_broken_learnloop_document_imports_or_is_refused_cleanly(
     data: Any, own_document: dict[str, Any], world: World, tmp_path: Path, capsys: Any
 ):
-    path = data.draw(st.sampled_from(paths(own_document)))
-    how = data.draw(st.sampled_from(["replace", "replace", "remove", "add"]))
-    text = broken(own_document, path, how, data.draw(NASTY))
-    imported_or_refused(text, tmp_path, capsys, [])
+    imported_or_refused(a_break(data, own_document), tmp_path, capsys, [])
