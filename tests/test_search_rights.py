@@ -137,3 +137,55 @@ def test_learnloop_reindex_rebuilds_the_backlog_or_everything(world: World, caps
     assert main(["reindex"]) == 0 and "of 0 incidents" in capsys.readouterr().out
     assert main(["reindex", "--all"]) == 0 and "of 1 incidents" in capsys.readouterr().out
     assert SearchDocument.objects.filter(incident_key=incident.key, kind="incident").exists()
+
+
+DIE_AFTER_COMMIT = """
+import os, sys
+from django.db import transaction
+from learnloop.insights import signals
+
+# The first work after the import's commit is the indexing: the process dies instead, at once,
+# as under kill -9 (no cleanup, no exit handlers).
+after_commit = transaction.on_commit
+signals.transaction.on_commit = lambda work: after_commit(lambda: os._exit(9))
+from learnloop.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_a_real_process_killed_after_the_import_commit_leaves_nothing_unsearchable(
+    tmp_path: Any, shared_incidents: Any
+):
+    """A separate `learnloop import` process dies right after its commit, before any indexing;
+    the next import finds the incidents unindexed and indexes them."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    folder = tmp_path / "reports"
+    reports(shared_incidents, folder, 3)
+    data = tmp_path / "data"
+    env = {**os.environ, "LEARNLOOP_DATA_DIR": str(data), "LEARNLOOP_DATABASE_URL": ""}
+    env["DJANGO_SETTINGS_MODULE"] = "learnloop.settings"
+    assert subprocess.run([sys.executable, "-m", "learnloop", "migrate"], env=env).returncode == 0
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+
+    boot = "import django; django.setup()\n"
+    killed = run(sys.executable, "-c", boot + DIE_AFTER_COMMIT, "import", str(folder))
+    assert killed.returncode == 9, killed.stderr
+    database = sqlite3.connect(data / "learnloop.sqlite3")
+
+    def count(sql: str) -> int:
+        return int(database.execute(sql).fetchone()[0])
+
+    assert count("SELECT count(*) FROM incidents_incident") == 3  # committed
+    assert count("SELECT count(*) FROM insights_searchdocument") == 0  # never indexed
+    assert count("SELECT count(*) FROM insights_indexbacklog") == 3
+    again = run(sys.executable, "-m", "learnloop", "import", str(folder))
+    assert again.returncode == 0 and again.stdout.count("unchanged") == 3, again.stderr
+    assert count("SELECT count(*) FROM insights_indexbacklog") == 0
+    found = "SELECT count(DISTINCT incident_key) FROM insights_searchdocument WHERE kind='incident'"
+    assert count(found) == 3
