@@ -139,6 +139,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Tests use a file too (not the shared in-memory database, whose table locks fail
+            # concurrent writers at once instead of letting them wait their turn as WAL does).
+            "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 

@@ -26,7 +26,10 @@ def policy_for(organisation: Organisation) -> ConsequencePolicy:
 
 
 def next_key(organisation: Organisation) -> str:
-    """INC-n: n follows the row count, skipping keys that imports already hold."""
+    """INC-n: n follows the row count, skipping keys that imports already hold. Two writers
+    must not take the same n: the organisation's row is locked until the caller's transaction
+    ends (PostgreSQL; SQLite lets one writer in at a time anyway)."""
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk").get()
     taken = Incident.objects.filter(organisation=organisation)
     number = (taken.aggregate(m=Max("id"))["m"] or 0) + 1
     while taken.filter(key=f"INC-{number}").exists():
