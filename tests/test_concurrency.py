@@ -5,6 +5,7 @@ creates answering 500 on PostgreSQL when two took the same key)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,25 +20,32 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the writers commit for r
 WRITERS, EACH = 8, 6
 
 
-def test_concurrent_writers_each_get_their_own_key(world: World):
+def together(write: Callable[[int, int], Any]) -> list[BaseException]:
+    """WRITERS threads, released at once, each calling write(writer, i) EACH times on its own
+    connection; what any of them raised."""
     errors: list[BaseException] = []
     start = threading.Barrier(WRITERS)
 
-    def write(n: int) -> None:
+    def writer(n: int) -> None:
         try:
             start.wait()
             for i in range(EACH):
-                record_incident(world.org, None, title=f"Writer {n} incident {i}")
+                write(n, i)
         except BaseException as error:
             errors.append(error)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
+    return errors
+
+
+def test_concurrent_writers_each_get_their_own_key(world: World):
+    errors = together(lambda n, i: record_incident(world.org, None, title=f"Writer {n} {i}"))
     assert not errors, errors
     keys = list(Incident.objects.filter(organisation=world.org).values_list("key", flat=True))
     assert len(keys) == WRITERS * EACH == len(set(keys))
@@ -47,28 +55,17 @@ def test_the_api_answers_concurrent_creates_without_an_error(world: World):
     """The same through the API: every answer 201."""
     from django.test import Client
 
-    answers: list[Any] = []
-    start = threading.Barrier(WRITERS)
+    client = Client()
+    client.force_login(world.payments_pm)
+    answers: list[int] = []
 
-    def post(n: int) -> None:
-        client = Client()
-        client.force_login(world.payments_pm)
-        start.wait()
-        try:
-            for i in range(EACH):
-                answers.append(
-                    client.post(
-                        "/api/v1/incidents",
-                        {"title": f"API writer {n} incident {i}", "team": "payments"},
-                        content_type="application/json",
-                    ).status_code
-                )
-        finally:
-            connection.close()
+    def post(n: int, i: int) -> None:
+        answer = Client(HTTP_COOKIE=client.cookies.output(header="", sep=";")).post(
+            "/api/v1/incidents",
+            {"title": f"API writer {n} incident {i}", "team": "payments"},
+            content_type="application/json",
+        )
+        answers.append(answer.status_code)
 
-    threads = [threading.Thread(target=post, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    assert not together(post)
     assert answers == [201] * (WRITERS * EACH)

@@ -94,23 +94,26 @@ def operations() -> list[str]:
     return [f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops]
 
 
+# Routes whose parameters name something other than the incident under analysis.
+PAGE_PARAMETERS: dict[str, Any] = {
+    "analysis/<int:pk>": lambda scene: {"pk": scene.assignment.pk},
+    "interviews/": lambda scene: {"pk": scene.private_interview.pk},
+    "reviews/": lambda scene: {"pk": scene.review.pk},
+    "publishing/channels/": lambda scene: {"pk": scene.channel.pk},
+    "deliveries/": lambda scene: {"uid": scene.delivery.uid},
+    "themes/<slug:slug>": lambda scene: {"slug": scene.theme.slug},
+    "narratives/<slug:key>": lambda scene: {
+        "key": scene.published.key,
+        "uid": scene.walkthrough.uid,
+    },
+}
+
+
 def page_url(route: str, scene: Scene) -> str:
     given = values(scene)
-    if route.startswith("analysis/<int:pk>"):
-        given["pk"] = scene.assignment.pk
-    elif route.startswith("interviews/"):
-        given["pk"] = scene.private_interview.pk
-    elif route.startswith("reviews/"):
-        given["pk"] = scene.review.pk
-    elif route.startswith("publishing/channels/"):
-        given["pk"] = scene.channel.pk
-    elif route.startswith("deliveries/"):
-        given["uid"] = scene.delivery.uid
-    if route.startswith("themes/<slug:slug>"):
-        given["slug"] = scene.theme.slug
-    if route.startswith("narratives/<slug:key>"):
-        given["key"] = scene.published.key
-        given["uid"] = scene.walkthrough.uid
+    for prefix, parameters in PAGE_PARAMETERS.items():
+        if route.startswith(prefix):
+            given.update(parameters(scene))
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(given[m.group(1)]), route)
 
 

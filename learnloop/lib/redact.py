@@ -45,15 +45,20 @@ def where(method: str, url: str) -> str:
     return f"{method} {origin(url)}{safe_path(urlsplit(url).path)}"
 
 
+def opaque_parts(url: str) -> list[str]:
+    """The parts of a URL that may be credentials: its user part, query values and opaque path
+    segments (not the API's own words)."""
+    parts = urlsplit(url)
+    found = [parts.username or "", parts.password or "", *(v for _, v in parse_qsl(parts.query))]
+    return found + [s for s in parts.path.split("/") if not PLAIN_SEGMENT.fullmatch(s)]
+
+
 def parts_of(value: str) -> list[str]:
     """A secret and, when it is a URL, each part of it that could be quoted alone."""
-    found = [value]
-    if "://" in value:
-        parts = urlsplit(value)
-        found += [parts.path, parts.query, parts.username or "", parts.password or ""]
-        found += [v for _, v in parse_qsl(parts.query)]
-        found += [s for s in parts.path.split("/") if not PLAIN_SEGMENT.fullmatch(s)]
-    return found
+    if "://" not in value:
+        return [value]
+    parts = urlsplit(value)
+    return [value, parts.path, parts.query, *opaque_parts(value)]
 
 
 def header_secrets(headers: Mapping[str, Any]) -> list[str]:
@@ -67,10 +72,7 @@ def header_secrets(headers: Mapping[str, Any]) -> list[str]:
 
 def request_secrets(url: str, options: Mapping[str, Any]) -> list[str]:
     """The credentials one outgoing request carries, as the caller gave them."""
-    parts = urlsplit(url)
-    found = [parts.username or "", parts.password or "", *(v for _, v in parse_qsl(parts.query))]
-    found += [s for s in parts.path.split("/") if not PLAIN_SEGMENT.fullmatch(s)]
-    found += header_secrets(dict(options.get("headers") or {}))
+    found = opaque_parts(url) + header_secrets(dict(options.get("headers") or {}))
     auth = options.get("auth")
     if isinstance(auth, tuple):
         found += [str(part) for part in auth]
