@@ -209,3 +209,41 @@ def test_a_key_event_without_a_time_must_say_its_time_is_unknown(world: World):
         {"precision": "unknown", "description": "Someone noticed", "event_type": "detection"},
     )
     assert work.key_events.get().occurred_at is None
+
+
+def test_the_schedule_page_says_in_words_why_a_window_ending_before_it_starts_is_refused(
+    world: World,
+):
+    work = alices(severe_incident(world))
+    answer = world.client_for(world.payments_pm).post(
+        f"/analysis/{work.pk}/schedule/",
+        {
+            "analyst": world.alice.pk,
+            "hours_allocated": "4",
+            "window_start": "2026-12-02T09:00",
+            "window_end": "2026-12-01T09:00",
+            "due_at": "2026-12-03T09:00",
+        },
+    )
+    page = answer.content.decode()
+    assert answer.status_code == 200
+    assert "The window must end after it starts." in page
+    assert "assignment_window_positive" not in page and "Constraint" not in page
+    work.refresh_from_db()
+    assert work.sequence == 0
+
+
+def test_every_database_check_has_a_sentence_for_people():
+    """A form that meets a check constraint shows its message: never the constraint's name."""
+    from django.apps import apps
+    from django.db.models import CheckConstraint
+
+    unworded = [
+        f"{model.__name__}.{constraint.name}"
+        for model in apps.get_models()
+        if model.__module__.startswith("learnloop.")
+        for constraint in model._meta.constraints
+        if isinstance(constraint, CheckConstraint)
+        and constraint.violation_error_message == constraint.default_violation_error_message
+    ]
+    assert unworded == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from learnloop.reviews.models import Review, ReviewInvitee
 from tests.conftest import World, make_person, utc
 
 Q1 = (date(2026, 1, 1), date(2026, 3, 31))
-NOW = utc(2026, 3, 31, 15, 30)
+NOW = utc(2026, 4, 1, 9)  # the quarter is reported the morning after it closed
 
 
 def worked_example(world: World):
@@ -111,7 +111,7 @@ def test_the_worked_example_is_reproduced_to_the_cent(world: World):
     assert lines["insight"].hours == Decimal("25.00")  # 19 analysis + 6 review
     assert lines["run"].amount == Decimal("6058.13")
     assert lines["run"].hours == Decimal("96.93")
-    assert lines["opportunity"].amount == Decimal("7350.00")
+    assert lines["opportunity"].amount == Decimal("7367.71")
     assert lines["setup"].tco == Decimal("230794.52")
     assert [
         (lines[t].tco_percent, lines[t].band) for t in ("setup", "insight", "run", "opportunity")
@@ -119,9 +119,9 @@ def test_the_worked_example_is_reproduced_to_the_cent(world: World):
         (Decimal("0.76"), "Low"),
         (Decimal("0.68"), "Low"),
         (Decimal("2.62"), "Medium"),
-        (Decimal("3.18"), "Medium"),
+        (Decimal("3.19"), "Medium"),
     ]
-    assert sum(line.amount for line in lines.values()) == Decimal("16720.63")
+    assert sum(line.amount for line in lines.values()) == Decimal("16738.34")
     assert all(line.capex == line.amount and line.opex == 0 for line in lines.values())
 
 
@@ -141,14 +141,14 @@ def test_every_figure_in_the_document_is_one_the_test_computes(world: World):
         "6,058.13",
         "2,800.00",
         "2,100.00",
-        "2,450.00",
-        "7,350.00",
-        "16,720.63",
+        "2,467.71",
+        "7,367.71",
+        "16,738.34",
         "0.76",
         "0.68",
         "2.62",
-        "3.18",
-        "7.24",
+        "3.19",
+        "7.25",
     ):
         assert re.search(rf"(?<![\d,.]){re.escape(figure)}(?![\d])", doc), figure
 
@@ -158,6 +158,19 @@ def test_posting_twice_adds_nothing(world: World):
     count = LedgerEntry.objects.count()
     assert ledger.post(world.org, now=NOW) == 0
     assert LedgerEntry.objects.count() == count
+
+
+def test_an_open_action_accrues_in_whole_days_so_looking_again_appends_nothing(world: World):
+    """Every cost page posts before it reports: an open action's cost of delay must not append a
+    cent's difference each time someone looks (seen as rows of 0.01 and 0.02 entries)."""
+    worked_example(world)
+    count = LedgerEntry.objects.count()
+    for minutes in (1, 7, 60, 600, 899):
+        assert ledger.post(world.org, now=NOW + timedelta(minutes=minutes)) == 0
+    assert LedgerEntry.objects.count() == count
+    assert ledger.post(world.org, now=utc(2026, 4, 2, 0, 0, 1)) == 1  # a day later: one day more
+    added = LedgerEntry.objects.order_by("-id").first()
+    assert (added.amount, added.correction) == (Decimal("50.00"), False)
 
 
 def test_a_correction_is_a_new_entry_and_history_stays(world: World):
@@ -239,8 +252,8 @@ def test_an_open_action_keeps_accruing(world: World):
         line.cost_type: line
         for line in report.summary(world.org, date(2026, 4, 1), date(2026, 6, 30), "payments")
     }
-    # The last 8.5 hours of March belong to March: 17.71 there, 332.29 in April.
-    assert q2["opportunity"].amount == Decimal("332.29")
+    # Whole days: 1 to 7 April (to the start of the 7th) is six days of 350.00 a week.
+    assert q2["opportunity"].amount == Decimal("300.00")
     assert figures(world)["opportunity"].amount == Decimal("7367.71")
 
 
@@ -360,3 +373,24 @@ def test_admins_set_rates_and_bands_and_bad_bands_are_refused(world: World):
     )
     assert CostSettings.objects.get().band(Decimal("3")) == "Medium"
     assert world.client_for(world.payments_pm).get("/settings/costs/").status_code == 403
+
+
+def test_the_cost_page_shows_money_to_the_cent_and_one_tco_bar_per_cost_type(world: World):
+    worked_example(world)
+    page = (
+        world.client_for(world.payments_pm)
+        .get("/teams/payments/costs/", {"from": "2026-01-01", "to": "2026-03-31"})
+        .content.decode()
+    )
+    months = page[page.index("Cost by type per month") :].split("</table>")[0]
+    cells = re.findall(r"<td>([\d.,-]+)</td>", months)
+    assert cells and all(re.fullmatch(r"-?[\d,]+\.\d\d", cell) for cell in cells), cells
+    assert "<td>5553.13</td>" in months  # 2,800.00 + 1,835.42 + 917.71 in February
+    chart = page[page.index('aria-label="TCO % by cost type') :].split("</svg>")[0]
+    bars = re.findall(r"<title>(\w+) TCO %: ([\d.]+)</title>", chart)
+    assert bars == [
+        ("Setup", "0.76"),
+        ("Insight", "0.68"),
+        ("Run", "2.62"),
+        ("Opportunity", "3.19"),
+    ]

@@ -139,3 +139,18 @@ def test_unique_readers_per_published_narrative_is_a_distribution(world: World):
     assert measure(world.org, team_id=world.search.pk).readers_per_narrative.count == 0
     page = world.client_for(world.payments_pm).get("/measures/").content.decode()
     assert "Unique readers per published narrative" in page
+
+
+def test_a_median_of_zero_reads_the_same_on_the_page_and_in_the_api(world: World):
+    from learnloop.narratives import services
+
+    incident = record_incident(world.org, None, title="Read by nobody", team=world.payments)
+    narrative = services.narrative_for(incident)
+    services.save_version(narrative, "Read by nobody", None, 0)
+    services.publish(services.change_status(narrative, "in_review"), None)
+    client = world.client_for(world.payments_pm)
+    api = client.get("/api/v1/measures").json()
+    assert api["readers_per_narrative"]["median"] == "0.00"
+    page = client.get("/measures/").content.decode()
+    row = page[page.index('<tr id="readers">') :].split("</tr>")[0]
+    assert "<td>1</td><td>0.00</td><td>0.00</td>" in row

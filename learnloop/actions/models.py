@@ -175,6 +175,7 @@ class BacklogPlacement(models.Model):
                 condition=models.Q(action__isnull=False, feature__isnull=True)
                 | models.Q(action__isnull=True, feature__isnull=False),
                 name="placement_one_item",
+                violation_error_message="A backlog place holds either an action or a feature.",
             )
         ]
 

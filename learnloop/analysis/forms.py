@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 
 from learnloop.accounts.models import Membership
 from learnloop.analysis.models import (
@@ -14,6 +15,7 @@ from learnloop.analysis.models import (
     LearningTheme,
     TimeEntry,
 )
+from learnloop.analysis.services import check_window
 from learnloop.incidents.forms import DATETIME, PersonField, people_of
 
 
@@ -44,6 +46,16 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["analyst"].queryset = people_of(membership)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        times = [data.get(name) for name in ("window_start", "window_end", "due_at")]
+        if all(times):
+            try:
+                check_window(*times)  # type: ignore[arg-type]
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
 
 
 class AddAnalystForm(forms.Form):

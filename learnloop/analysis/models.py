@@ -63,6 +63,7 @@ class AnalysisAssignment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(window_end__gt=models.F("window_start")),
                 name="assignment_window_positive",
+                violation_error_message="The analysis window must end after it starts.",
             ),
         ]
         indexes = [models.Index(fields=["analyst", "due_at"], name="assignment_analyst_due")]
@@ -188,7 +189,11 @@ class TimeEntry(models.Model):
     class Meta:
         ordering = ["spent_on", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(hours__gt=0), name="time_entry_positive")
+            models.CheckConstraint(
+                condition=models.Q(hours__gt=0),
+                name="time_entry_positive",
+                violation_error_message="Record more than zero hours.",
+            )
         ]
 
     def __str__(self) -> str:

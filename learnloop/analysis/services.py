@@ -58,7 +58,7 @@ def open_learning(incident: Incident) -> list[AnalysisAssignment]:
     return created
 
 
-def _check_window(start: datetime, end: datetime, due: datetime) -> None:
+def check_window(start: datetime, end: datetime, due: datetime) -> None:
     errors = {}
     if end <= start:
         errors["window_end"] = "The window must end after it starts."
@@ -79,7 +79,7 @@ def schedule(
     analyst: User | None = None,
 ) -> AnalysisAssignment:
     """Move, extend or reassign one analysis period."""
-    _check_window(window_start, window_end, due_at)
+    check_window(window_start, window_end, due_at)
     if hours_allocated <= 0:
         raise ValidationError({"hours_allocated": "Allocate more than zero hours."})
     if analyst is not None and analyst.pk != assignment.analyst_id:
@@ -106,7 +106,7 @@ def add_analyst(
     if incident.assignments.filter(analyst_id=analyst.pk).exists():
         raise ValidationError({"analyst": "This person already has an assignment here."})
     start, end = window or default_window(incident)
-    _check_window(start, end, end)
+    check_window(start, end, end)
     return AnalysisAssignment.objects.create(
         incident=incident,
         analyst_id=analyst.pk,

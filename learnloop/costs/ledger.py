@@ -6,7 +6,7 @@ difference: running it twice adds nothing, and a changed source gets a correctio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -42,6 +42,7 @@ class Line:
     description: str
     hours: Decimal | None = None
     service_id: int | None = None
+    accruing: bool = False  # the running month of an open action's cost of delay
 
 
 def settings_of(organisation: Organisation) -> CostSettings:
@@ -239,15 +240,17 @@ def _months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
 
 
 def _opportunity(organisation: Organisation, now: datetime) -> list[Line]:
-    """Cost of delay accrued from idea to practice (or to now), in monthly slices whose rounding
-    telescopes, so the slices add up to the whole to the cent."""
+    """Cost of delay accrued from idea to practice (or, while open, to the start of today), in
+    monthly slices whose rounding telescopes, so the slices add up to the whole to the cent.
+    An open action accrues in whole days: posting again the same day appends nothing."""
     lines = []
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     actions = ImprovementAction.objects.filter(
         incident__organisation=organisation, cost_of_delay_per_week__isnull=False
     ).select_related("incident")
     for action in actions:
         assert action.cost_of_delay_per_week is not None
-        end = action.in_practice_at or action.closed_at or now
+        end = action.in_practice_at or action.closed_at or max(today, action.idea_at)
         per_second = action.cost_of_delay_per_week / WEEK
         team = action.owner_team_id or action.incident.team_id
         for start, stop in _months(action.idea_at, end):
@@ -262,6 +265,7 @@ def _opportunity(organisation: Organisation, now: datetime) -> list[Line]:
                     after - before,
                     f"Cost of delay: {action.title}"[:300],
                     service_id=action.incident.service_id,
+                    accruing=stop == today,
                 )
             )
     return lines
@@ -307,7 +311,7 @@ def post(organisation: Organisation, now: datetime | None = None) -> int:
                     amount=difference,
                     description=line.description,
                     source=source,
-                    correction=source in posted,
+                    correction=source in posted and not line.accruing,
                 )
             )
     for source, total in posted.items():

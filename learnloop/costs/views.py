@@ -31,6 +31,7 @@ from learnloop.costs.forms import (
 )
 from learnloop.costs.models import CostType, LedgerEntry, TeamCostProfile
 from learnloop.lib.charts import bars
+from learnloop.lib.cost_of_delay import cents
 
 
 def _period(request: HttpRequest) -> tuple[date, date]:
@@ -53,9 +54,11 @@ def _monthly(team: Team, start: date, end: date) -> tuple[list[str], dict[str, l
     )
     months = sorted({row["month"] for row in rows})
     labels = [f"{m:%b %Y}" for m in months]
-    series = {t.label: [Decimal(0)] * len(months) for t in CostType}
+    series = {t.label: [Decimal("0.00")] * len(months) for t in CostType}
     for row in rows:
-        series[CostType(row["cost_type"]).label][months.index(row["month"])] = Decimal(row["total"])
+        series[CostType(row["cost_type"]).label][months.index(row["month"])] = cents(
+            Decimal(str(row["total"]))
+        )
     return labels, series
 
 
@@ -104,7 +107,7 @@ def team_costs(request: HttpRequest, membership: Membership, slug: str) -> HttpR
         return _export(lines, export, team, start, end)
     settings = ledger.settings_of(membership.organisation)
     labels, series = _monthly(team, start, end)
-    percents = {line.cost_type: [line.tco_percent or Decimal(0)] for line in lines}
+    percents = [line.tco_percent or Decimal(0) for line in lines]
     profile = TeamCostProfile.objects.filter(team=team).first()
     training_form = TrainingForm()
     training_form.fields["person"].queryset = people_of_team(team)  # type: ignore[attr-defined]
@@ -123,8 +126,8 @@ def team_costs(request: HttpRequest, membership: Membership, slug: str) -> HttpR
             "tco_chart": mark_safe(
                 bars(
                     "TCO % by cost type, against the bands",
-                    ["TCO %"],
-                    {CostType(k).label: v for k, v in percents.items()},
+                    [CostType(line.cost_type).label for line in lines],
+                    {"TCO %": percents},
                     bands=[
                         (settings.low_band_below, "Low / Medium"),
                         (settings.high_band_from, "Medium / High"),

@@ -155,6 +155,7 @@ class Walkthrough(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="walkthrough_ends_after_start",
+                violation_error_message="The walkthrough must end after it starts.",
             )
         ]
 

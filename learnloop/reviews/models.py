@@ -53,6 +53,7 @@ class Review(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="review_ends_after_start",
+                violation_error_message="The review must end after it starts.",
             )
         ]
         indexes = [models.Index(fields=["incident", "starts_at"], name="review_incident")]
