@@ -210,3 +210,29 @@ def test_an_action_is_flagged_when_its_theme_recurs_in_a_later_incident(world: W
     assert [r.incident for r in found] == [later] and found[0].themes == [theme]
     page = world.client_for(world.member).get(f"/actions/{item.uid}/").content.decode()
     assert "Theme recurred" in page and later.key in page
+
+
+def test_an_item_placed_at_rank_n_is_shown_at_rank_n(world: World):
+    items = [
+        action(
+            world,
+            f"Action worth {cost}",
+            cost_of_delay_per_week=Decimal(cost),
+            estimate_weeks=Decimal("1"),
+        )
+        for cost in (500, 400, 300, 200, 100)
+    ]
+    titles = [entry.title for entry in backlog.ranked(world.payments)]
+    assert titles == [item.title for item in items]
+    backlog.place(world.payments, items[4], 3, world.payments_pm)  # the cheapest, third
+    backlog.place(world.payments, items[0], 5, world.payments_pm)  # the dearest, last
+    titles = [entry.title for entry in backlog.ranked(world.payments)]
+    assert titles.index(items[4].title) == 2 and titles.index(items[0].title) == 4
+    assert titles == [items[i].title for i in (1, 2, 4, 3, 0)]
+    backlog.place(world.payments, items[3], 3, world.payments_pm)  # a later decision takes 3
+    titles = [entry.title for entry in backlog.ranked(world.payments)]
+    assert titles == [items[i].title for i in (1, 2, 3, 4, 0)]
+    backlog.place(world.payments, items[2], 40, world.payments_pm)  # past the end: last
+    assert backlog.ranked(world.payments)[-1].title == items[2].title
+    backlog.place(world.payments, items[4], 1, world.payments_pm)  # moved again: the latest counts
+    assert backlog.ranked(world.payments)[0].title == items[4].title

@@ -34,14 +34,29 @@ class BacklogItem:
         return self.item.title
 
 
-def _sort_key(entry: BacklogItem) -> tuple[int, Decimal, int]:
-    # Placed items first, by rank; then by CD3, highest first; unknown CD3 last; oldest first.
-    if entry.placed_rank is not None:
-        return (0, Decimal(entry.placed_rank), 0)
-    return (1, -(entry.cd3 if entry.cd3 is not None else Decimal("-1")), -entry.age_days)
+def _by_cd3(entry: BacklogItem) -> tuple[Decimal, int]:
+    # Highest CD3 first; unknown CD3 last; then oldest first.
+    return (-(entry.cd3 if entry.cd3 is not None else Decimal("-1")), -entry.age_days)
+
+
+def _in_order(items: list[BacklogItem], placed: dict[tuple[str, int], int]) -> list[BacklogItem]:
+    """CD3 orders the backlog; then each placed item is put at its rank, lowest rank first, so
+    every one lands where its manager put it. Of two placed at one rank, the later decision
+    takes it and the earlier moves one down."""
+    decided = {key: number for number, key in enumerate(placed)}  # latest decision last
+    unplaced = sorted((e for e in items if e.placed_rank is None), key=_by_cd3)
+    chosen = sorted(
+        (e for e in items if e.placed_rank is not None),
+        key=lambda e: (e.placed_rank, decided[(e.kind, e.item.pk)]),
+    )
+    for entry in chosen:
+        assert entry.placed_rank is not None
+        unplaced.insert(min(entry.placed_rank, len(unplaced) + 1) - 1, entry)
+    return unplaced
 
 
 def latest_placements(team: Team) -> dict[tuple[str, int], int]:
+    """Each item's latest rank, keyed in the order the latest decisions were taken."""
     placed: dict[tuple[str, int], int] = {}
     for placement in BacklogPlacement.objects.filter(team=team).order_by("created_at", "id"):
         key = (
@@ -49,6 +64,7 @@ def latest_placements(team: Team) -> dict[tuple[str, int], int]:
             if placement.action_id
             else ("feature", placement.feature_id)
         )
+        placed.pop(key, None)  # type: ignore[arg-type]
         placed[key] = placement.rank  # type: ignore[index]
     return placed
 
@@ -87,7 +103,7 @@ def ranked(team: Team, now: datetime | None = None) -> list[BacklogItem]:
                 placed_rank=placed.get(("feature", feature.pk)),
             )
         )
-    return sorted(items, key=_sort_key)
+    return _in_order(items, placed)
 
 
 @transaction.atomic
