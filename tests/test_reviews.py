@@ -222,6 +222,18 @@ def test_the_ics_download_is_the_viewers_own_and_the_uid_is_stable(world: World)
     assert managed.status_code == 200
 
 
+def test_the_organiser_downloads_the_invitation_without_being_invited(world: World):
+    review = scheduled(world)  # scheduled by the payments product manager
+    assert not review.invitees.filter(user=world.payments_pm).exists()
+    answer = world.client_for(world.payments_pm).get(f"/reviews/{review.pk}/invitation.ics")
+    assert answer.status_code == 200
+    event = Calendar.from_ical(answer.content).walk("VEVENT")[0]
+    assert event["uid"] == f"review-{review.uid}@learnloop"
+    assert str(event["attendee"]) == f"mailto:{world.payments_pm.email}"
+    outsider = world.client_for(world.carol).get(f"/reviews/{review.pk}/invitation.ics")
+    assert outsider.status_code == 404
+
+
 def test_reminders_go_to_analysts_with_open_reports_only(world: World, inbox: Inbox):
     incident = severe_incident(world)
     save_report(work_of(incident, world.alice), "Done", submit=True)

@@ -226,9 +226,15 @@ def review_ics(request: HttpRequest, membership: Membership, pk: int) -> HttpRes
     user_id = int(asked) if asked else membership.user_id
     if user_id != membership.user_id:
         forbid_unless(can_run_review(membership, review))
-    invitee = get_object_or_404(review.invitees.select_related("user"), user_id=user_id)
+    invitee = review.invitees.select_related("user").filter(user_id=user_id).first()
+    if invitee is not None:
+        person = invitee.user
+    elif user_id == membership.user_id and can_run_review(membership, review):
+        person = membership.user  # the organiser's own copy, invited or not
+    else:
+        raise Http404("No such invitee.")
     response = HttpResponse(
-        calendar.invitation(review, invitee.user), content_type="text/calendar; charset=utf-8"
+        calendar.invitation(review, person), content_type="text/calendar; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="review-{review.incident.key}.ics"'
     return response
