@@ -14,8 +14,11 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# `make run PORT=8101` serves on another port; links in invitations follow it (LEARNLOOP_BASE_URL
+# overrides).
+PORT ?= 8000
 run: $(STAMP)
-	$(BIN)/learnloop serve
+	$(BIN)/learnloop serve --port $(PORT)
 
 chromium:
 	@command -v chromium >/dev/null || apt-get install -y chromium || (apt-get update && apt-get install -y chromium)

@@ -28,7 +28,16 @@ def prepare(demo: bool) -> None:
         print(logins.read_text(), end="")
 
 
+def base_url(host: str, port: int) -> str:
+    """Where links should point when LEARNLOOP_BASE_URL does not say: the address served."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - a name only
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}"
+
+
 def serve(host: str, port: int, demo: bool) -> int:
+    # The workers read their settings afresh: links in invitations follow the port served.
+    os.environ.setdefault("LEARNLOOP_BASE_URL", base_url(host, port))
     prepare(demo)
     print(
         f"learnloop is serving on http://{host}:{port}/ (data in {settings.DATA_DIR})", flush=True

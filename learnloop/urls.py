@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from learnloop.api.urls import api
+from learnloop.api.urls import api, root
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -14,6 +14,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", root, name="api_root"),
     path("api/v1/", api.urls),
     path("", include("learnloop.accounts.urls")),
     path("", include("learnloop.incidents.urls")),

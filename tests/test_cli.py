@@ -214,6 +214,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def signed_in_get(port: int, logins: str, path: str) -> str:
+    """Logs in as the demo's admin through the login form, then reads one page."""
+    import http.cookiejar
+    import urllib.parse
+
+    password = re.search(r"admin@demo\.learnloop\s+admin\s+password: (\S+)", logins)
+    assert password
+    base = f"http://127.0.0.1:{port}"
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(f"{base}/login/", timeout=5).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert token
+    fields = {
+        "csrfmiddlewaretoken": token[1],
+        "username": "admin@demo.learnloop",
+        "password": password[1],
+    }
+    request = urllib.request.Request(
+        f"{base}/login/",
+        data=urllib.parse.urlencode(fields).encode(),
+        headers={"Referer": f"{base}/login/"},
+    )
+    opener.open(request, timeout=10).read()
+    return str(opener.open(f"{base}{path}", timeout=10).read().decode())
+
+
 def test_serve_seeds_the_demo_prints_logins_and_serves_pages_and_static_files(tmp_path: Path):
     port = free_port()
     env = {
@@ -222,6 +249,7 @@ def test_serve_seeds_the_demo_prints_logins_and_serves_pages_and_static_files(tm
         "LEARNLOOP_DATABASE_URL": "",
         "LEARNLOOP_WORKERS": "1",
     }
+    env.pop("LEARNLOOP_BASE_URL", None)
     server = subprocess.Popen(
         [LEARNLOOP, "serve", "--port", str(port)],
         env=env,
@@ -243,6 +271,11 @@ def test_serve_seeds_the_demo_prints_logins_and_serves_pages_and_static_files(tm
             f"http://127.0.0.1:{port}/static/learnloop/learnloop.css", timeout=5
         ) as response:
             assert response.status == 200
+        invitation = signed_in_get(
+            port, (tmp_path / "demo-logins.txt").read_text(), "/analysis/1/invitation.ics"
+        )
+        # Links follow the port served, as no LEARNLOOP_BASE_URL says otherwise.
+        assert f"http://127.0.0.1:{port}/analysis/1/" in invitation.replace("\r\n ", "")
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]

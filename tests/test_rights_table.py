@@ -328,6 +328,7 @@ BY_TOKEN = "by-token"
 PAGES = table(
     """
     /login/ = MEMBERS outsider revoked_token anonymous
+    /api/v1/ = MEMBERS outsider revoked_token anonymous  # where the API is described
     /logout/ = NOBODY  # ends the session: every answer is the login page
     /account/password/ = MEMBERS outsider
     /account/password/done/ = MEMBERS outsider

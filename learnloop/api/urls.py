@@ -1,5 +1,8 @@
 """One NinjaAPI; each app contributes its router. Described at /api/v1/openapi.json."""
 
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+
 from learnloop import __version__
 from learnloop.api.auth import auth
 from learnloop.api.errors import install_error_handlers
@@ -58,3 +61,16 @@ api.add_router("/", publishing.router)
 from learnloop.api import search  # noqa: E402
 
 api.add_router("/", search.router)
+
+
+def root(request: HttpRequest) -> JsonResponse:
+    """`/api/v1/` itself: where the API is described, instead of a page saying 404."""
+    return JsonResponse(
+        {
+            "name": "learnloop API",
+            "version": __version__,
+            "docs": request.build_absolute_uri(reverse("api:openapi-view")),
+            "openapi": request.build_absolute_uri(reverse("api:openapi-json")),
+            "authentication": "Authorization: Bearer TOKEN (create one at /account/tokens/)",
+        }
+    )
