@@ -194,3 +194,12 @@ def test_a_team_maps_its_own_statuses(world: World):
     bad = client.post("/teams/payments/tracker/", {**form, "status_mapping": "Done = finished"})
     assert "Line 1: write" in bad.content.decode()
     assert world.client_for(world.alice).get("/teams/payments/tracker/").status_code == 403
+
+
+def test_trello_checks_the_callback_with_head_before_creating_the_webhook(world: World):
+    """Trello sends HEAD to the callback URL and creates the webhook only on a 200."""
+    filed(world, "trello", "card-1")
+    answer = Client().head(URL)
+    assert answer.status_code == 200
+    assert Client().head("/trackers/webhooks/nope/nope/").status_code == 404
+    assert Client().get(URL).status_code == 405

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from learnloop.accounts.decorators import forbid_unless, member_required
 from learnloop.accounts.models import Membership, Team
@@ -62,13 +62,15 @@ def push_action(request: HttpRequest, membership: Membership, uid: str) -> HttpR
 
 
 @csrf_exempt  # signed by the vendor instead; checked before anything is read
-@require_POST
+@require_http_methods(["HEAD", "POST"])
 def webhook(request: HttpRequest, org: str, slug: str) -> HttpResponse:
     connection = TrackerConnection.objects.filter(
         team__organisation__slug=org, team__slug=slug
     ).first()
     if connection is None:
         return HttpResponse("No such tracker.", status=404)
+    if request.method == "HEAD":
+        return HttpResponse(status=200)  # Trello checks the callback so before it creates one
     try:
         webhooks.verify(connection, request, request.build_absolute_uri(request.path))
     except webhooks.Forged as error:
