@@ -236,3 +236,42 @@ def test_an_item_placed_at_rank_n_is_shown_at_rank_n(world: World):
     assert backlog.ranked(world.payments)[-1].title == items[2].title
     backlog.place(world.payments, items[4], 1, world.payments_pm)  # moved again: the latest counts
     assert backlog.ranked(world.payments)[0].title == items[4].title
+
+
+def test_the_action_page_estimates_a_drafted_action_from_the_cost_model(world: World):
+    drafted = action(world, "Runbook for failover", kind=ActionKind.PROCESS)
+    client = world.client_for(world.payments_pm)
+    page = client.get(f"/actions/{drafted.uid}/").content.decode()
+    assert f"/actions/{drafted.uid}/edit/" in page and "Estimate it" in page
+    form = client.get(f"/actions/{drafted.uid}/edit/")
+    assert form.status_code == 200
+    answer = client.post(
+        f"/actions/{drafted.uid}/edit/",
+        {
+            "title": drafted.title,
+            "kind": "process",
+            "owner_team": world.payments.pk,
+            "estimate_weeks": "2",
+            "recurrence_chance_per_week": "0.1",
+            "exposure_per_hour": "2000",
+            "typical_duration_hours": "3",
+            "toil_hours_per_week": "4",
+            "toil_hourly_rate": "75",
+        },
+    )
+    assert answer.status_code == 302
+    drafted.refresh_from_db()
+    assert (drafted.cost_of_delay_per_week, drafted.estimate_weeks) == (
+        Decimal("900.00"),
+        Decimal("2"),
+    )
+    assert "450.00" in client.get(f"/actions/{drafted.uid}/").content.decode()  # its CD3
+    refused = client.post(
+        f"/actions/{drafted.uid}/edit/",
+        {"title": "", "kind": "process", "estimate_weeks": "0"},
+    )
+    assert refused.status_code == 200
+    assert "An estimate is more than zero weeks." in refused.content.decode()
+    drafted.refresh_from_db()
+    assert drafted.title == "Runbook for failover"
+    assert world.client_for(world.carol).get(f"/actions/{drafted.uid}/edit/").status_code == 403

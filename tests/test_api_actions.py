@@ -116,3 +116,66 @@ def test_placements_and_features_are_for_managers(world: World):
 
 def test_without_credentials_the_api_answers_401(db):
     assert Client().get("/api/v1/actions").status_code == 401
+
+
+def test_an_action_drafted_without_an_estimate_is_estimated_later_and_climbs_the_backlog(
+    world: World,
+):
+    api = bearer(world, world.payments_pm)
+    drafted = add_action(incident(world), None, title="Runbook", kind=ActionKind.PROCESS)
+    dear = add_action(
+        incident(world),
+        None,
+        title="Cheap fix",
+        kind=ActionKind.CODE_FIX,
+        cost_of_delay_per_week=Decimal("100"),
+        estimate_weeks=Decimal("1"),
+    )
+    ranked = [e["title"] for e in api.get("/api/v1/teams/payments/backlog").json()]
+    assert ranked == [dear.title, drafted.title]  # no CD3: last
+    patched = api.patch(
+        f"/api/v1/actions/{drafted.uid}",
+        {"cost_of_delay_per_week": "900", "estimate_weeks": "0.5"},
+        content_type="application/json",
+    )
+    assert patched.status_code == 200, patched.content
+    found = patched.json()
+    assert (found["cd3"], found["title"], found["kind"]) == ("1800.00", "Runbook", "process")
+    ranked = [e["title"] for e in api.get("/api/v1/teams/payments/backlog").json()]
+    assert ranked == [drafted.title, dear.title]
+    note = drafted.changes.order_by("-id").first().note
+    assert "900" in note and "0.5" in note and "none" in note
+
+    cleared = api.patch(
+        f"/api/v1/actions/{drafted.uid}",
+        {"estimate_weeks": None, "title": "Runbook for failover", "owner_team": "search"},
+        content_type="application/json",
+    ).json()
+    assert (cleared["estimate_weeks"], cleared["cd3"], cleared["owner_team"]) == (
+        None,
+        None,
+        "search",
+    )
+    assert cleared["cost_of_delay_per_week"] == "900.00"
+
+
+def test_changing_an_action_refuses_bad_input_by_field_and_outsiders(world: World):
+    api = bearer(world, world.payments_pm)
+    action = add_action(incident(world), None, title="Runbook", kind=ActionKind.PROCESS)
+    url = f"/api/v1/actions/{action.uid}"
+    for body, field in (
+        ({"estimate_weeks": "0"}, "estimate_weeks"),
+        ({"cost_of_delay_per_week": "-1"}, "cost_of_delay_per_week"),
+        ({"title": ""}, "title"),
+        ({"title": None}, "title"),
+        ({"kind": "magic"}, "kind"),
+        ({"owner_team": "nope"}, "owner_team"),
+    ):
+        answer = api.patch(url, body, content_type="application/json")
+        assert answer.status_code == 422, (body, answer.content)
+        assert field in answer.json()["detail"][0]["field"], answer.json()
+    action.refresh_from_db()
+    assert (action.title, action.estimate_weeks, action.changes.count()) == ("Runbook", None, 1)
+    outsider = bearer(world, world.carol)  # a responder of another team
+    answer = outsider.patch(url, {"title": "Mine"}, content_type="application/json")
+    assert answer.status_code == 403

@@ -33,6 +33,61 @@ def add_action(incident: Incident, by: User | None, **fields: Any) -> Improvemen
     return action
 
 
+EDITABLE = (
+    "title",
+    "description",
+    "kind",
+    "owner_team",
+    "estimate_weeks",
+    "cost_of_delay_per_week",
+    "recurrence_chance_per_week",
+    "exposure_per_hour",
+    "typical_duration_hours",
+    "toil_hours_per_week",
+    "toil_hourly_rate",
+)
+
+
+@transaction.atomic
+def update_action(action: ImprovementAction, by: User | None, **changes: Any) -> list[str]:
+    """Changes what an action is and what it is worth (an action drafted in a review gets its
+    estimate and cost of delay here); the history records what changed. Returns the changes."""
+    themes = changes.pop("themes", None)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError({name: "This cannot be changed here." for name in sorted(unknown)})
+    said = []
+    for name, value in changes.items():
+        before = getattr(action, name)
+        if before != value:
+            label = name.replace("_", " ")
+            said.append(f"{label}: {_shown(before)} → {_shown(value)}")
+            setattr(action, name, value)
+    if themes is not None and set(themes) != set(action.themes.all()):
+        said.append("themes: " + (", ".join(sorted(str(t) for t in themes)) or "none"))
+    if not said:
+        return said
+    action.full_clean()
+    action.save()
+    if themes is not None:
+        action.themes.set(themes)
+    ActionChange.objects.create(
+        action=action,
+        from_status=action.status,
+        to_status=action.status,
+        by=by,
+        note="Edited: " + "; ".join(said),
+    )
+    return said
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "none"
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 @transaction.atomic
 def transition(
     action: ImprovementAction,

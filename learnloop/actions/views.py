@@ -87,6 +87,26 @@ def action_transition(request: HttpRequest, membership: Membership, uid: str) ->
 
 
 @member_required
+def action_edit(request: HttpRequest, membership: Membership, uid: str) -> HttpResponse:
+    """What the action is and what it is worth: an action drafted in a review is estimated here."""
+    action = action_or_404(membership, uid)
+    forbid_unless(can_change_action(membership, action))
+    form = ActionForm(request.POST or None, instance=action, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in services.EDITABLE}
+        data["themes"] = list(form.cleaned_data["themes"])
+        fresh = ImprovementAction.objects.get(pk=action.pk)  # the form has changed `action`
+        try:
+            said = services.update_action(fresh, request.user, **data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.info(request, "Saved." if said else "Nothing changed.")
+            return redirect("action_detail", uid=action.uid)
+    return render(request, "actions/edit.html", {"form": form, "action": action})
+
+
+@member_required
 def action_new(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
     incident = incident_or_404(membership, key)
     forbid_unless(can_edit_incident(membership, incident))

@@ -84,6 +84,17 @@ class ActionIn(Schema):
     cost_of_delay_per_week: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
 
 
+class ActionPatch(Schema):
+    """Only the fields sent change; null clears an estimate or a cost of delay."""
+
+    title: str | None = Field(None, min_length=1, max_length=300)
+    description: str | None = None
+    kind: ActionKind | None = None
+    owner_team: str | None = None
+    estimate_weeks: Decimal | None = Field(None, gt=0, max_digits=6, decimal_places=2)
+    cost_of_delay_per_week: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+
+
 class TransitionIn(Schema):
     status: ActionStatus
     evidence: str = ""
@@ -162,6 +173,30 @@ def create_action(request: HttpRequest, key: str, payload: ActionIn) -> Status[A
 @router.get("/actions/{uid}", response=ActionOut, summary="Read an improvement action")
 def read_action(request: HttpRequest, uid: UUID) -> ActionOut:
     return ActionOut.of(action_for(member(request), uid))
+
+
+@router.patch(
+    "/actions/{uid}",
+    response=ActionOut,
+    summary="Change an action: title, description, kind, owner team, estimate, cost of delay",
+)
+def update_action(request: HttpRequest, uid: UUID, payload: ActionPatch) -> ActionOut:
+    membership = member(request)
+    action = action_for(membership, uid)
+    if not can_change_action(membership, action):
+        raise PermissionDenied
+    data = payload.dict(exclude_unset=True)
+    for name in ("title", "kind"):
+        if name in data and data[name] is None:
+            raise ValidationError({name: "This cannot be empty."})
+    if "owner_team" in data:
+        slug = data.pop("owner_team")
+        team = Team.objects.filter(organisation_id=membership.organisation_id, slug=slug or "")
+        if slug and not team.exists():
+            raise ValidationError({"owner_team": f"No team '{slug}'."})
+        data["owner_team"] = team.first() if slug else None
+    services.update_action(action, request.user, **data)  # type: ignore[arg-type]
+    return ActionOut.of(action)
 
 
 @router.post(
