@@ -145,11 +145,11 @@ def test_the_merged_timeline_gives_source_time_precision_and_group(world: World)
     )
     body = bearer(world.alice).get(f"/api/v1/reviews/{uid}/timeline").json()
     assert [(e["source"], e["precision"], e["group"]) for e in body["entries"]] == [
-        ("Imported report", "unknown", None),
         ("Bob Builder", "hour", 1),
         ("Alice Analyst", "minute", 1),
+        ("Imported report", "unknown", None),
     ]
-    assert body["entries"][1]["when"] == "1 Nov, about 09:00"
+    assert body["entries"][0]["when"] == "1 Nov 2026, about 09:00"
     (group,) = body["groups"]
     assert group["kind"] == "same_moment" and len(group["key_events"]) == 2
 

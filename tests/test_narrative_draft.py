@@ -26,7 +26,7 @@ from learnloop.reviews.models import (
     LearningVote,
     Review,
 )
-from learnloop.reviews.timeline import time_window
+from learnloop.reviews.timeline import is_timed, sort_time
 from tests.conftest import World, utc
 
 
@@ -55,8 +55,10 @@ def story_order(text: str, events: list[KeyEvent]) -> list[KeyEvent]:
 
 
 def assert_in_time_order(told: list[KeyEvent]) -> None:
-    starts = [time_window(event)[0] for event in told if time_window(event) is not None]
+    timed = [event for event in told if is_timed(event)]
+    starts = [sort_time(event) for event in timed]
     assert starts == sorted(starts)
+    assert told[len(timed) :] == [event for event in told if not is_timed(event)]  # untimed last
 
 
 def source_texts(incident: Incident) -> list[str]:
@@ -259,7 +261,7 @@ def test_the_draft_of_a_reviewed_incident(world: World, reviewed: Incident):
     assert_in_time_order(told)
     story = section(draft, "## How we got here")
     assert "*Account: Alice Analyst.*" in story and "*Account: Bob Builder.*" in story
-    assert "**1 Nov, about 09:00**" in story and "**time unknown**" in story
+    assert "**1 Nov 2026, about 09:00**" in story and "**time unknown**" in story
     # The two pagers are the same moment told differently: an open question, not a merge.
     assert "### Open questions" in story and "See open question 1." in story
     assert "Alice Analyst and Bob Builder tell this moment differently" in story

@@ -76,69 +76,58 @@ def test_the_source_is_the_email_when_the_analyst_has_no_name() -> None:
     assert merged.entries[0].source == "nameless@acme.test"
 
 
-def test_imprecise_times_sort_by_the_start_of_their_window_and_keep_their_precision() -> None:
+def test_imprecise_times_sort_by_the_time_told_and_keep_their_precision() -> None:
     alice, bob, carol = teller("Alice Able"), teller("Bob Baker"), teller("Carol Cole")
     hour = told(alice, "Queue depth grows", utc(2026, 5, 3, 14, 40), 1, Precision.HOUR)
     day = told(bob, "Capacity review postponed", utc(2026, 5, 3, 18, 0), 1, Precision.DAY)
     approx = told(carol, "Engineer notices slow graphs", utc(2026, 5, 3, 14, 20), 1, "approximate")
     exact = told(alice, "Failover started", utc(2026, 5, 3, 13, 55), 2)
     merged = merge([hour, day, approx, exact])
-    # Day window opens at midnight; approximate 14:20 opens at 13:50; the hour at 14:00.
-    assert [e.event for e in merged.entries] == [day, approx, exact, hour]
+    # A day sits at its midnight, an hour at its start, an approximate time at the time told.
+    assert [e.event for e in merged.entries] == [day, exact, hour, approx]
     assert [e.when for e in merged.entries] == [
-        "on 3 May",
-        "3 May, about 14:20",
-        "3 May, 13:55",
-        "3 May, about 14:00",
+        "on 3 May 2026",
+        "3 May 2026, 13:55",
+        "3 May 2026, about 14:00",
+        "3 May 2026, about 14:20",
     ]
-    assert [e.event.precision for e in merged.entries] == ["day", "approximate", "minute", "hour"]
+    assert [e.event.precision for e in merged.entries] == ["day", "minute", "hour", "approximate"]
 
 
-def test_an_event_without_a_time_follows_the_timed_event_before_it_in_its_tellers_sequence() -> (
-    None
-):
-    alice, bob = teller("Alice Able"), teller("Bob Baker")
+def test_about_a_time_is_told_after_an_earlier_exact_time() -> None:
+    """A real report's "about 18:47" came before its "18:45" when windows were sorted by their
+    opening."""
+    imported = teller("Imported")
     events = [
-        told(alice, "Alert fires", utc(2026, 5, 3, 14, 0), 1),
-        told(alice, "Alice reads the runbook", None, 2),
-        told(alice, "Alice asks in the channel", None, 3),
-        told(alice, "Rollback", utc(2026, 5, 3, 15, 0), 4),
-        told(bob, "Bob joins the call", utc(2026, 5, 3, 14, 30), 1),
+        told(imported, "Second responder joins", utc(2020, 1, 1, 18, 47), 1, "approximate"),
+        told(imported, "Page acknowledged", utc(2020, 1, 1, 18, 45), 2),
     ]
-    assert descriptions(events) == [
-        "Alert fires",
-        "Alice reads the runbook",
-        "Alice asks in the channel",
-        "Bob joins the call",
-        "Rollback",
+    assert [e.when for e in merge(events).entries] == [
+        "1 Jan 2020, 18:45",
+        "1 Jan 2020, about 18:47",
     ]
-    assert merge(events).entries[1].when == "time unknown"
 
 
-def test_untimed_events_before_any_timed_one_open_the_timeline_in_their_tellers_order() -> None:
+def test_events_without_a_time_follow_every_timed_one_in_their_tellers_order() -> None:
+    """An untimed event has no time to sit at: placed between timed ones it would seem to."""
     alice, bob = teller("Alice Able"), teller("Bob Baker")
     events = [
         told(bob, "Bob's first timed event", utc(2026, 5, 3, 8, 0), 1),
+        told(alice, "Rollback", utc(2026, 5, 3, 15, 0), 4),
+        told(alice, "Alice asks in the channel", None, 3),
         told(alice, "Config drift had built up", None, 1),
-        told(alice, "Nobody owned the cron job", None, 2),
-        told(alice, "Alice's first timed event", utc(2026, 5, 3, 9, 0), 3),
+        told(alice, "Alert fires", utc(2026, 5, 3, 14, 0), 2),
+        told(bob, "Nobody owned the cron job", None, 2),
     ]
     assert descriptions(events) == [
-        "Config drift had built up",
-        "Nobody owned the cron job",
         "Bob's first timed event",
-        "Alice's first timed event",
+        "Alert fires",
+        "Rollback",
+        "Config drift had built up",
+        "Alice asks in the channel",
+        "Nobody owned the cron job",
     ]
-
-
-def test_the_position_not_the_list_order_decides_an_untimed_events_place() -> None:
-    alice = teller("Alice Able")
-    events = [
-        told(alice, "Later", utc(2026, 5, 3, 10, 0), 3),
-        told(alice, "Untimed after earlier", None, 2),
-        told(alice, "Earlier", utc(2026, 5, 3, 9, 0), 1),
-    ]
-    assert descriptions(events) == ["Earlier", "Untimed after earlier", "Later"]
+    assert [e.when for e in merge(events).entries][3:] == ["time unknown"] * 3
 
 
 def test_the_same_moment_told_differently_is_grouped_and_nothing_is_dropped() -> None:
@@ -271,9 +260,9 @@ def test_words_ignore_case_filler_and_simple_endings() -> None:
 
 def test_time_labels_follow_the_precision() -> None:
     at = utc(2026, 5, 3, 14, 7)
-    assert time_label(told(None, "x", at, 1)) == "3 May, 14:07"
-    assert time_label(told(None, "x", at, 1, Precision.HOUR)) == "3 May, about 14:00"
-    assert time_label(told(None, "x", at, 1, Precision.DAY)) == "on 3 May"
+    assert time_label(told(None, "x", at, 1)) == "3 May 2026, 14:07"
+    assert time_label(told(None, "x", at, 1, Precision.HOUR)) == "3 May 2026, about 14:00"
+    assert time_label(told(None, "x", at, 1, Precision.DAY)) == "on 3 May 2026"
     assert time_label(told(None, "x", None, 1)) == "time unknown"
 
 

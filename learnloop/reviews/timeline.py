@@ -104,7 +104,7 @@ def time_label(event: KeyEvent) -> str:
     if at is None or event.precision == Precision.UNKNOWN:
         return "time unknown"
     at = at.astimezone(UTC)
-    day = f"{at.day} {at:%b}"
+    day = f"{at.day} {at:%b %Y}"
     if event.precision == Precision.DAY:
         return f"on {day}"
     if event.precision == Precision.HOUR:
@@ -144,28 +144,27 @@ def _teller(event: KeyEvent) -> int:
     return event.assignment_id or 0
 
 
+def sort_time(event: KeyEvent) -> datetime:
+    """Where a timed event sits: the instant told for an exact or approximate time ("about
+    18:47" sits after an exact 18:45), the start of the hour or day told for those."""
+    window = time_window(event)
+    assert window is not None and event.occurred_at is not None
+    if event.precision in (Precision.HOUR, Precision.DAY):
+        return window[0]
+    return event.occurred_at.astimezone(UTC)
+
+
 def _order(events: list[KeyEvent]) -> list[KeyEvent]:
-    """Time order by the start of each window; an untimed event follows the timed event that
-    precedes it in its teller's own sequence (or opens the timeline when none does)."""
-    by_teller: dict[int, list[KeyEvent]] = defaultdict(list)
-    for event in events:
-        by_teller[_teller(event)].append(event)
-    keys: dict[int, tuple[datetime, int, int, int, int]] = {}
-    opening = datetime.min.replace(tzinfo=UTC)
-    for teller, told in by_teller.items():
-        told.sort(key=lambda e: (e.position, e.pk or 0))
-        anchor: tuple[datetime, int, int, int] = (opening, teller, -1, 0)
-        follower = 0
-        for event in told:
-            window = time_window(event)
-            if window is None:
-                follower += 1
-                keys[id(event)] = (*anchor, follower)
-                continue
-            anchor = (window[0], teller, event.position, event.pk or 0)
-            follower = 0
-            keys[id(event)] = (*anchor, 0)
-    return sorted(events, key=lambda e: keys[id(e)])
+    """Timed events in time order; the untimed ones after them all (they have no time to sit
+    at), each teller's in the order they were told."""
+    timed = sorted(
+        (e for e in events if is_timed(e)),
+        key=lambda e: (sort_time(e), _teller(e), e.position, e.pk or 0),
+    )
+    untimed = sorted(
+        (e for e in events if not is_timed(e)), key=lambda e: (_teller(e), e.position, e.pk or 0)
+    )
+    return timed + untimed
 
 
 def _candidate_pairs(told: list[frozenset[str]], tellers: list[int]) -> set[tuple[int, int]]:
