@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "learnloop.insights",
     "learnloop.publishing",
     "learnloop.portal",
+    "learnloop.mail",
 ]
 
 MIDDLEWARE = [
@@ -187,9 +189,28 @@ TASKS = {
     }
 }
 
+# Mail goes through the organisation's own server: plain (port 25), STARTTLS (587) or implicit
+# TLS (465), with a login when LEARNLOOP_SMTP_USER is set.
+EMAIL_BACKEND = "learnloop.mail.backend.SmtpBackend"
 EMAIL_HOST = env("SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(env("SMTP_PORT", "25"))
+SMTP_SECURITY = env("SMTP_SECURITY", "none").strip().lower()
+if SMTP_SECURITY not in ("none", "starttls", "tls"):
+    raise ImproperlyConfigured(
+        f"LEARNLOOP_SMTP_SECURITY is '{SMTP_SECURITY}': say none, starttls or tls."
+    )
+EMAIL_USE_TLS = SMTP_SECURITY == "starttls"
+EMAIL_USE_SSL = SMTP_SECURITY == "tls"
+EMAIL_HOST_USER = env("SMTP_USER")
+EMAIL_HOST_PASSWORD = (
+    Path(env("SMTP_PASSWORD_FILE")).read_text().strip()
+    if env("SMTP_PASSWORD_FILE")
+    else env("SMTP_PASSWORD")
+)
+EMAIL_TIMEOUT = int(env("SMTP_TIMEOUT", "20"))
+SMTP_CA_FILE = env("SMTP_CA_FILE")  # trust this authority too (a company's own)
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "learnloop@localhost")
+REPLY_TO_EMAIL = env("REPLY_TO")
 
 LOGGING = {
     "version": 1,

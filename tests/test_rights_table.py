@@ -376,6 +376,7 @@ PAGES = table(
     /reviews/<int:pk>/ = MANAGERS analyst
     /reviews/<int:pk>/invitation.ics = MANAGERS analyst
     /reviews/<int:pk>/remind/ = MANAGERS
+    /reviews/<int:pk>/mail/send-again/ = MANAGERS
     /reviews/<int:pk>/invitees/ = MANAGERS
     /reviews/<int:pk>/invitees/<int:user_id>/remove/ = MANAGERS
     /reviews/<int:pk>/reports/ = MANAGERS analyst

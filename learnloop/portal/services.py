@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from learnloop.accounts.models import Membership, Team
+from learnloop.mail.outbox import undelivered
 from learnloop.narratives.models import (
     Narrative,
     NarrativeRead,
@@ -129,6 +130,16 @@ def reschedule(
     walkthrough.save(update_fields=["starts_at", "ends_at", "location", "sequence"])
     send_walkthrough_invitations.enqueue(walkthrough.pk)
     return walkthrough
+
+
+@transaction.atomic
+def send_again(walkthrough: Walkthrough) -> list[str]:
+    """Queues again the invitations the mail server did not take; returns to whom."""
+    failed = undelivered(f"walkthrough:{walkthrough.pk}")
+    ids = [mail.user_id for mail in failed if mail.user_id is not None]
+    if ids:
+        send_walkthrough_invitations.enqueue(walkthrough.pk, ids)
+    return [mail.recipient for mail in failed]
 
 
 @transaction.atomic

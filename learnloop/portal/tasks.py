@@ -5,18 +5,20 @@ written in that same transaction)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tasks import task
 
+from learnloop.mail.models import MailPurpose
+from learnloop.mail.outbox import compose, deliver
 from learnloop.narratives.models import Walkthrough
 from learnloop.portal.invitations import invitation
 
 
 @task()
-def send_walkthrough_invitations(walkthrough_id: int) -> int:
-    """One email per attendee with their .ics; returns how many were sent."""
+def send_walkthrough_invitations(walkthrough_id: int, user_ids: list[int] | None = None) -> int:
+    """One email per attendee (or per attendee of user_ids) with their .ics; returns how many
+    the mail server took."""
     walkthrough = (
         Walkthrough.objects.select_related("narrative__incident", "organiser")
         .filter(pk=walkthrough_id)
@@ -29,7 +31,10 @@ def send_walkthrough_invitations(walkthrough_id: int) -> int:
     what = walkthrough.get_kind_display()
     moved = " (moved)" if walkthrough.sequence else ""
     sent = 0
-    for attendee in walkthrough.attendees.select_related("user").order_by("id"):
+    attendees = walkthrough.attendees.select_related("user").order_by("id")
+    if user_ids is not None:
+        attendees = attendees.filter(user_id__in=user_ids)
+    for attendee in attendees:
         person = attendee.user
         if not person.email:
             continue
@@ -40,20 +45,21 @@ def send_walkthrough_invitations(walkthrough_id: int) -> int:
             "person": person,
             "link": settings.BASE_URL + reverse("portal_narrative", args=[key]),
         }
-        message = EmailMultiAlternatives(
-            subject=f"{what} of {key}: {narrative.title}{moved}",
-            body=render_to_string("portal/email/invitation.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[person.email],
-        )
-        message.attach_alternative(
-            render_to_string("portal/email/invitation.html", context), "text/html"
+        message = compose(
+            f"{what} of {key}: {narrative.title}{moved}",
+            render_to_string("portal/email/invitation.txt", context),
+            render_to_string("portal/email/invitation.html", context),
+            [person.email],
         )
         message.attach(
             f"{walkthrough.kind}-{key}.ics",
             invitation(walkthrough, person),
             "text/calendar; method=REQUEST; charset=utf-8",
         )
-        message.send()
-        sent += 1
+        sent += deliver(
+            message,
+            about=f"walkthrough:{walkthrough.pk}",
+            purpose=MailPurpose.INVITATION,
+            user=person,
+        )
     return sent

@@ -22,6 +22,7 @@ from learnloop.accounts.rights import (
     can_see_deliveries,
     can_see_readership,
 )
+from learnloop.mail.outbox import undelivered
 from learnloop.narratives.models import Narrative, Publication, Walkthrough
 from learnloop.portal import content, services
 from learnloop.portal.forms import (
@@ -220,6 +221,13 @@ def walkthrough_detail(
             )
         },
     )
+    organises = may_change or walkthrough.organiser_id == membership.user_id
+    if request.method == "POST" and request.POST.get("action") == "send_again":
+        forbid_unless(organises)
+        again = services.send_again(walkthrough)
+        said = f"Sending again to {', '.join(again)}." if again else "All were delivered."
+        messages.info(request, said)
+        return redirect("portal_walkthrough", key=key, uid=uid)
     if request.method == "POST":
         forbid_unless(may_change)
         if request.POST.get("action") == "reschedule":
@@ -243,6 +251,7 @@ def walkthrough_detail(
             "walkthrough": walkthrough,
             "attendees": services.attendees(walkthrough),
             "may_change": may_change,
+            "undelivered": undelivered(f"walkthrough:{walkthrough.pk}") if organises else [],
             "times": times,
             "attendance": attendance,
         },

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import logging
 import re
-import smtplib
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -31,6 +29,8 @@ from learnloop.integrations.base import TrackerError
 from learnloop.integrations.confluence.transport import Site, site_adapter
 from learnloop.integrations.slack.transport import SlackWebhook
 from learnloop.lib.redact import scrub
+from learnloop.mail import outbox
+from learnloop.mail.outbox import compose
 from learnloop.narratives.models import Narrative, Publication
 from learnloop.publishing import messages, tasks
 from learnloop.publishing.models import (
@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)
 # Far longer than any one send may take (HTTP and SMTP time out well before), so a live worker
 # never loses its lease; a dead one's runs out and the sweep takes the delivery up again.
 LEASE = timedelta(seconds=120)
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
 def channels_for(narrative: Narrative) -> QuerySet[PublishChannel]:
@@ -162,35 +161,11 @@ def send_email(
     channel: PublishChannel, story: messages.Story, message_id: str
 ) -> Success | Failure:
     email = messages.email_of(story)
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=channel.addresses,
-        headers={"Message-ID": message_id, "X-Learnloop-Narrative": story.key},
-    )
-    message.attach_alternative(email.html, "text/html")
-    try:
-        connection = get_connection(
-            SMTP_BACKEND, fail_silently=False, timeout=settings.HTTP_TIMEOUT
-        )
-        connection.send_messages([message])
-    except smtplib.SMTPRecipientsRefused as error:
-        refused = ", ".join(sorted(error.recipients))
-        return Failure(f"The mail server refused {refused}.", retryable=False, status_code=550)
-    except smtplib.SMTPResponseException as error:
-        text = (
-            error.smtp_error.decode(errors="replace")
-            if isinstance(error.smtp_error, bytes)
-            else str(error.smtp_error)
-        )
-        return Failure(
-            f"The mail server answered {error.smtp_code} {text}",
-            retryable=error.smtp_code < 500,
-            status_code=error.smtp_code,
-        )
-    except (smtplib.SMTPException, OSError) as error:
-        return Failure(f"Mail server: {type(error).__name__}: {error}", retryable=True)
+    message = compose(email.subject, email.text, email.html, channel.addresses)
+    message.extra_headers = {"Message-ID": message_id, "X-Learnloop-Narrative": story.key}
+    refusal = outbox.send([message])
+    if refusal is not None:
+        return Failure(refusal.text, retryable=refusal.retryable, status_code=refusal.code)
     return Success(
         "sent", f"Accepted by the mail server for {len(channel.addresses)} recipients.", 250
     )

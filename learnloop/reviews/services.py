@@ -19,6 +19,8 @@ from learnloop.actions.models import ActionKind, ImprovementAction
 from learnloop.actions.services import add_action
 from learnloop.analysis.models import AnalysisAssignment, Interview, KeyEvent
 from learnloop.incidents.models import Incident
+from learnloop.mail.models import MailPurpose
+from learnloop.mail.outbox import undelivered
 from learnloop.reviews.models import (
     ContextNote,
     ContributingFactor,
@@ -226,6 +228,36 @@ def remind(review: Review) -> list[AnalysisAssignment]:
     if ids:
         send_reminders.enqueue(review.pk, ids)
     return still_open
+
+
+@transaction.atomic
+def send_again(review: Review) -> list[str]:
+    """Queues again every invitation, reminder and cancellation about the review that the mail
+    server did not take; returns to whom."""
+    from learnloop.reviews.tasks import (
+        about,
+        send_cancellation,
+        send_invitations,
+        send_reminders,
+    )
+
+    failed = undelivered(about(review))
+    by_purpose: dict[str, list[int]] = {}
+    for mail in failed:
+        if mail.user_id is not None:
+            by_purpose.setdefault(mail.purpose, []).append(mail.user_id)
+    if by_purpose.get(MailPurpose.INVITATION):
+        send_invitations.enqueue(review.pk, by_purpose[MailPurpose.INVITATION])
+    if by_purpose.get(MailPurpose.REMINDER):
+        ids = list(
+            review.incident.assignments.filter(
+                analyst_id__in=by_purpose[MailPurpose.REMINDER]
+            ).values_list("pk", flat=True)
+        )
+        send_reminders.enqueue(review.pk, ids)
+    for user_id in by_purpose.get(MailPurpose.CANCELLATION, []):
+        send_cancellation.enqueue(review.pk, user_id)
+    return [mail.recipient for mail in failed]
 
 
 # The workspace.

@@ -11,23 +11,21 @@ from django.urls import reverse
 from django_tasks import task
 
 from learnloop.analysis.models import AnalysisAssignment
+from learnloop.mail.models import MailPurpose
+from learnloop.mail.outbox import compose, deliver
 from learnloop.reviews.calendar import cancellation, invitation, review_link
 from learnloop.reviews.models import Review
 
 
-def _send(
+def _message(
     subject: str, template: str, to: str, context: dict[str, object]
 ) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"reviews/email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
+    return compose(
+        subject,
+        render_to_string(f"reviews/email/{template}.txt", context),
+        render_to_string(f"reviews/email/{template}.html", context),
+        [to],
     )
-    message.attach_alternative(
-        render_to_string(f"reviews/email/{template}.html", context), "text/html"
-    )
-    return message
 
 
 @task()
@@ -48,7 +46,7 @@ def send_invitations(review_id: int, user_ids: list[int]) -> int:
             "link": review_link(review),
         }
         moved = " (moved)" if review.sequence else ""
-        message = _send(
+        message = _message(
             f"Post-incident review of {review.incident.key}{moved}",
             "invitation",
             person.email,
@@ -59,8 +57,7 @@ def send_invitations(review_id: int, user_ids: list[int]) -> int:
             invitation(review, person),
             "text/calendar; method=REQUEST; charset=utf-8",
         )
-        message.send()
-        sent += 1
+        sent += deliver(message, about=about(review), purpose=MailPurpose.INVITATION, user=person)
     return sent
 
 
@@ -84,13 +81,15 @@ def send_reminders(review_id: int, assignment_ids: list[int]) -> int:
             "person": assignment.analyst,
             "link": settings.BASE_URL + reverse("assignment", args=[assignment.pk]),
         }
-        _send(
+        message = _message(
             f"Your analysis report for {review.incident.key} is still open",
             "reminder",
             assignment.analyst.email,
             context,
-        ).send()
-        sent += 1
+        )
+        sent += deliver(
+            message, about=about(review), purpose=MailPurpose.REMINDER, user=assignment.analyst
+        )
     return sent
 
 
@@ -105,7 +104,7 @@ def send_cancellation(review_id: int, user_id: int) -> int:
     if review.invitees.filter(user=person).exists():
         return 0
     context: dict[str, object] = {"review": review, "incident": review.incident, "person": person}
-    message = _send(
+    message = _message(
         f"Post-incident review of {review.incident.key}: you are no longer invited",
         "cancellation",
         person.email,
@@ -116,5 +115,8 @@ def send_cancellation(review_id: int, user_id: int) -> int:
         cancellation(review, person),
         "text/calendar; method=CANCEL; charset=utf-8",
     )
-    message.send()
-    return 1
+    return int(deliver(message, about=about(review), purpose=MailPurpose.CANCELLATION, user=person))
+
+
+def about(review: Review) -> str:
+    return f"review:{review.pk}"

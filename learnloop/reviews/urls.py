@@ -10,6 +10,7 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
     path("reviews/<int:pk>/invitation.ics", views.review_ics, name="review_ics"),
     path("reviews/<int:pk>/remind/", views.review_remind, name="review_remind"),
+    path("reviews/<int:pk>/mail/send-again/", views.review_send_again, name="review_send_again"),
     path("reviews/<int:pk>/invitees/", views.review_invitee_add, name="review_invitee_add"),
     path(
         "reviews/<int:pk>/invitees/<int:user_id>/remove/",

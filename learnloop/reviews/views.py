@@ -255,6 +255,18 @@ def review_remind(request: HttpRequest, membership: Membership, pk: int) -> Http
 
 @require_POST
 @member_required
+def review_send_again(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    review = _runner(membership, pk)
+    again = services.send_again(review)
+    if again:
+        messages.info(request, f"Sending again to {', '.join(again)}.")
+    else:
+        messages.info(request, "Every email about this review was delivered.")
+    return redirect("review_detail", pk=review.pk)
+
+
+@require_POST
+@member_required
 def review_invitee_add(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     review = _runner(membership, pk)
     form = InviteeForm(request.POST, membership=membership)

@@ -18,6 +18,7 @@ from learnloop.accounts.rights import (
 )
 from learnloop.analysis.models import AnalysisAssignment, Interview, KeyEvent, ReportStatus
 from learnloop.lib.markdown import render as markdown
+from learnloop.mail.outbox import undelivered
 from learnloop.reviews import services
 from learnloop.reviews.models import (
     ContextNote,
@@ -160,6 +161,7 @@ def everything(review: Review, membership: Membership) -> dict[str, Any]:
     for build in STEPS.values():
         context.update(build(review, membership))
     context["invitees"] = list(review.invitees.select_related("user"))
+    context["undelivered"] = undelivered(f"review:{review.pk}") if context["runs"] else []
     context["missing"] = [a for a, html in context["reports"] if html is None]
     context["step_urls"] = {name: reverse(f"review_{name}", args=[review.pk]) for name in STEPS}
     return context
