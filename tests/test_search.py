@@ -74,3 +74,16 @@ def test_the_incident_page_loads_similar_incidents_after_it(world: World):
     assert f'hx-get="/incidents/{second.key}/similar/"' in page
     similar = client.get(f"/incidents/{second.key}/similar/").content.decode()
     assert f"/incidents/{first.key}/" in similar
+
+
+def test_similar_incidents_show_titles_and_open_as_a_whole_page_on_their_own(world: World):
+    first = record_incident(world.org, None, title="Payment gateway timeout storm")
+    second = record_incident(world.org, None, title="Payment gateway timeout storm again")
+    client = world.client_for(world.member)
+    fragment = client.get(f"/incidents/{second.key}/similar/", headers={"HX-Request": "true"})
+    text = fragment.content.decode()
+    assert f"{first.key}: Payment gateway timeout storm</a>" in text
+    assert "% alike" in text and "<html" not in text
+    page = client.get(f"/incidents/{second.key}/similar/").content.decode()
+    assert "<html" in page and "learnloop.css" in page
+    assert f"{first.key}: Payment gateway timeout storm</a>" in page

@@ -219,6 +219,18 @@ def policy_edit(request: HttpRequest, membership: Membership) -> HttpResponse:
 def incident_similar(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
     """Loaded after the page (HTMX), so the incident page stays fast on large organisations."""
     incident = incident_or_404(membership, key)
-    return render(
-        request, "incidents/similar.html", {"similar": similar_incidents(incident, membership)}
+    scored = similar_incidents(incident, membership)
+    found = {
+        other.key: other
+        for other in Incident.objects.filter(
+            organisation_id=membership.organisation_id, key__in=[k for k, _ in scored]
+        ).select_related("team")
+    }
+    similar = [(found[k], round(score * 100)) for k, score in scored if k in found]
+    # Loaded into the incident page, the list alone; opened on its own, a whole page.
+    template = (
+        "incidents/similar.html"
+        if request.headers.get("HX-Request")
+        else "incidents/similar_page.html"
     )
+    return render(request, template, {"incident": incident, "similar": similar})
