@@ -1,6 +1,6 @@
 """The demo organisation seeded on first start: a parcel-delivery company's product teams, with
-incidents written for learnloop, analyses in several states, and one incident reviewed and its
-narrative published (demo_review.py)."""
+incidents written for learnloop, analyses in several states, one incident reviewed and its
+narrative published (demo_review.py), and the year of history before them (demo_year.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from learnloop.actions.services import add_action, transition
 from learnloop.analysis.models import KeyEvent, LearningTheme, TimeEntry
 from learnloop.analysis.services import save_report
 from learnloop.demo_review import seed_reviewed_incident
+from learnloop.demo_year import seed_year
 from learnloop.incidents.models import ResponseRole, Status
 from learnloop.incidents.services import record_incident
 
@@ -30,6 +31,9 @@ PEOPLE = [
     ("ben@demo.learnloop", "Ben Larsen", Role.RESPONDER, "tracking"),
     ("chen@demo.learnloop", "Chen Wei", Role.RESPONDER, "routing"),
     ("dev@demo.learnloop", "Dev Patel", Role.RESPONDER, "routing"),
+    ("pm.depots@demo.learnloop", "Dario Depots", Role.PRODUCT_MANAGER, "depots"),
+    ("eve@demo.learnloop", "Eve Nakamura", Role.RESPONDER, "depots"),
+    ("femi@demo.learnloop", "Femi Adeyemi", Role.RESPONDER, "depots"),
     ("reader@demo.learnloop", "Robin Reader", Role.MEMBER, None),
 ]
 
@@ -48,7 +52,8 @@ def seed() -> list[tuple[str, str, str]]:
     org = Organisation.objects.create(name="Northwind Parcels", slug="northwind", currency="EUR")
     tracking = Team.objects.create(organisation=org, name="Parcel Tracking", slug="tracking")
     routing = Team.objects.create(organisation=org, name="Route Planning", slug="routing")
-    teams = {"tracking": tracking, "routing": routing}
+    depots = Team.objects.create(organisation=org, name="Depot Systems", slug="depots")
+    teams = {"tracking": tracking, "routing": routing, "depots": depots}
     svc_tracking = Service.objects.create(
         organisation=org, team=tracking, name="Tracking API", slug="tracking-api"
     )
@@ -58,6 +63,10 @@ def seed() -> list[tuple[str, str, str]]:
     svc_routes = Service.objects.create(
         organisation=org, team=routing, name="Route optimiser", slug="route-optimiser"
     )
+    svc_scanners = Service.objects.create(
+        organisation=org, team=depots, name="Scanner gateway", slug="scanner-gateway"
+    )
+    services = {s.slug: s for s in (svc_tracking, svc_notify, svc_routes, svc_scanners)}
     themes = {
         name: LearningTheme.objects.create(
             organisation=org, name=name, slug=name.lower().replace(" ", "-"), description=d
@@ -250,4 +259,6 @@ def seed() -> list[tuple[str, str, str]]:
     )
     # 4. Reviewed, its narrative published to the organisation.
     seed_reviewed_incident(people, routing, svc_routes, themes, now)
+    # 5. The year before: what the measures, themes and costs are made of.
+    seed_year(people, teams, services, themes, now)
     return credentials

@@ -68,12 +68,13 @@ def measure(
     chaos_days = list(chaos.order_by("held_on").values_list("held_on", flat=True))
     chaos_gaps = [Decimal((b - a).days) for a, b in itertools.pairwise(chaos_days)]
     open_actions = actions.filter(status__in=OPEN, cost_of_delay_per_week__isnull=False)
-    used_by = dict(
-        TimeEntry.objects.filter(assignment__in=assignments)
+    used_by = {
+        assignment: Decimal(str(hours or 0)).quantize(Decimal("0.01"))  # SQLite sums in floats
+        for assignment, hours in TimeEntry.objects.filter(assignment__in=assignments)
         .values("assignment_id")
         .annotate(hours=Sum("hours"))
         .values_list("assignment_id", "hours")
-    )
+    }
     allocated = list(assignments.values_list("id", "hours_allocated"))
     narratives = Narrative.objects.filter(
         organisation=organisation, current_publication__isnull=False
@@ -90,8 +91,8 @@ def measure(
             status__in=(ActionStatus.IN_PRACTICE, ActionStatus.WONT_DO)
         ).count(),
         open_cost_of_delay=Distribution.of([accrued_cost_of_delay(a, now) for a in open_actions]),
-        hours_allocated=sum((h for _, h in allocated), Decimal(0)),
-        hours_used=sum((Decimal(h or 0) for h in used_by.values()), Decimal(0)),
+        hours_allocated=sum((h for _, h in allocated), Decimal("0.00")),
+        hours_used=sum(used_by.values(), Decimal("0.00")),
         use_of_allocation=Distribution.of(
             [Decimal(used_by.get(pk) or 0) * 100 / hours for pk, hours in allocated if hours]
         ),
