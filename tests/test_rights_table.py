@@ -340,6 +340,7 @@ PAGES = table(
     /account/tokens/ = MEMBERS outsider
     /account/tokens/<int:token_id>/revoke/ = admin
     /settings/policy/ = admin outsider
+    /settings/sign-in-locks/ = admin outsider
     /incidents/ = MEMBERS outsider
     /incidents/new/ = MANAGERS other_pm analyst other_analyst interviewee outsider
     /incidents/<slug:key>/ = MEMBERS

@@ -43,7 +43,7 @@ def create_user(
     if not password:
         raise CommandError("password: give the password on standard input")
     try:
-        validate_password(password)
+        validate_password(password, User(username=email, email=email))
     except ValidationError as error:
         raise CommandError("password: " + " ".join(error.messages)) from error
     with transaction.atomic():

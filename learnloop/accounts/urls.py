@@ -8,4 +8,5 @@ urlpatterns = [
     path("account/calendar/reset/", views.reset_calendar, name="reset_calendar"),
     path("account/tokens/", views.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    path("settings/sign-in-locks/", views.sign_in_locks, name="sign_in_locks"),
 ]

@@ -1,12 +1,14 @@
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from learnloop.accounts.decorators import member_required
+from learnloop.accounts import locks
+from learnloop.accounts.decorators import forbid_unless, member_required
 from learnloop.accounts.forms import ProfileForm
 from learnloop.accounts.models import ApiToken, Membership
 from learnloop.accounts.rights import managed_incidents
@@ -81,3 +83,23 @@ def reset_calendar(request: HttpRequest, membership: Membership) -> HttpResponse
     membership.save(update_fields=["calendar_token"])
     messages.info(request, "Your calendar feed has a new address; the old one no longer works.")
     return redirect("profile")
+
+
+@member_required
+def sign_in_locks(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Failed sign-ins that count towards a lock, for this organisation's admins: its own people's
+    accounts, and names that match nobody (someone guessing); lifted here."""
+    forbid_unless(membership.is_admin)
+    visible = locks.visible_to(membership)
+    if request.method == "POST":
+        lifted = locks.lift(visible, request.POST.get("attempt", ""))
+        if lifted:
+            messages.info(request, f"Lifted the lock on {lifted}.")
+        else:
+            messages.error(request, "No such lock (it may have expired or been lifted).")
+        return redirect("sign_in_locks")
+    return render(
+        request,
+        "accounts/sign_in_locks.html",
+        {"attempts": locks.described(visible), "limit": settings.AXES_FAILURE_LIMIT},
+    )

@@ -3,9 +3,6 @@ readership and walkthroughs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -33,24 +30,6 @@ from learnloop.portal.forms import (
 )
 from learnloop.portal.invitations import invitation
 from learnloop.portal.queries import published, published_narratives
-
-# Narratives are written by people; whatever slips past the sanitiser must still not run.
-# Scripts only from our own origin (htmx and the slides' keys), never inline; no plugins.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
-    "img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-
-
-def strict_policy(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        return response
-
-    return wrapper
 
 
 def narrative_or_404(membership: Membership, key: str) -> Narrative:
@@ -91,7 +70,6 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-@strict_policy
 @member_required
 def portal(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = PortalFilterForm(request.GET or None, membership=membership)
@@ -112,7 +90,6 @@ def portal(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-@strict_policy
 @member_required
 def narrative_page(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
     narrative = narrative_or_404(membership, key)
@@ -138,7 +115,6 @@ def narrative_page(request: HttpRequest, membership: Membership, key: str) -> Ht
     )
 
 
-@strict_policy
 @member_required
 def present(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
     narrative = narrative_or_404(membership, key)
@@ -164,7 +140,6 @@ def present(request: HttpRequest, membership: Membership, key: str) -> HttpRespo
     )
 
 
-@strict_policy
 @member_required
 def walkthrough_new(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
     narrative = narrative_or_404(membership, key)
@@ -198,7 +173,6 @@ def walkthrough_or_404(narrative: Narrative, uid: UUID) -> Walkthrough:
     return found
 
 
-@strict_policy
 @member_required
 def walkthrough_detail(
     request: HttpRequest, membership: Membership, key: str, uid: UUID
