@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="seal every stored secret again with the current encryption key "
         "(old keys in LEARNLOOP_OLD_ENCRYPTION_KEYS)",
     )
+    commands.add_parser(
+        "check",
+        help="say what is missing for production: Django's deployment checks and learnloop's "
+        "own (keys, HTTPS, file permissions, the mail server)",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("args", nargs=argparse.REMAINDER)
@@ -132,7 +137,7 @@ def bring_schema_up_to_date() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_django()
-    if args.command not in ("migrate", "manage", "serve"):
+    if args.command not in ("migrate", "manage", "serve", "check"):
         bring_schema_up_to_date()
     try:
         return dispatch(args)
@@ -184,6 +189,15 @@ def dispatch(args: argparse.Namespace) -> int:
         from learnloop.lib.rotate_key import rotate_key_command
 
         return rotate_key_command(sys.stdout)
+    if args.command == "check":
+        from django.core.management.base import SystemCheckError
+
+        try:
+            call_command("check", deploy=True, fail_level="ERROR")
+        except SystemCheckError as error:
+            print(error, file=sys.stderr)
+            return 1
+        return 0
     if args.command == "migrate":
         call_command("migrate", interactive=False, verbosity=1)
         return 0

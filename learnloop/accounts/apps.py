@@ -6,6 +6,7 @@ class Config(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from learnloop import checks  # noqa: F401 - registers the deployment checks
         from learnloop.lib import choices
 
         choices.install()
