@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("learnloop.narratives.urls")),
     path("", include("learnloop.portal.urls")),
     path("", include("learnloop.publishing.urls")),
+    path("", include("learnloop.audit.urls")),
 ]

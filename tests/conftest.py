@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -148,21 +147,20 @@ def log_in(page: Any, email: str) -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def flush_past_the_ledger_triggers() -> Iterator[None]:
-    """Transactional tests end by emptying every table. PostgreSQL's TRUNCATE passes the ledger's
-    append-only triggers; SQLite's flush is a DELETE, which they refuse: the flush drops them
-    and puts them back (tests only; the product never empties its tables)."""
+def flush_past_the_append_only_triggers() -> Iterator[None]:
+    """Transactional tests end by emptying every table. PostgreSQL's TRUNCATE passes the
+    append-only triggers (ledger, audit trail); SQLite's flush is a DELETE, which they refuse:
+    the flush drops them and puts them back (tests only; the product never empties its tables)."""
     from django.db.backends.sqlite3.base import DatabaseOperations
 
-    append_only = importlib.import_module("learnloop.costs.migrations.0002_ledger_append_only")
+    from learnloop.lib.append_only import TABLES, statements
+
     original = DatabaseOperations.sql_flush
 
     def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
-        return [
-            *append_only.statements("sqlite", False),
-            *original(self, style, tables, **kwargs),
-            *append_only.statements("sqlite", True),
-        ]
+        drop = [sql for t, m in TABLES.items() for sql in statements(t, m, "sqlite", False)]
+        create = [sql for t, m in TABLES.items() for sql in statements(t, m, "sqlite", True)]
+        return [*drop, *original(self, style, tables, **kwargs), *create]
 
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
     yield

@@ -13,6 +13,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from learnloop.accounts.models import Membership
+from learnloop.audit.models import AuditAction
+from learnloop.audit.trail import record
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,17 @@ def described(attempts: QuerySet[AccessAttempt]) -> list[Lock]:
     return found
 
 
-def lift(attempts: QuerySet[AccessAttempt], attempt_id: str) -> str:
+def lift(attempts: QuerySet[AccessAttempt], attempt_id: str, organisation_id: int) -> str:
     """Clears one lock (its account and its address); returns what was unlocked, or ''."""
     attempt = attempts.filter(pk=int(attempt_id)).first() if attempt_id.isdigit() else None
     if attempt is None:
         return ""
     reset(ip=attempt.ip_address, username=attempt.username)
-    return f"{attempt.username or 'an unknown name'} from {attempt.ip_address}"
+    lifted = f"{attempt.username or 'an unknown name'} from {attempt.ip_address}"
+    record(
+        AuditAction.LOCK_LIFTED,
+        organisation_id=organisation_id,
+        target=lifted,
+        before={"failures": attempt.failures_since_start},
+    )
+    return lifted

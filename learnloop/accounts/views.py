@@ -92,7 +92,7 @@ def sign_in_locks(request: HttpRequest, membership: Membership) -> HttpResponse:
     forbid_unless(membership.is_admin)
     visible = locks.visible_to(membership)
     if request.method == "POST":
-        lifted = locks.lift(visible, request.POST.get("attempt", ""))
+        lifted = locks.lift(visible, request.POST.get("attempt", ""), membership.organisation_id)
         if lifted:
             messages.info(request, f"Lifted the lock on {lifted}.")
         else:

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from learnloop.actions.models import ActionChange, ActionStatus, ImprovementAction
+from learnloop.audit.models import AuditAction
+from learnloop.audit.trail import record
 from learnloop.incidents.models import ConsequencePolicy, Incident
 from learnloop.lib import cost_of_delay
 
@@ -127,9 +129,25 @@ def transition(
         source=source,
         created_at=now,
     )
+    was = action.status
     action.status = to_status
     action.save()
+    if to_status in CLOSING:
+        record(
+            CLOSING[to_status],
+            organisation_id=action.incident.organisation_id,
+            target=f"{action.incident.key}: {action.title}",
+            before={"status": was},
+            after={"status": to_status, "why": note, "source": source},
+        )
     return action
+
+
+# Closing an action is audited: who decided it works in practice, or that it won't be done.
+CLOSING: dict[str, str] = {
+    ActionStatus.IN_PRACTICE: AuditAction.ACTION_IN_PRACTICE,
+    ActionStatus.WONT_DO: AuditAction.ACTION_WONT_DO,
+}
 
 
 def accrued_cost_of_delay(action: ImprovementAction, now: datetime | None = None) -> Decimal:

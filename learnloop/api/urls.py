@@ -74,3 +74,8 @@ def root(request: HttpRequest) -> JsonResponse:
             "authentication": "Authorization: Bearer TOKEN (create one at /account/tokens/)",
         }
     )
+
+
+from learnloop.api import audit  # noqa: E402
+
+api.add_router("/", audit.router)

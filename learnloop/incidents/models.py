@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -139,6 +140,18 @@ def default_action_target_days() -> dict[str, int]:
 class ConsequencePolicy(models.Model):
     """Decides which incidents are "of consequence", which opens the learning process.
     Any one matching criterion is enough; empty criteria are ignored."""
+
+    # What an admin sets (exported, and audited when changed).
+    SETTINGS: ClassVar[tuple[str, ...]] = (
+        "max_severity",
+        "customer_facing",
+        "min_estimated_loss",
+        "min_duration_minutes",
+        "hours_by_severity",
+        "default_hours",
+        "analysis_window_days",
+        "action_target_days",
+    )
 
     organisation = models.OneToOneField(
         Organisation, on_delete=models.CASCADE, related_name="consequence_policy"

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from learnloop.accounts.models import Organisation
 from learnloop.analysis.services import open_learning
+from learnloop.audit.models import AuditAction
+from learnloop.audit.trail import record
 from learnloop.incidents.models import (
     ConsequenceDecision,
     ConsequencePolicy,
@@ -97,7 +99,16 @@ def decide_by_hand(
     if not reason:
         raise ValueError("A reason is required when deciding by hand.")
     with transaction.atomic():
-        return _decide(incident, of_consequence, reason, by=by)
+        before = incident.of_consequence
+        decision = _decide(incident, of_consequence, reason, by=by)
+        record(
+            AuditAction.CONSEQUENCE_DECIDED,
+            organisation_id=incident.organisation_id,
+            target=incident.key,
+            before={"of_consequence": before},
+            after={"of_consequence": of_consequence, "reason": reason},
+        )
+        return decision
 
 
 def _decide(

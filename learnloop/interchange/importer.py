@@ -44,7 +44,29 @@ def import_documents(documents: list[Document], org_slug: str | None) -> list[tu
                 else:
                     outcomes.extend(restore.import_snapshot(document.data))
         restore.link_duplicates([d.data for d in documents if d.kind != FACTS])
+        _audit(documents, outcomes, catalogue)
     return outcomes
+
+
+def _audit(
+    documents: list[Document], outcomes: list[tuple[str, str]], catalogue: Catalogue | None
+) -> None:
+    from learnloop.accounts.models import Organisation
+    from learnloop.audit.models import AuditAction
+    from learnloop.audit.trail import record
+
+    slugs = {d.data["organisation"]["slug"] for d in documents if d.kind != FACTS}
+    organisations = {o.pk for o in Organisation.objects.filter(slug__in=slugs)}
+    if catalogue is not None:
+        organisations.add(catalogue.organisation.pk)
+    counts = {kind: sum(1 for k, _ in outcomes if k == kind) for kind in ("created", "updated")}
+    for organisation_id in sorted(organisations):
+        record(
+            AuditAction.IMPORTED,
+            organisation_id=organisation_id,
+            target=", ".join(d.name for d in documents)[:300],
+            after={**counts, "files": len(documents)},
+        )
 
 
 @contextmanager

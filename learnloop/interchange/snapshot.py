@@ -41,16 +41,7 @@ INCIDENT = [
     "created_at",
     "updated_at",
 ]
-POLICY = [
-    "max_severity",
-    "customer_facing",
-    "min_estimated_loss",
-    "min_duration_minutes",
-    "hours_by_severity",
-    "default_hours",
-    "analysis_window_days",
-    "action_target_days",
-]
+POLICY = list(ConsequencePolicy.SETTINGS)
 ASSIGNMENT = [
     "uid",
     "role",
