@@ -101,6 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="seal every stored secret again with the current encryption key "
         "(old keys in LEARNLOOP_OLD_ENCRYPTION_KEYS)",
     )
+    backup = commands.add_parser(
+        "backup", help="write one consistent archive of everything, while the server runs"
+    )
+    backup.add_argument("file", metavar="FILE", help="the archive to write (a ZIP file)")
+    restore = commands.add_parser(
+        "restore",
+        help="check an archive, then load it into an empty database (SQLite or PostgreSQL)",
+    )
+    restore.add_argument("file", metavar="FILE", help="an archive `learnloop backup` wrote")
+    restore.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete everything in a database that is not empty first",
+    )
     commands.add_parser(
         "check",
         help="say what is missing for production: Django's deployment checks and learnloop's "
@@ -137,7 +151,7 @@ def bring_schema_up_to_date() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_django()
-    if args.command not in ("migrate", "manage", "serve", "check"):
+    if args.command not in ("migrate", "manage", "serve", "check", "restore"):
         bring_schema_up_to_date()
     try:
         return dispatch(args)
@@ -189,6 +203,14 @@ def dispatch(args: argparse.Namespace) -> int:
         from learnloop.lib.rotate_key import rotate_key_command
 
         return rotate_key_command(sys.stdout)
+    if args.command == "backup":
+        from learnloop.backup.command import backup_command
+
+        return backup_command(args.file)
+    if args.command == "restore":
+        from learnloop.backup.command import restore_command
+
+        return restore_command(args.file, args.replace)
     if args.command == "check":
         from django.core.management.base import SystemCheckError
 

@@ -200,6 +200,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_CLIENT_IP_CALLABLE = "learnloop.accounts.addresses.client_address"
 AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in learnloop's own audit trail
 # How many proxies in front of learnloop append to X-Forwarded-For (0: none, REMOTE_ADDR is the
 # client). Behind one TLS-terminating proxy, 1.
 TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
@@ -212,6 +213,7 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
+MEDIA_ROOT = DATA_DIR / "files"  # uploaded files; `learnloop backup` carries them
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -129,13 +129,15 @@ def make_every_kind_of_change(world: World, tmp_path: Path) -> None:
     report = sorted((SHARED / "data" / "incidents").glob("*.json"))[0]
     assert main(["import", str(report), "--org", "acme"]) == 0
     assert main(["export", "--org", "acme", "--output", str(tmp_path / "out.json")]) == 0
+    assert main(["backup", str(tmp_path / "all.zip")]) == 0
     browser.post("/logout/")
 
 
 def test_every_kind_of_change_is_found_in_the_trail(world: World, tmp_path: Path):
     make_every_kind_of_change(world, tmp_path)
-    for action in AuditAction.values:
-        found(action)  # each kind has its entry
+    # Each kind has its entry (a restore is recorded in the restored system: test_backup.py).
+    for action in set(AuditAction.values) - {AuditAction.RESTORED}:
+        found(action)
 
     signed_in = found(AuditAction.SIGN_IN, actor=world.admin, address="10.1.2.3")
     assert signed_in.organisation_id == world.org.pk and signed_in.actor_label == world.admin.email
@@ -170,6 +172,7 @@ def test_every_kind_of_change_is_found_in_the_trail(world: World, tmp_path: Path
     assert (added.address, added.actor_label) == ("cli", "command line")
     assert found(AuditAction.IMPORTED).after["created"] == 1
     assert found(AuditAction.EXPORTED).address == "cli"
+    assert found(AuditAction.BACKED_UP).target == str(tmp_path / "all.zip")
     assert found(AuditAction.NARRATIVE_PUBLISHED).after == {"title": "Search outage"}
 
     everything = json.dumps([[e.before, e.after, e.target] for e in AuditEntry.objects.all()])

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def client_address(request: HttpRequest) -> str:
+def client_address(request: HttpRequest) -> str | None:
+    """None when the request names no valid address (a test's request, a Unix socket)."""
     address = request.META.get("REMOTE_ADDR", "") or ""
     proxies = settings.TRUSTED_PROXIES
     if proxies:
@@ -20,4 +21,4 @@ def client_address(request: HttpRequest) -> str:
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:
-        return "unknown"
+        return None

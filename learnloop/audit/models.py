@@ -37,6 +37,8 @@ class AuditAction(models.TextChoices):
     COST_PROFILE_CHANGED = "cost_profile_changed", "changed a team's cost profile"
     EXPORTED = "exported", "exported incidents"
     IMPORTED = "imported", "imported incidents"
+    BACKED_UP = "backed_up", "backed up everything"
+    RESTORED = "restored", "restored a backup"
 
 
 class AuditEntry(models.Model):

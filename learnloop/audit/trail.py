@@ -33,7 +33,8 @@ def actor_of(request: HttpRequest | None) -> Actor:
     if isinstance(source, Actor):
         return source
     user = getattr(source, "user", None)
-    return Actor(user=user if isinstance(user, User) else None, address=client_address(source))
+    address = client_address(source) or ""
+    return Actor(user=user if isinstance(user, User) else None, address=address)
 
 
 class AuditMiddleware:
