@@ -46,6 +46,7 @@ def main() -> int:
     rows += measure.learning(org, args.requests)
     rows += review.timeline(org, args.requests)
     rows += review.portal(org, args.requests)
+    rows += measure.backup_and_restore(org)
     if not args.no_http:
         rows += measure.over_http(args.requests)
     measure.report(org, rows)

@@ -388,3 +388,34 @@ def learning(org: Organisation, n: int) -> list[Row]:
     samples = timed(lambda i: similar_incidents(incidents[i % len(incidents)], reader), 30)
     rows.append(row("similar incidents for one incident", samples, ""))
     return rows
+
+
+def backup_and_restore(org: Organisation) -> list[Row]:
+    """`learnloop backup` of the whole bench database, its size, and restoring it into an
+    empty SQLite database in another process."""
+    import tempfile
+
+    from learnloop.backup.dump import backup
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-backup-"))
+    archive = folder / "bench.zip"
+    started = time.perf_counter()
+    manifest = backup(archive)
+    took = time.perf_counter() - started
+    rows = sum(m["rows"] for m in manifest["members"])
+    size = archive.stat().st_size / 1e6
+    from django.conf import settings
+
+    env = {**os.environ, "LEARNLOOP_DATA_DIR": str(folder / "restored")}
+    env["LEARNLOOP_DATABASE_URL"] = ""
+    env["LEARNLOOP_OLD_ENCRYPTION_KEYS"] = settings.ENCRYPTION_KEY or settings.SECRET_KEY
+    learnloop = str(Path(sys.executable).with_name("learnloop"))
+    started = time.perf_counter()
+    done = subprocess.run([learnloop, "restore", str(archive)], env=env, capture_output=True)
+    restored = time.perf_counter() - started
+    outcome = "" if done.returncode == 0 else f" (restore failed: {done.stderr[-200:]!r})"
+    subprocess.run(["rm", "-rf", str(folder)], check=False)
+    return [
+        ("learnloop backup (whole database)", f"{took:.1f} s", "", f"{rows:,} rows, {size:.1f} MB"),
+        ("learnloop restore into empty SQLite", f"{restored:.1f} s", "", f"{rows:,} rows{outcome}"),
+    ]

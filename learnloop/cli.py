@@ -13,6 +13,9 @@ class CommandError(Exception):
     """Invalid input: the message says what is wrong; the command exits with status 1."""
 
 
+ONLY_ONE = "organisation (default: the only one)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="learnloop", description="Turns incidents into organisation-wide learning."
@@ -52,6 +55,40 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("--org", metavar="SLUG", help="organisation (default: the only one)")
     create_user.add_argument("--team", metavar="SLUG", help="the person's team")
     create_user.add_argument("--name", default="", help="full name")
+
+    team = commands.add_parser("team", help="manage product teams").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    create_team = team.add_parser("create", help="add a team (or rename the team with that slug)")
+    create_team.add_argument("slug")
+    create_team.add_argument("--name", required=True, help="the team's name")
+    create_team.add_argument("--org", metavar="SLUG", help=ONLY_ONE)
+
+    service = commands.add_parser("service", help="manage services").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    create_service = service.add_parser(
+        "create", help="add a service owned by a team (or change the service with that slug)"
+    )
+    create_service.add_argument("slug")
+    create_service.add_argument("--name", required=True, help="the service's name")
+    create_service.add_argument("--team", metavar="SLUG", help="the owning team")
+    create_service.add_argument(
+        "--org", metavar="SLUG", help="organisation (default: the only one)"
+    )
+
+    catalog = commands.add_parser(
+        "catalog", help="teams and services from a Backstage catalogue or CSV"
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    catalog_import = catalog.add_parser(
+        "import",
+        help="import catalog-info.yaml files (Group and Component entities) or CSV files "
+        "(kind,slug,name,team): all or nothing, again without duplicates",
+    )
+    catalog_import.add_argument("paths", nargs="+", metavar="FILE")
+    catalog_import.add_argument(
+        "--org", metavar="SLUG", help="organisation (default: the only one)"
+    )
 
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -179,6 +216,14 @@ def dispatch(args: argparse.Namespace) -> int:
         from learnloop.accounts.commands import create_user
 
         return create_user(args.email, args.role, args.org, args.team, args.name, sys.stdin)
+    if args.command in ("team", "service", "catalog"):
+        from learnloop.accounts import commands as accounts
+
+        if args.command == "team":
+            return accounts.create_team(args.slug, args.name, args.org)
+        if args.command == "service":
+            return accounts.create_service(args.slug, args.name, args.team, args.org)
+        return accounts.import_catalog(args.paths, args.org)
     if args.command == "token":
         from learnloop.accounts.commands import create_token
 

@@ -104,6 +104,8 @@ PAGE_PARAMETERS: dict[str, Any] = {
     "publishing/channels/": lambda scene: {"pk": scene.channel.pk},
     "deliveries/": lambda scene: {"uid": scene.delivery.uid},
     "themes/<slug:slug>": lambda scene: {"slug": scene.theme.slug},
+    "settings/people/": lambda scene: {"pk": scene.world.alice.memberships.get().pk},
+    "account/password/choose/": lambda scene: {"uidb64": "MQ", "token": "used-or-expired"},
     "narratives/<slug:key>": lambda scene: {
         "key": scene.published.key,
         "uid": scene.walkthrough.uid,
@@ -140,6 +142,7 @@ def api_url(path: str, scene: Scene) -> str:
         given["uid"] = scene.walkthrough.uid
     if path.startswith("/api/v1/deliveries/"):
         given["uid"] = scene.delivery.uid
+    given["person_id"] = scene.world.alice.memberships.get().pk
     return re.sub(r"\{(\w+)\}", lambda m: str(given[m.group(1)]), path)
 
 
@@ -342,6 +345,11 @@ PAGES = table(
     /settings/policy/ = admin outsider
     /settings/sign-in-locks/ = admin outsider
     /settings/audit/ = admin outsider
+    /settings/teams/ = admin outsider
+    /settings/people/ = admin outsider
+    /settings/people/<int:pk>/ = admin
+    /account/password/choose/<uidb64>/<token>/ = MEMBERS outsider revoked_token anonymous
+    /account/password/chosen/ = MEMBERS outsider revoked_token anonymous
     /incidents/ = MEMBERS outsider
     /incidents/new/ = MANAGERS other_pm analyst other_analyst interviewee outsider
     /incidents/<slug:key>/ = MEMBERS
@@ -466,6 +474,13 @@ API = table(
     GET /api/v1/teams/{slug}/tracker = MANAGERS
     GET /api/v1/costs = admin problem_manager outsider
     GET /api/v1/audit = admin outsider
+    GET /api/v1/teams = MEMBERS outsider
+    PUT /api/v1/teams/{slug} = admin outsider
+    GET /api/v1/services = MEMBERS outsider
+    PUT /api/v1/services/{slug} = admin outsider
+    GET /api/v1/people = admin outsider
+    POST /api/v1/people = admin outsider
+    PATCH /api/v1/people/{person_id} = admin
     GET /api/v1/measures = MEMBERS outsider
     POST /api/v1/incidents/{key}/review = MANAGERS
     GET /api/v1/incidents/{key}/review = MANAGERS analyst

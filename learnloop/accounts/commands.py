@@ -1,7 +1,10 @@
-"""`learnloop user create` and `learnloop token create`."""
+"""`learnloop user create`, `token create`, `team create`, `service create` and
+`catalog import`."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
@@ -10,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from learnloop.accounts import setup
 from learnloop.accounts.models import ApiToken, Membership, Organisation, Team
 from learnloop.cli import CommandError
 
@@ -68,4 +72,50 @@ def create_token(email: str, name: str) -> int:
         raise CommandError(f"EMAIL: no person with email '{email}'")
     _, raw = ApiToken.issue(user, name)
     print(raw)
+    return 0
+
+
+def _refused(error: ValidationError) -> CommandError:
+    return CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()))
+
+
+def create_team(slug: str, name: str, org: str | None) -> int:
+    organisation = organisation_from(org)
+    try:
+        team, created = setup.save_team(organisation, slug, name)
+    except ValidationError as error:
+        raise _refused(error) from error
+    print(
+        f"{'created' if created else 'kept'} team {team.slug} ({team.name}) in {organisation.slug}"
+    )
+    return 0
+
+
+def create_service(slug: str, name: str, team: str | None, org: str | None) -> int:
+    organisation = organisation_from(org)
+    try:
+        owner = setup.team_of(organisation, team)
+        service, created = setup.save_service(organisation, slug, name, owner)
+    except ValidationError as error:
+        raise _refused(error) from error
+    owned = f", owned by {owner.slug}" if owner else ""
+    print(
+        f"{'created' if created else 'kept'} service {service.slug}{owned} in {organisation.slug}"
+    )
+    return 0
+
+
+def import_catalog(paths: list[str], org: str | None) -> int:
+    from learnloop.accounts.catalog import CatalogError
+    from learnloop.accounts.catalog import import_catalog as load
+
+    organisation = organisation_from(org)
+    try:
+        counts = load([Path(p) for p in paths], organisation)
+    except CatalogError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"nothing imported: {len(error.problems)} problems", file=sys.stderr)
+        return 1
+    print(", ".join(f"{count} {what}" for what, count in counts.items()))
     return 0

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from learnloop.accounts.models import Membership
+from learnloop.accounts.models import Membership, Role, Team
 
 
 def _zones() -> list[tuple[str, str]]:
@@ -42,3 +42,46 @@ class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
         if commit:
             user.save(update_fields=["first_name", "last_name"])
         return membership
+
+
+class TeamChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def __init__(self, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(
+            queryset=Team.objects.filter(organisation_id=organisation_id),
+            to_field_name="slug",
+            required=False,
+            empty_label="(no team)",
+            **kwargs,
+        )
+
+
+class TeamForm(forms.Form):
+    slug = forms.SlugField(max_length=60, help_text="Short and lasting, e.g. payments")
+    name = forms.CharField(max_length=200)
+
+
+class ServiceForm(forms.Form):
+    slug = forms.SlugField(max_length=100)
+    name = forms.CharField(max_length=200)
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"] = TeamChoice(organisation_id, label="Owning team")
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    name = forms.CharField(max_length=200, required=False, label="Full name")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.RESPONDER)
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"] = TeamChoice(organisation_id)
+
+
+class MemberForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"] = TeamChoice(organisation_id)

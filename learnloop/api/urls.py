@@ -79,3 +79,7 @@ def root(request: HttpRequest) -> JsonResponse:
 from learnloop.api import audit  # noqa: E402
 
 api.add_router("/", audit.router)
+
+from learnloop.api import organisation  # noqa: E402
+
+api.add_router("/", organisation.router)

@@ -30,7 +30,7 @@ class Watched:
     organisation: Callable[[Any], int | None]
     target: Callable[[Any], str]
     changed: Callable[[dict[str, Any]], str | None]  # the action for the changes, or none
-    created: str | None = None
+    created: Callable[[dict[str, Any]], str | None] = lambda values: None  # a row is added
     deleted: str | None = None
     secrets: tuple[str, ...] = ()
 
@@ -84,16 +84,25 @@ def _watched() -> dict[type[models.Model], Watched]:
         shared = changes["shared_with_review"]
         return AuditAction.NOTES_SHARED if shared else AuditAction.NOTES_UNSHARED
 
+    def shared_when_made(now: dict[str, Any]) -> str | None:
+        return AuditAction.NOTES_SHARED if now["shared_with_review"] else None
+
     def revoking(changes: dict[str, Any]) -> str | None:
         return AuditAction.TOKEN_REVOKED if changes.get("revoked_at") else None
 
     return {
+        User: Watched(
+            fields=("is_active",),
+            organisation=lambda u: organisation_of_user(u.pk),
+            target=lambda u: u.email or u.username,
+            changed=lambda changes: AuditAction.MEMBER_CHANGED if changes else None,
+        ),
         Membership: Watched(
             fields=("role", "team_id"),
             organisation=lambda m: m.organisation_id,
             target=lambda m: m.user.email or m.user.username,
             changed=always(AuditAction.MEMBER_CHANGED),
-            created=AuditAction.MEMBER_ADDED,
+            created=always(AuditAction.MEMBER_ADDED),
             deleted=AuditAction.MEMBER_REMOVED,
         ),
         ApiToken: Watched(
@@ -101,13 +110,14 @@ def _watched() -> dict[type[models.Model], Watched]:
             organisation=lambda t: organisation_of_user(t.user_id),
             target=lambda t: f"token '{t.name}' ({t.hint}…) of {t.user.email}",
             changed=revoking,
-            created=AuditAction.TOKEN_CREATED,
+            created=always(AuditAction.TOKEN_CREATED),
         ),
         Interview: Watched(
             fields=("shared_with_review",),
             organisation=lambda i: i.assignment.incident.organisation_id,
             target=lambda i: f"interview of {_interviewee(i)} for {i.assignment.incident.key}",
             changed=sharing,
+            created=shared_when_made,
         ),
         TrackerConnection: Watched(
             fields=(
@@ -124,7 +134,7 @@ def _watched() -> dict[type[models.Model], Watched]:
             organisation=lambda c: c.team.organisation_id,
             target=lambda c: f"tracker of team {c.team.slug}",
             changed=always(AuditAction.TRACKER_CHANGED),
-            created=AuditAction.TRACKER_CHANGED,
+            created=always(AuditAction.TRACKER_CHANGED),
             deleted=AuditAction.TRACKER_CHANGED,
         ),
         PublishChannel: Watched(
@@ -144,7 +154,7 @@ def _watched() -> dict[type[models.Model], Watched]:
             organisation=lambda c: c.organisation_id,
             target=lambda c: f"channel '{c.name}'",
             changed=always(AuditAction.CHANNEL_CHANGED),
-            created=AuditAction.CHANNEL_CHANGED,
+            created=always(AuditAction.CHANNEL_CHANGED),
             deleted=AuditAction.CHANNEL_CHANGED,
         ),
         ConsequencePolicy: Watched(
@@ -170,7 +180,7 @@ def _watched() -> dict[type[models.Model], Watched]:
             organisation=lambda p: p.team.organisation_id,
             target=lambda p: f"cost profile of team {p.team.slug}",
             changed=always(AuditAction.COST_PROFILE_CHANGED),
-            created=AuditAction.COST_PROFILE_CHANGED,
+            created=always(AuditAction.COST_PROFILE_CHANGED),
         ),
     }
 
@@ -195,7 +205,7 @@ def _after(
     now = _values(instance, watched)
     before = getattr(instance, "_audit_before", None)
     if created or before is None:
-        action = watched.created or watched.changed(now)
+        action = watched.created(now)
         if action:
             record(
                 action,

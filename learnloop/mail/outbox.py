@@ -100,10 +100,12 @@ def deliver(
     return refusal is None
 
 
-def undelivered(about: str) -> list[SentMail]:
-    """Of each person's latest mail of each purpose about this, those the server did not take."""
+def undelivered(about: str | list[str]) -> list[SentMail]:
+    """Of each person's latest mail of each purpose about this (or these), those the server did
+    not take."""
+    abouts = [about] if isinstance(about, str) else about
     latest = (
-        SentMail.objects.filter(about=about)
+        SentMail.objects.filter(about__in=abouts)
         .values("recipient", "purpose")
         .annotate(last=Max("id"))
         .values_list("last", flat=True)
