@@ -23,6 +23,12 @@ run: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null || apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
 
+# The real OpenID provider the single sign-on tests run (Node.js, from the npm registry).
+OIDC_PROVIDER := tests/oidc_provider/node_modules/.installed
+$(OIDC_PROVIDER): tests/oidc_provider/package.json tests/oidc_provider/package-lock.json
+	cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error
+	touch $(OIDC_PROVIDER)
+
 lint: $(STAMP)
 	$(BIN)/ruff check learnloop tests bench
 	$(BIN)/ruff format --check learnloop tests bench
@@ -30,11 +36,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy learnloop
 
-test-sqlite: $(STAMP) chromium
+test-sqlite: $(STAMP) chromium $(OIDC_PROVIDER)
 	LEARNLOOP_DATABASE_URL= $(BIN)/pytest
 
 # CI must fail when PostgreSQL is unreachable; a laptop may skip this leg, and says so.
-test-postgres: $(STAMP) chromium
+test-postgres: $(STAMP) chromium $(OIDC_PROVIDER)
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(POSTGRES_URL)', dbname='postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		LEARNLOOP_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest; \
 	elif [ "$$CI" = "true" ]; then \

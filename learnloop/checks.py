@@ -149,3 +149,57 @@ def mail(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             )
         )
     return found
+
+
+@register(Tags.security, deploy=True)
+def single_sign_on(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """With LEARNLOOP_OIDC_ISSUER set: the client's settings, the role mapping, and the provider
+    answering with a discovery document that names it."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from learnloop.accounts.models import Role
+    from learnloop.accounts.sso import discovery
+
+    if not settings.OIDC_ISSUER:
+        return []
+    found: list[CheckMessage] = []
+    if not (settings.OIDC_RP_CLIENT_ID and settings.OIDC_RP_CLIENT_SECRET):
+        found.append(
+            Error(
+                "Single sign-on has no client id or secret.",
+                hint="Set LEARNLOOP_OIDC_CLIENT_ID and LEARNLOOP_OIDC_CLIENT_SECRET (or _FILE), "
+                "as registered at the provider.",
+                id="learnloop.E007",
+            )
+        )
+    wrong = sorted(
+        {r for r in [*settings.OIDC_ROLES.values(), settings.OIDC_DEFAULT_ROLE] if r}
+        - set(Role.values)
+    )
+    if wrong:
+        found.append(
+            Error(
+                f"Unknown roles in the single sign-on mapping: {', '.join(wrong)}.",
+                hint="LEARNLOOP_OIDC_ROLES and LEARNLOOP_OIDC_DEFAULT_ROLE take "
+                f"{', '.join(Role.values)}.",
+                id="learnloop.E008",
+            )
+        )
+    issuer = urlsplit(settings.OIDC_ISSUER)
+    if issuer.scheme != "https" and issuer.hostname not in LOOPBACK:
+        found.append(
+            Warning(
+                f"The sign-in provider {settings.OIDC_ISSUER} is not reached over HTTPS.",
+                hint="Use the provider's https:// issuer URL.",
+                id="learnloop.W005",
+            )
+        )
+    try:
+        endpoints = discovery()
+    except ImproperlyConfigured as error:
+        found.append(Warning(str(error), hint="Check LEARNLOOP_OIDC_ISSUER.", id="learnloop.W006"))
+    else:
+        found.append(
+            Info(f"The sign-in provider {endpoints['issuer']} answers.", id="learnloop.I002")
+        )
+    return found

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "learnloop.portal",
     "learnloop.mail",
     "learnloop.audit",
+    "mozilla_django_oidc",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "learnloop.accounts.context.membership",
+                "learnloop.accounts.context.sign_in",
             ],
             "builtins": ["learnloop.accounts.templatetags.learnloop"],
         },
@@ -191,8 +193,45 @@ AUTH_PASSWORD_VALIDATORS = [
 # /settings/sign-in-locks/. A success resets the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "learnloop.accounts.sso.Backend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Single sign-on with OpenID Connect: on when LEARNLOOP_OIDC_ISSUER names the provider (its
+# endpoints come from its discovery document). See docs/configuration.md.
+OIDC_ISSUER = env("OIDC_ISSUER").rstrip("/")
+OIDC_NAME = env("OIDC_NAME", "single sign-on")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = (
+    Path(env("OIDC_CLIENT_SECRET_FILE")).read_text().strip()
+    if env("OIDC_CLIENT_SECRET_FILE")
+    else env("OIDC_CLIENT_SECRET")
+)
+OIDC_RP_SCOPES = env("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", "RS256")
+OIDC_ROLE_CLAIM = env("OIDC_ROLE_CLAIM", "groups")
+# "group=role,group=role": a person gets the highest role any of their groups maps to.
+OIDC_ROLES = {
+    group.strip(): role.strip()
+    for group, _, role in (p.partition("=") for p in env("OIDC_ROLES").split(",") if "=" in p)
+}
+OIDC_DEFAULT_ROLE = env("OIDC_DEFAULT_ROLE", "member").strip()  # empty: no group, no entry
+OIDC_ORGANISATION = env("OIDC_ORGANISATION")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the hint for logging out at the provider too
+OIDC_CREATE_USER = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATE_CLASS = "learnloop.accounts.sso.SignIn"
+OIDC_OP_LOGOUT_URL_METHOD = "learnloop.accounts.sso.logout_url"
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+# With single sign-on, password sign-in can be switched off for everyone but the break-glass
+# accounts (comma-separated emails), which keep it for when the provider is down.
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
+BREAK_GLASS_ACCOUNTS = {
+    e.strip().lower() for e in env("BREAK_GLASS_ACCOUNTS").split(",") if e.strip()
+}
+if OIDC_ISSUER:  # logging out continues at the provider: the logout form may lead there
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(OIDC_ISSUER)
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_LOCK_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

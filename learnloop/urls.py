@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from mozilla_django_oidc.views import OIDCLogoutView  # type: ignore[import-untyped]
 
+from learnloop.accounts.forms import LoginForm
 from learnloop.api.urls import api, root
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
+    path("logout/", OIDCLogoutView.as_view(), name="logout"),  # at the provider too, if SSO
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "account/password/done/",

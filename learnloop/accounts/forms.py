@@ -4,6 +4,8 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 
 from learnloop.accounts.models import Membership, Role, Team
 
@@ -85,3 +87,18 @@ class MemberForm(forms.Form):
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"] = TeamChoice(organisation_id)
+
+
+class LoginForm(AuthenticationForm):
+    """With single sign-on and LEARNLOOP_PASSWORD_LOGIN=0, only break-glass accounts may use a
+    password."""
+
+    def clean(self) -> dict[str, Any]:
+        name = (self.cleaned_data.get("username") or "").strip().lower()
+        passwords_off = settings.OIDC_ISSUER and not settings.PASSWORD_LOGIN
+        if passwords_off and name not in settings.BREAK_GLASS_ACCOUNTS:
+            raise forms.ValidationError(
+                f"Sign in with {settings.OIDC_NAME}: passwords are switched off here.",
+                code="password_login_off",
+            )
+        return super().clean()
