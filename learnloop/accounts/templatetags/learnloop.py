@@ -21,3 +21,23 @@ def person(user: object) -> str:
         return ""
     name = getattr(user, "get_full_name", lambda: "")()
     return str(name or getattr(user, "email", ""))
+
+
+@register.filter
+def fields(values: object) -> str:
+    """{"role": "admin", "team_id": None} → "role: admin; team id: none", for the audit trail."""
+    if not isinstance(values, dict):
+        return "" if values is None else str(values)
+    shown = []
+    for name, value in values.items():
+        text = (
+            "none"
+            if value is None
+            else "yes"
+            if value is True
+            else "no"
+            if value is False
+            else value
+        )
+        shown.append(f"{str(name).replace('_', ' ')}: {text}")
+    return "; ".join(shown)
