@@ -348,6 +348,7 @@ PAGES = table(
     /settings/policy/ = admin outsider
     /settings/sign-in-locks/ = admin outsider
     /settings/audit/ = admin outsider
+    /settings/ = admin outsider
     /settings/teams/ = admin outsider
     /settings/people/ = admin outsider
     /settings/people/<int:pk>/ = admin

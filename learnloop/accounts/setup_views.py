@@ -24,6 +24,13 @@ def _said(form: Form, error: ValidationError) -> None:
 
 
 @member_required
+def index(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Every setting of the organisation, for its admins, in one place."""
+    forbid_unless(membership.is_admin)
+    return render(request, "accounts/settings.html")
+
+
+@member_required
 def teams(request: HttpRequest, membership: Membership) -> HttpResponse:
     forbid_unless(membership.is_admin)
     organisation = membership.organisation
