@@ -5,6 +5,7 @@ Backstage catalogue or a CSV file, all or nothing, again without duplicates."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -359,3 +360,21 @@ def test_any_catalogue_imports_or_is_refused_cleanly(
             Service.objects.values_list("slug", "name", "team__slug")
         )
         assert after == before
+
+
+@pytest.mark.parametrize("bad", ["nul\x00name", "lone \ud800 surrogate"])
+def test_text_no_database_can_store_is_refused_by_field(world: World, bad: str):
+    api = bearer(world.admin)
+    for path, body, field in (
+        ("/api/v1/teams/platform", {"name": bad}, "name"),
+        ("/api/v1/services/gateway", {"name": bad}, "name"),
+    ):
+        answer = api.put(path, json.dumps(body), content_type=JSON)
+        assert answer.status_code == 422, answer.content
+        assert answer.json()["detail"][0]["field"] == field
+    invited = api.post(
+        "/api/v1/people", json.dumps({"email": "x@acme.test", "name": bad, "role": "member"}),
+        content_type=JSON,
+    )  # fmt: skip
+    assert invited.status_code == 422 and invited.json()["detail"][0]["field"] == "name"
+    assert not Team.objects.filter(slug="platform").exists()

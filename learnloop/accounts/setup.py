@@ -21,7 +21,7 @@ from learnloop.mail.outbox import compose, deliver
 
 
 def _slug(slug: str, longest: int) -> str:
-    slug = slug.strip().lower()
+    slug = _text(slug, "slug").strip().lower()
     try:
         validate_slug(slug)
     except ValidationError as error:
@@ -33,9 +33,20 @@ def _slug(slug: str, longest: int) -> str:
     return slug
 
 
-def _name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
+def _text(value: str, field: str) -> str:
+    """Text a database can store: no NUL character, no lone surrogate."""
+    if "\x00" in value:
+        raise ValidationError({field: "Contains a NUL character, which cannot be stored."})
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValidationError({field: "Contains a lone surrogate, which is not text."}) from error
+    return value
+
+
+def _name(name: str, required: bool = True) -> str:
+    name = " ".join(_text(name, "name").split())
+    if required and not name:
         raise ValidationError({"name": "Give it a name."})
     if len(name) > 200:
         raise ValidationError({"name": "At most 200 characters."})
@@ -45,6 +56,7 @@ def _name(name: str) -> str:
 def team_of(organisation: Organisation, slug: str | None) -> Team | None:
     if not slug:
         return None
+    _text(slug, "team")
     found = Team.objects.filter(organisation=organisation, slug=slug).first()
     if found is None:
         raise ValidationError({"team": f"No team '{slug}' in {organisation.slug}."})
@@ -98,7 +110,8 @@ def invite(
 ) -> Membership:
     """Adds a person by email; someone new gets an email with a link to choose a password (sent
     by the worker once this commits, and recorded like every other email)."""
-    email = email.strip().lower()
+    email = _text(email, "email").strip().lower()
+    name = _name(name, required=False)
     try:
         validate_email(email)
     except ValidationError as error:

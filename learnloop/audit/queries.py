@@ -23,8 +23,19 @@ class Filters:
     until: date | None = None  # inclusive
 
 
+def _storable(text: str) -> bool:
+    """Stored text holds no NUL and no lone surrogate: a filter with one matches nothing."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def entries(organisation_id: int, filters: Filters) -> QuerySet[AuditEntry]:
     found = AuditEntry.objects.filter(organisation_id=organisation_id)
+    if not (_storable(filters.actor) and _storable(filters.target)):
+        return found.none()
     if filters.action:
         found = found.filter(action=filters.action)
     if filters.actor:
