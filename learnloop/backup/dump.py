@@ -9,12 +9,14 @@ import hashlib
 import json
 import os
 import zipfile
-from datetime import datetime, time
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
+from uuid import UUID
 
 from django.conf import settings
-from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -78,21 +80,63 @@ def fields_of(model: type[models.Model]) -> list[str]:
     ]
 
 
+def _lines(model: type[models.Model]) -> Iterator[str]:
+    """Each row as Django's JSON Lines serialiser writes it (`{"model", "pk", "fields"}`, the
+    same keys, order and encoding, so Django's deserialiser reads it back), but from plain values
+    rather than model instances: several times faster on large tables."""
+    names = fields_of(model)
+    concrete = [f for f in model._meta.concrete_fields if f.name in names]
+    many = [f for f in model._meta.many_to_many if f.name in names]
+    label = label_of(model)
+    links = {field.name: _links(field) for field in many}
+    rows = model._base_manager.order_by("pk").values_list("pk", *(f.attname for f in concrete))
+    for pk, *values in rows.iterator(chunk_size=2000):
+        fields = {f.name: _plain(f, v) for f, v in zip(concrete, values, strict=True)}
+        for field in many:
+            fields[field.name] = links[field.name].get(pk, [])
+        yield (
+            json.dumps(
+                {"model": label, "pk": pk, "fields": dict(sorted_as(fields, names))},
+                cls=_Exact,
+                ensure_ascii=False,
+                separators=(",", ": "),
+            )
+            + "\n"
+        )
+
+
+def sorted_as(fields: dict[str, Any], names: list[str]) -> list[tuple[str, Any]]:
+    return [(name, fields[name]) for name in names if name in fields]
+
+
+def _plain(field: models.Field[Any, Any], value: Any) -> Any:
+    """What Django's serialiser writes for a value: protected types as they are, the rest as
+    the field's text (JSON values stay structures)."""
+    if value is None or isinstance(value, int | float | Decimal | datetime | date | time):
+        return value
+    if isinstance(field, models.JSONField):
+        return value
+    if isinstance(value, UUID):
+        return str(value)
+    return value if isinstance(value, str) else field.to_python(value)
+
+
+def _links(field: Any) -> dict[Any, list[Any]]:
+    through = field.remote_field.through
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    found: dict[Any, list[Any]] = {}
+    pairs = through._base_manager.order_by("pk").values_list(f"{source}_id", f"{target}_id")
+    for owner, other in pairs.iterator(chunk_size=5000):
+        found.setdefault(owner, []).append(other)
+    return found
+
+
 def _table(archive: zipfile.ZipFile, model: type[models.Model]) -> Member:
     name = f"tables/{label_of(model)}.jsonl"
-    names = fields_of(model)
-    many = [f.name for f in model._meta.many_to_many if f.name in names]
-    rows = model._base_manager.order_by("pk").prefetch_related(*many)
-    serializer = serializers.get_serializer("jsonl")()
     with archive.open(name, "w", force_zip64=True) as stream:
         counted = _Counted(stream)
-        serializer.serialize(
-            rows.iterator(chunk_size=2000),
-            stream=counted,  # type: ignore[arg-type]
-            fields=names,
-            ensure_ascii=False,
-            cls=_Exact,
-        )
+        for line in _lines(model):
+            counted.write(line)
     return Member(name=name, rows=counted.rows, sha256=counted.digest.hexdigest())
 
 
