@@ -48,17 +48,16 @@ ALLOW_PRIVATE_DESTINATIONS = env_bool("ALLOW_PRIVATE_DESTINATIONS")
 HTTP_TIMEOUT = float(env("HTTP_TIMEOUT", "10"))
 
 
-def _encryption_key() -> str:
-    """Encrypts integration secrets at rest. Recommended: a key of its own, kept apart from the
-    data folder (LEARNLOOP_ENCRYPTION_KEY or LEARNLOOP_ENCRYPTION_KEY_FILE); without one it is
-    derived from the secret key (docs/configuration.md)."""
-    path = env("ENCRYPTION_KEY_FILE")
-    if path:
-        return Path(path).read_text().strip()
-    return env("ENCRYPTION_KEY")
+def secret(name: str) -> str:
+    """A secret setting: the file LEARNLOOP_<NAME>_FILE names (read at start, surrounding
+    whitespace ignored, for secrets mounts), else LEARNLOOP_<NAME>."""
+    path = env(f"{name}_FILE")
+    return Path(path).read_text().strip() if path else env(name)
 
 
-ENCRYPTION_KEY = _encryption_key()
+# Encrypts integration secrets at rest. Recommended: a key of its own, kept apart from the data
+# folder; without one it is derived from the secret key (docs/configuration.md).
+ENCRYPTION_KEY = secret("ENCRYPTION_KEY")
 # Keys still accepted for reading during a key rotation (learnloop rotate-key), comma-separated.
 OLD_ENCRYPTION_KEYS = [k.strip() for k in env("OLD_ENCRYPTION_KEYS").split(",") if k.strip()]
 
@@ -201,11 +200,7 @@ AUTHENTICATION_BACKENDS = [
 OIDC_ISSUER = env("OIDC_ISSUER").rstrip("/")
 OIDC_NAME = env("OIDC_NAME", "single sign-on")
 OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID")
-OIDC_RP_CLIENT_SECRET = (
-    Path(env("OIDC_CLIENT_SECRET_FILE")).read_text().strip()
-    if env("OIDC_CLIENT_SECRET_FILE")
-    else env("OIDC_CLIENT_SECRET")
-)
+OIDC_RP_CLIENT_SECRET = secret("OIDC_CLIENT_SECRET")
 OIDC_RP_SCOPES = env("OIDC_SCOPES", "openid email profile")
 OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", "RS256")
 OIDC_ROLE_CLAIM = env("OIDC_ROLE_CLAIM", "groups")
@@ -311,11 +306,7 @@ if SMTP_SECURITY not in ("none", "starttls", "tls"):
 EMAIL_USE_TLS = SMTP_SECURITY == "starttls"
 EMAIL_USE_SSL = SMTP_SECURITY == "tls"
 EMAIL_HOST_USER = env("SMTP_USER")
-EMAIL_HOST_PASSWORD = (
-    Path(env("SMTP_PASSWORD_FILE")).read_text().strip()
-    if env("SMTP_PASSWORD_FILE")
-    else env("SMTP_PASSWORD")
-)
+EMAIL_HOST_PASSWORD = secret("SMTP_PASSWORD")
 EMAIL_TIMEOUT = int(env("SMTP_TIMEOUT", "20"))
 SMTP_CA_FILE = env("SMTP_CA_FILE")  # trust this authority too (a company's own)
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "learnloop@localhost")

@@ -185,7 +185,6 @@ def test_restored_into_sqlite_and_postgresql_the_system_is_the_same(tmp_path: Pa
 
 def test_a_backup_taken_while_a_writer_is_busy_is_one_moment(tmp_path: Path):
     from learnloop.accounts.models import Organisation
-    from tests.conftest import make_person  # noqa: F401 - the world is not needed here
 
     organisation = Organisation.objects.create(name="Busy", slug="busy")
     stop = threading.Event()

@@ -15,6 +15,8 @@ DOCS = ROOT / "docs"
 def test_every_setting_is_documented():
     source = (ROOT / "learnloop" / "settings.py").read_text()
     read = set(re.findall(r'env(?:_bool)?\("([A-Z_]+)"', source))
+    for name in re.findall(r'secret\("([A-Z_]+)"', source):  # NAME and NAME_FILE
+        read |= {name, f"{name}_FILE"}
     server = (ROOT / "learnloop" / "server.py").read_text()
     read |= set(re.findall(r'"LEARNLOOP_([A-Z_]+)"', server))
     documented = (DOCS / "configuration.md").read_text()

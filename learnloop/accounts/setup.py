@@ -53,13 +53,15 @@ def _name(name: str, required: bool = True) -> str:
     return name
 
 
-def team_of(organisation: Organisation, slug: str | None) -> Team | None:
+def team_of(organisation: Organisation, slug: str | None, field: str = "team") -> Team | None:
+    """The organisation's team with this slug (none for an empty slug); a ValidationError on
+    `field` when there is no such team."""
     if not slug:
         return None
-    _text(slug, "team")
+    _text(slug, field)
     found = Team.objects.filter(organisation=organisation, slug=slug).first()
     if found is None:
-        raise ValidationError({"team": f"No team '{slug}' in {organisation.slug}."})
+        raise ValidationError({field: f"No team '{slug}' in {organisation.slug}."})
     return found
 
 

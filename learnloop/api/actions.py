@@ -14,6 +14,7 @@ from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Team
 from learnloop.accounts.rights import can_change_action, can_edit_incident, can_rank_backlog
+from learnloop.accounts.setup import team_of
 from learnloop.actions import backlog, services
 from learnloop.actions.models import ActionKind, ActionStatus, ImprovementAction, PlannedFeature
 from learnloop.actions.similarity import similar_actions
@@ -33,6 +34,15 @@ def action_for(membership: Membership, uid: UUID) -> ImprovementAction:
     if found is None:
         raise Http404("No such improvement action.")
     return found
+
+
+def changeable_action(request: HttpRequest, uid: UUID) -> tuple[Membership, ImprovementAction]:
+    """The caller's membership and the action they may change (404 unseen, 403 not theirs)."""
+    membership = member(request)
+    action = action_for(membership, uid)
+    if not can_change_action(membership, action):
+        raise PermissionDenied
+    return membership, action
 
 
 class ActionOut(Schema):
@@ -181,20 +191,13 @@ def read_action(request: HttpRequest, uid: UUID) -> ActionOut:
     summary="Change an action: title, description, kind, owner team, estimate, cost of delay",
 )
 def update_action(request: HttpRequest, uid: UUID, payload: ActionPatch) -> ActionOut:
-    membership = member(request)
-    action = action_for(membership, uid)
-    if not can_change_action(membership, action):
-        raise PermissionDenied
+    membership, action = changeable_action(request, uid)
     data = payload.dict(exclude_unset=True)
     for name in ("title", "kind"):
         if name in data and data[name] is None:
             raise ValidationError({name: "This cannot be empty."})
     if "owner_team" in data:
-        slug = data.pop("owner_team")
-        team = Team.objects.filter(organisation_id=membership.organisation_id, slug=slug or "")
-        if slug and not team.exists():
-            raise ValidationError({"owner_team": f"No team '{slug}'."})
-        data["owner_team"] = team.first() if slug else None
+        data["owner_team"] = team_of(membership.organisation, data["owner_team"], "owner_team")
     services.update_action(action, request.user, **data)  # type: ignore[arg-type]
     return ActionOut.of(action)
 
@@ -205,10 +208,7 @@ def update_action(request: HttpRequest, uid: UUID, payload: ActionPatch) -> Acti
     summary="Move an action through its lifecycle (evidence or reason where required)",
 )
 def transition_action(request: HttpRequest, uid: UUID, payload: TransitionIn) -> ActionOut:
-    membership = member(request)
-    action = action_for(membership, uid)
-    if not can_change_action(membership, action):
-        raise PermissionDenied
+    _, action = changeable_action(request, uid)
     services.transition(
         action,
         payload.status,

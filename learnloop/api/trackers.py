@@ -12,8 +12,8 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from learnloop.accounts.models import Team
-from learnloop.accounts.rights import can_change_action, can_rank_backlog
-from learnloop.api.actions import action_for
+from learnloop.accounts.rights import can_rank_backlog
+from learnloop.api.actions import changeable_action
 from learnloop.api.common import member
 from learnloop.trackers import services
 from learnloop.trackers.models import TrackerConnection, TrackerPush
@@ -69,10 +69,7 @@ class TrackerOut(Schema):
     summary="Queue the action for filing in the owner team's tracker",
 )
 def push(request: HttpRequest, uid: UUID) -> Status[PushOut]:
-    membership = member(request)
-    action = action_for(membership, uid)
-    if not can_change_action(membership, action):
-        raise PermissionDenied
+    _, action = changeable_action(request, uid)
     try:
         queued = services.enqueue(action)
     except services.NoTracker as error:

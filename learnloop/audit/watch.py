@@ -188,9 +188,19 @@ def _watched() -> dict[type[models.Model], Watched]:
 WATCHED: dict[type[models.Model], Watched] = {}
 
 
+def _untouched(sender: type[models.Model], kwargs: dict[str, Any]) -> bool:
+    """A save of named fields none of which is watched (a sign-in's `last_login`): nothing to
+    compare, and no query to read the row before it."""
+    named = kwargs.get("update_fields")
+    if kwargs.get("raw") or named is None:
+        return bool(kwargs.get("raw"))
+    watched = {sender._meta.get_field(name).name for name in WATCHED[sender].fields}
+    return not watched & set(named)
+
+
 def _before(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
     watched = WATCHED[sender]
-    if kwargs.get("raw") or instance.pk is None:
+    if _untouched(sender, kwargs) or instance.pk is None:
         return
     old = sender._default_manager.filter(pk=instance.pk).first()
     instance._audit_before = _values(old, watched) if old is not None else None  # type: ignore[attr-defined]
@@ -200,7 +210,7 @@ def _after(
     sender: type[models.Model], instance: models.Model, created: bool, **kwargs: Any
 ) -> None:
     watched = WATCHED[sender]
-    if kwargs.get("raw"):
+    if _untouched(sender, kwargs):
         return
     now = _values(instance, watched)
     before = getattr(instance, "_audit_before", None)
