@@ -33,7 +33,7 @@ def main() -> int:
     args = configure()
     from django.core.management import call_command
 
-    from bench import measure, review, seed
+    from bench import intake, measure, review, seed
 
     call_command("migrate", interactive=False, verbosity=0)
     org = None if args.fresh else seed.existing(args.incidents)
@@ -49,6 +49,7 @@ def main() -> int:
     rows += measure.backup_and_restore(org)
     if not args.no_http:
         rows += measure.over_http(args.requests)
+        rows += intake.deliveries(org, args.requests)
     measure.report(org, rows)
     return 0
 

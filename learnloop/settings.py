@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "learnloop.portal",
     "learnloop.mail",
     "learnloop.audit",
+    "learnloop.intake",
     "mozilla_django_oidc",
 ]
 

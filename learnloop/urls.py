@@ -41,4 +41,5 @@ urlpatterns = [
     path("", include("learnloop.portal.urls")),
     path("", include("learnloop.publishing.urls")),
     path("", include("learnloop.audit.urls")),
+    path("", include("learnloop.intake.urls")),
 ]

@@ -22,6 +22,7 @@ from learnloop.analysis.services import add_analyst, save_report
 from learnloop.incidents.models import Incident, ResponseRole
 from learnloop.incidents.services import record_incident
 from learnloop.insights.search import reindex
+from learnloop.intake.models import IntakeDelivery, IntakeSource
 from learnloop.narratives import services as narratives
 from learnloop.narratives.models import Walkthrough
 from learnloop.publishing.models import ChannelKind, Delivery, PublishChannel
@@ -66,6 +67,8 @@ class Scene:
     channel: PublishChannel
     walkthrough: Walkthrough
     delivery: Delivery
+    intake: IntakeSource
+    intake_delivery: IntakeDelivery
     note: ContextNote
     factor: ContributingFactor
     learning: Learning
@@ -151,6 +154,10 @@ def build(world: World) -> Scene:
     )
     connection.token, connection.webhook_secret = f"{SECRET}-token", f"{SECRET}-hook"
     connection.save()
+    intake = IntakeSource(organisation=world.org, team=world.payments, kind="opsgenie", name="Og")
+    intake.secret = f"{SECRET}-intake"
+    intake.save()
+    intake_delivery = IntakeDelivery.objects.create(source=intake, body="{}", verdict="invalid")
     published = record_incident(
         world.org, world.payments_pm, title="Gateway timeouts", team=world.payments, severity=2
     )
@@ -196,6 +203,8 @@ def build(world: World) -> Scene:
         channel=channel,
         walkthrough=walkthrough,
         delivery=Delivery.objects.get(narrative=story),
+        intake=intake,
+        intake_delivery=intake_delivery,
         note=note,
         factor=factor,
         learning=learning,
@@ -225,4 +234,6 @@ def values(scene: Scene) -> dict[str, Any]:
         "learning_id": scene.learning.pk,
         "number": 1,
         "channel_id": scene.channel.pk,
+        "source_id": scene.intake.pk,
+        "delivery_id": scene.intake_delivery.pk,
     }

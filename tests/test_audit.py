@@ -25,6 +25,8 @@ from learnloop.audit.trail import Actor, acting_as
 from learnloop.cli import main
 from learnloop.costs.models import CostSettings, TeamCostProfile
 from learnloop.incidents.services import policy_for, record_incident
+from learnloop.intake import services
+from learnloop.intake.models import IntakeSource
 from learnloop.narratives import services as narratives
 from learnloop.trackers.models import TrackerConnection
 from tests.conftest import PASSWORD, SHARED, World
@@ -91,6 +93,14 @@ def make_every_kind_of_change(world: World, tmp_path: Path) -> None:
         {"kind": "slack", "name": "Incidents channel", "secret": SLACK_URL},
         content_type=JSON,
     )
+    source = admin_api.post(
+        "/api/v1/intake/sources",
+        {"kind": "opsgenie", "name": "Opsgenie", "team": "payments", "secret": "og-secret"},
+        content_type=JSON,
+    ).json()
+    source_row = IntakeSource.objects.get(pk=source["id"])
+    kept = services.keep(source_row, b"{}")
+    admin_api.post(f"/api/v1/intake/deliveries/{kept.pk}/replay")
     outage = record_incident(world.org, None, title="Search outage", team=world.payments)
     narrative = narratives.narrative_for(outage)
     narratives.save_version(narrative, "## Summary\n\nIt broke.", None, 0)
@@ -174,9 +184,13 @@ def test_every_kind_of_change_is_found_in_the_trail(world: World, tmp_path: Path
     assert found(AuditAction.EXPORTED).address == "cli"
     assert found(AuditAction.BACKED_UP).target == str(tmp_path / "all.zip")
     assert found(AuditAction.NARRATIVE_PUBLISHED).after == {"title": "Search outage"}
+    intake = found(AuditAction.INTAKE_CHANGED, actor=world.admin)
+    assert intake.after["secret_sealed"] == "(set)" and intake.after["name"] == "Opsgenie"
+    assert "intake source 'Opsgenie'" in found(AuditAction.INTAKE_REPLAYED).target
 
     everything = json.dumps([[e.before, e.after, e.target] for e in AuditEntry.objects.all()])
     assert TRACKER_TOKEN not in everything and "never-in-the-trail" not in everything
+    assert "og-secret" not in everything
     assert "a long enough passphrase" not in everything and PASSWORD not in everything
 
 

@@ -105,6 +105,8 @@ PAGE_PARAMETERS: dict[str, Any] = {
     "deliveries/": lambda scene: {"uid": scene.delivery.uid},
     "themes/<slug:slug>": lambda scene: {"slug": scene.theme.slug},
     "settings/people/": lambda scene: {"pk": scene.world.alice.memberships.get().pk},
+    "settings/intake/<int:pk>": lambda scene: {"pk": scene.intake.pk},
+    "settings/intake/deliveries/": lambda scene: {"pk": scene.intake_delivery.pk},
     "account/password/choose/": lambda scene: {"uidb64": "MQ", "token": "used-or-expired"},
     "narratives/<slug:key>": lambda scene: {
         "key": scene.published.key,
@@ -352,6 +354,11 @@ PAGES = table(
     /settings/teams/ = admin outsider
     /settings/people/ = admin outsider
     /settings/people/<int:pk>/ = admin
+    /intake/<str:token>/ = by-token  # signed by the alerting tool: tests/test_intake.py
+    /settings/intake/ = admin outsider
+    /settings/intake/<int:pk>/ = admin
+    /settings/intake/deliveries/<int:pk>/ = admin
+    /settings/intake/deliveries/<int:pk>/replay/ = admin
     /account/password/choose/<uidb64>/<token>/ = MEMBERS outsider revoked_token anonymous
     /account/password/chosen/ = MEMBERS outsider revoked_token anonymous
     /incidents/ = MEMBERS outsider
@@ -442,6 +449,12 @@ PAGES = table(
 API = table(
     """
     GET /api/v1/me = MEMBERS outsider
+    GET /api/v1/intake/sources = admin outsider
+    POST /api/v1/intake/sources = admin outsider  # in their own organisation
+    GET /api/v1/intake/sources/{source_id} = admin
+    PATCH /api/v1/intake/sources/{source_id} = admin
+    GET /api/v1/intake/sources/{source_id}/deliveries = admin
+    POST /api/v1/intake/deliveries/{delivery_id}/replay = admin
     GET /api/v1/actions = MEMBERS outsider
     POST /api/v1/incidents/{key}/actions = MANAGERS analyst
     GET /api/v1/actions/{uid} = MEMBERS

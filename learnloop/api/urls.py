@@ -83,3 +83,7 @@ api.add_router("/", audit.router)
 from learnloop.api import organisation  # noqa: E402
 
 api.add_router("/", organisation.router)
+
+from learnloop.api import intake  # noqa: E402
+
+api.add_router("/", intake.router)

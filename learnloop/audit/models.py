@@ -32,6 +32,8 @@ class AuditAction(models.TextChoices):
     ACTION_WONT_DO = "action_wont_do", "declared an action won't do"
     TRACKER_CHANGED = "tracker_changed", "changed a tracker connection"
     CHANNEL_CHANGED = "channel_changed", "changed a publishing channel"
+    INTAKE_CHANGED = "intake_changed", "changed an incident intake source"
+    INTAKE_REPLAYED = "intake_replayed", "replayed an intake delivery"
     POLICY_CHANGED = "policy_changed", "changed the consequence policy"
     COST_SETTINGS_CHANGED = "cost_settings_changed", "changed the cost settings"
     COST_PROFILE_CHANGED = "cost_profile_changed", "changed a team's cost profile"

@@ -72,6 +72,7 @@ def _watched() -> dict[type[models.Model], Watched]:
     from learnloop.analysis.models import Interview
     from learnloop.costs.models import CostSettings, TeamCostProfile
     from learnloop.incidents.models import ConsequencePolicy
+    from learnloop.intake.models import IntakeSource
     from learnloop.publishing.models import PublishChannel
     from learnloop.trackers.models import TrackerConnection
 
@@ -156,6 +157,24 @@ def _watched() -> dict[type[models.Model], Watched]:
             changed=always(AuditAction.CHANNEL_CHANGED),
             created=always(AuditAction.CHANNEL_CHANGED),
             deleted=AuditAction.CHANNEL_CHANGED,
+        ),
+        IntakeSource: Watched(
+            fields=(
+                "kind",
+                "name",
+                "team_id",
+                "active",
+                "severity_map",
+                "rules",
+                "people",
+                "secret_sealed",
+            ),
+            secrets=("secret_sealed",),
+            organisation=lambda s: s.organisation_id,
+            target=lambda s: f"intake source '{s.name}'",
+            changed=always(AuditAction.INTAKE_CHANGED),
+            created=always(AuditAction.INTAKE_CHANGED),
+            deleted=AuditAction.INTAKE_CHANGED,
         ),
         ConsequencePolicy: Watched(
             fields=ConsequencePolicy.SETTINGS,
