@@ -42,6 +42,23 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     exp.add_argument("--org", metavar="SLUG", help="organisation to export")
 
+    chat = commands.add_parser(
+        "chat-import",
+        help="import an incident channel from a Slack export as timeline candidates",
+    )
+    chat.add_argument("zip", metavar="ZIP", help="a Slack workspace export")
+    chat.add_argument("--incident", required=True, metavar="KEY", help="the incident's key")
+    chat.add_argument("--channel", required=True, metavar="NAME", help="the channel, without #")
+    chat.add_argument("--from", dest="since", metavar="TIME", help="only messages from then")
+    chat.add_argument("--to", dest="until", metavar="TIME", help="only messages until then")
+    chat.add_argument(
+        "--workspace-url",
+        default="",
+        metavar="URL",
+        help="the workspace's address (https://acme.slack.com), for links to each message",
+    )
+    chat.add_argument("--org", metavar="SLUG", help=ONLY_ONE)
+
     user = commands.add_parser("user", help="manage people").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -212,6 +229,18 @@ def dispatch(args: argparse.Namespace) -> int:
         from learnloop.interchange.exporter import export_command
 
         return export_command(args.incident, args.output, org_slug=args.org)
+    if args.command == "chat-import":
+        from learnloop.chat.command import chat_import_command
+
+        return chat_import_command(
+            args.zip,
+            args.incident,
+            args.channel,
+            args.since,
+            args.until,
+            args.workspace_url,
+            args.org,
+        )
     if args.command == "user":
         from learnloop.accounts.commands import create_user
 

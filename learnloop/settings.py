@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "learnloop.mail",
     "learnloop.audit",
     "learnloop.intake",
+    "learnloop.chat",
     "mozilla_django_oidc",
 ]
 

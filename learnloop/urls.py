@@ -42,4 +42,5 @@ urlpatterns = [
     path("", include("learnloop.publishing.urls")),
     path("", include("learnloop.audit.urls")),
     path("", include("learnloop.intake.urls")),
+    path("", include("learnloop.chat.urls")),
 ]

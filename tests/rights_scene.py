@@ -19,6 +19,7 @@ from learnloop.actions.models import ActionKind, ImprovementAction
 from learnloop.actions.services import add_action
 from learnloop.analysis.models import AnalysisAssignment, Interview, KeyEvent, LearningTheme
 from learnloop.analysis.services import add_analyst, save_report
+from learnloop.chat.models import ChatImport, TimelineCandidate
 from learnloop.incidents.models import Incident, ResponseRole
 from learnloop.incidents.services import record_incident
 from learnloop.insights.search import reindex
@@ -37,7 +38,16 @@ FINDS_KEY_EVENT = "declines rose"  # a search for the key event that does not qu
 DRAFT_REPORT = "canarydraftreport"
 NARRATIVE_DRAFT = "canarynarrativedraft"
 SECRET = "canarysavedsecret"
-CANARIES = [PRIVATE_NOTE, SHARED_NOTE, KEY_EVENT, DRAFT_REPORT, NARRATIVE_DRAFT, SECRET]
+CHAT_MESSAGE = "canarychatmessage"
+CANARIES = [
+    PRIVATE_NOTE,
+    SHARED_NOTE,
+    KEY_EVENT,
+    DRAFT_REPORT,
+    NARRATIVE_DRAFT,
+    SECRET,
+    CHAT_MESSAGE,
+]
 
 ROLES = [
     "admin",
@@ -67,6 +77,7 @@ class Scene:
     channel: PublishChannel
     walkthrough: Walkthrough
     delivery: Delivery
+    candidate: TimelineCandidate
     intake: IntakeSource
     intake_delivery: IntakeDelivery
     note: ContextNote
@@ -154,6 +165,16 @@ def build(world: World) -> Scene:
     )
     connection.token, connection.webhook_secret = f"{SECRET}-token", f"{SECRET}-hook"
     connection.save()
+    chat = ChatImport.objects.create(incident=incident, channel="inc")
+    candidate = TimelineCandidate.objects.create(
+        incident=incident,
+        chat_import=chat,
+        channel="inc",
+        ts="1772697600.000100",
+        posted_at=now,
+        author="Bob Builder",
+        text=f"Card declines rose {CHAT_MESSAGE}",
+    )
     intake = IntakeSource(organisation=world.org, team=world.payments, kind="opsgenie", name="Og")
     intake.secret = f"{SECRET}-intake"
     intake.save()
@@ -203,6 +224,7 @@ def build(world: World) -> Scene:
         channel=channel,
         walkthrough=walkthrough,
         delivery=Delivery.objects.get(narrative=story),
+        candidate=candidate,
         intake=intake,
         intake_delivery=intake_delivery,
         note=note,

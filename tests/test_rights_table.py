@@ -22,6 +22,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -29,6 +30,7 @@ from learnloop.api.urls import api
 from tests.conftest import World
 from tests.rights_scene import (
     CANARIES,
+    CHAT_MESSAGE,
     DRAFT_REPORT,
     FINDS_KEY_EVENT,
     KEY_EVENT,
@@ -55,6 +57,7 @@ READERS = {
     DRAFT_REPORT: f"{MANAGERS} analyst",
     NARRATIVE_DRAFT: f"{MANAGERS} analyst",
     SECRET: NOBODY,
+    CHAT_MESSAGE: f"{MANAGERS} analyst",
 }
 
 
@@ -106,6 +109,10 @@ PAGE_PARAMETERS: dict[str, Any] = {
     "themes/<slug:slug>": lambda scene: {"slug": scene.theme.slug},
     "settings/people/": lambda scene: {"pk": scene.world.alice.memberships.get().pk},
     "settings/intake/<int:pk>": lambda scene: {"pk": scene.intake.pk},
+    "analysis/<int:pk>/candidates/": lambda scene: {
+        "pk": scene.assignment.pk,
+        "uid": scene.candidate.uid,
+    },
     "settings/intake/deliveries/": lambda scene: {"pk": scene.intake_delivery.pk},
     "account/password/choose/": lambda scene: {"uidb64": "MQ", "token": "used-or-expired"},
     "narratives/<slug:key>": lambda scene: {
@@ -144,6 +151,8 @@ def api_url(path: str, scene: Scene) -> str:
         given["uid"] = scene.walkthrough.uid
     if path.startswith("/api/v1/deliveries/"):
         given["uid"] = scene.delivery.uid
+    if "/timeline-candidates/" in path:
+        given["uid"] = scene.candidate.uid
     given["person_id"] = scene.world.alice.memberships.get().pk
     return re.sub(r"\{(\w+)\}", lambda m: str(given[m.group(1)]), path)
 
@@ -246,6 +255,15 @@ def ask_page(scene: Scene, route: str, method: str, role: str) -> Any:
     return response
 
 
+# Operations that take a form with a file: what passes validation, sent as multipart.
+UPLOADS = {
+    "POST /api/v1/incidents/{key}/chat-imports": lambda scene: {
+        "file": SimpleUploadedFile("export.zip", b"not a zip"),
+        "channel": "inc",
+    },
+}
+
+
 def ask_api(scene: Scene, operation: str, role: str) -> Any:
     method, path = operation.split(" ", 1)
     client = scene.client("anonymous")
@@ -253,6 +271,11 @@ def ask_api(scene: Scene, operation: str, role: str) -> Any:
     headers = scene.api_headers(role)
     if method == "GET":
         return client.get(url, query_for(operation), **headers)
+    if operation in UPLOADS:
+        with transaction.atomic():
+            response = client.post(url, UPLOADS[operation](scene), **headers)
+            transaction.set_rollback(True)
+        return response
     body = BODIES[operation](scene) if operation in BODIES else body_for(operation)
     with transaction.atomic():
         response = client.generic(
@@ -355,6 +378,9 @@ PAGES = table(
     /settings/people/ = admin outsider
     /settings/people/<int:pk>/ = admin
     /intake/<str:token>/ = by-token  # signed by the alerting tool: tests/test_intake.py
+    /analysis/<int:pk>/chat-import/ = MANAGERS analyst
+    /analysis/<int:pk>/candidates/<uuid:uid>/promote/ = analyst
+    /analysis/<int:pk>/candidates/<uuid:uid>/dismiss/ = analyst
     /settings/intake/ = admin outsider
     /settings/intake/<int:pk>/ = admin
     /settings/intake/deliveries/<int:pk>/ = admin
@@ -449,6 +475,10 @@ PAGES = table(
 API = table(
     """
     GET /api/v1/me = MEMBERS outsider
+    POST /api/v1/incidents/{key}/chat-imports = MANAGERS analyst
+    GET /api/v1/incidents/{key}/timeline-candidates = MANAGERS analyst
+    POST /api/v1/assignments/{pk}/timeline-candidates/{uid}/key-event = analyst
+    POST /api/v1/assignments/{pk}/timeline-candidates/{uid}/dismissal = analyst
     GET /api/v1/intake/sources = admin outsider
     POST /api/v1/intake/sources = admin outsider  # in their own organisation
     GET /api/v1/intake/sources/{source_id} = admin

@@ -3,18 +3,24 @@ scheduled by the product or problem manager; and the analyst's own steps."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from learnloop.analysis.models import (
     AnalysisAssignment,
     AnalysisReport,
     AssignmentRole,
+    KeyEvent,
+    LearningTheme,
+    Precision,
     ReportStatus,
 )
 from learnloop.incidents.models import ConsequencePolicy, Incident
@@ -136,3 +142,25 @@ def save_report(assignment: AnalysisAssignment, body: str, submit: bool) -> Anal
         report.submitted_at = timezone.now()
     report.save()
     return report
+
+
+def add_key_event(
+    assignment: AnalysisAssignment, themes: Iterable[LearningTheme] = (), **fields: Any
+) -> KeyEvent:
+    """An analyst's key event, placed after their others. The analysis period's row is locked
+    while the place is taken, so two saves at once do not share it."""
+    if fields.get("occurred_at") is None and fields.get("precision") != Precision.UNKNOWN:
+        raise ValidationError({"precision": "An event without a time has precision 'unknown'."})
+    with transaction.atomic():
+        AnalysisAssignment.objects.select_for_update().filter(pk=assignment.pk).values_list(
+            "pk"
+        ).get()
+        last = assignment.key_events.aggregate(m=Max("position"))["m"]
+        event = KeyEvent.objects.create(
+            incident_id=assignment.incident_id,
+            assignment=assignment,
+            position=0 if last is None else last + 1,
+            **fields,
+        )
+        event.themes.set(themes)
+    return event

@@ -31,6 +31,8 @@ from learnloop.analysis.forms import (
     TimeEntryForm,
 )
 from learnloop.analysis.models import AnalysisAssignment, Interview, LearningTheme, ReportStatus
+from learnloop.chat import panel as chat_panel
+from learnloop.chat.forms import ChatImportForm
 from learnloop.incidents.views import incident_or_404
 from learnloop.lib.markdown import render as markdown
 
@@ -83,6 +85,9 @@ def _workspace(
         "report_form": forms.get("report_form")
         or ReportForm(initial={"body": report.body if report else ""}),
     }
+    chat_form = forms.get("chat_import_form")
+    chat_form = chat_form if isinstance(chat_form, ChatImportForm) else None
+    context.update(chat_panel.context(request, membership, assignment, chat_form))
     return render(request, "analysis/workspace.html", context)
 
 
@@ -120,13 +125,8 @@ def key_event_add(request: HttpRequest, membership: Membership, pk: int) -> Http
     form = KeyEventForm(request.POST, membership=membership)
     if not form.is_valid():
         return _workspace(request, membership, work, key_event_form=form)
-    event = form.save(commit=False)
-    event.assignment = work
-    event.incident = work.incident
-    event.position = work.key_events.count()
-    with transaction.atomic():
-        event.save()
-        form.save_m2m()
+    data = dict(form.cleaned_data)
+    services.add_key_event(work, themes=data.pop("themes"), **data)
     messages.info(request, "Key event recorded.")
     return redirect("assignment", pk=work.pk)
 

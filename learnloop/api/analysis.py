@@ -371,22 +371,16 @@ def add_key_event(request: HttpRequest, pk: RowId, payload: KeyEventIn) -> Statu
     membership = member(request)
     work = assignment(membership, pk)
     require(can_work_assignment(membership, work))
-    if payload.occurred_at is None and payload.precision != Precision.UNKNOWN:
-        raise ValidationError({"precision": "An event without a time has precision 'unknown'."})
-    themes = _themes(membership, payload.themes)
-    with transaction.atomic():
-        event = KeyEvent.objects.create(
-            incident=work.incident,
-            assignment=work,
-            occurred_at=payload.occurred_at,
-            precision=payload.precision,
-            actor_role=payload.actor_role,
-            event_type=payload.event_type or "",
-            description=payload.description,
-            evidence_url=payload.evidence_url,
-            position=work.key_events.count(),
-        )
-        event.themes.set(themes)
+    event = services.add_key_event(
+        work,
+        themes=_themes(membership, payload.themes),
+        occurred_at=payload.occurred_at,
+        precision=payload.precision,
+        actor_role=payload.actor_role,
+        event_type=payload.event_type or "",
+        description=payload.description,
+        evidence_url=payload.evidence_url,
+    )
     return Status(201, KeyEventOut.of(event))
 
 

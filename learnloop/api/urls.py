@@ -87,3 +87,7 @@ api.add_router("/", organisation.router)
 from learnloop.api import intake  # noqa: E402
 
 api.add_router("/", intake.router)
+
+from learnloop.api import chat  # noqa: E402
+
+api.add_router("/", chat.router)

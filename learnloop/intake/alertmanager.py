@@ -10,17 +10,18 @@ from learnloop.intake.events import (
     Event,
     Moment,
     Unreadable,
-    clean,
     instant,
     items,
     mapping,
     text,
 )
+from learnloop.lib.storable import storable
 
 
 def _labels(value: Any, where: str) -> dict[str, str]:
     return {
-        clean(str(k))[:200]: text(v, f"{where}.{k}", 500) for k, v in mapping(value, where).items()
+        storable(str(k))[:200]: text(v, f"{where}.{k}", 500)
+        for k, v in mapping(value, where).items()
     }
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from learnloop.lib.storable import storable
+
 
 class Unreadable(ValueError):  # noqa: N818 - reads as the verdict
     """The payload is not what this tool sends; the message says what and where."""
@@ -49,17 +51,12 @@ class Event:
     people: list[Person] = field(default_factory=list)
 
 
-def clean(value: str) -> str:
-    """Text both databases store: no NUL, no lone surrogate (JSON lets a payload carry both)."""
-    return value.replace("\x00", "").encode("utf-8", "replace").decode()
-
-
 def text(value: Any, where: str, limit: int = 1000) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise Unreadable(f"{where}: expected text, got {type(value).__name__}")
-    return clean(str(value))[:limit]
+    return storable(str(value))[:limit]
 
 
 def mapping(value: Any, where: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from learnloop.audit.trail import record
 from learnloop.incidents.models import Incident, ResponseRole
 from learnloop.incidents.services import add_responder, record_incident, update_incident
 from learnloop.intake import alertmanager, opsgenie, pagerduty
-from learnloop.intake.events import Event, Person, Unreadable, clean
+from learnloop.intake.events import Event, Person, Unreadable
 from learnloop.intake.models import (
     SETTLED,
     IntakeDelivery,
@@ -32,6 +32,7 @@ from learnloop.intake.models import (
     IntakeSource,
     Verdict,
 )
+from learnloop.lib.storable import storable
 
 READERS: dict[str, Callable[[dict[str, Any]], Event]] = {
     IntakeKind.PAGERDUTY: pagerduty.read,
@@ -50,7 +51,7 @@ def keep(source: IntakeSource, body: bytes, address: str = "") -> IntakeDelivery
     """The payload, committed on its own before anything is applied, so nothing is lost."""
     return IntakeDelivery.objects.create(
         source=source,
-        body=clean(body.decode("utf-8", errors="replace")),
+        body=storable(body.decode("utf-8", errors="replace")),
         digest=digest(body),
         address=address[:64],
     )
