@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "learnloop.audit",
     "learnloop.intake",
     "learnloop.chat",
+    "learnloop.webhooks",
     "mozilla_django_oidc",
 ]
 

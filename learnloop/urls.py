@@ -43,4 +43,5 @@ urlpatterns = [
     path("", include("learnloop.audit.urls")),
     path("", include("learnloop.intake.urls")),
     path("", include("learnloop.chat.urls")),
+    path("", include("learnloop.webhooks.urls")),
 ]

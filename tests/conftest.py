@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import User
@@ -165,3 +168,49 @@ def flush_past_the_append_only_triggers() -> Iterator[None]:
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
     yield
     DatabaseOperations.sql_flush = original  # type: ignore[method-assign]
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def outside_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A database of its own for the worker processes: SQLite in a fresh data folder, or, when
+    the tests run on PostgreSQL, a fresh PostgreSQL database dropped afterwards."""
+    data = tmp_path_factory.mktemp("worker")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "learnloop.settings",
+        "LEARNLOOP_DATA_DIR": str(data),
+        "LEARNLOOP_SECRET_KEY": "worker-test-secret-key",
+        "LEARNLOOP_ALLOW_PRIVATE_DESTINATIONS": "1",
+        "LEARNLOOP_HTTP_TIMEOUT": "30",
+        "LEARNLOOP_BASE_URL": "https://learnloop.acme.test",
+        "LEARNLOOP_DEBUG": "0",
+    }
+    server_url = os.environ.get("LEARNLOOP_DATABASE_URL", "")
+    database = f"learnloop_worker_{os.getpid()}"
+    if server_url:
+        import psycopg
+
+        admin = urlsplit(server_url)._replace(path="/postgres").geturl()
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}"')
+            connection.execute(f'CREATE DATABASE "{database}"')
+        env["LEARNLOOP_DATABASE_URL"] = urlsplit(server_url)._replace(path=f"/{database}").geturl()
+    else:
+        env["LEARNLOOP_DATABASE_URL"] = ""
+    subprocess.run(
+        [sys.executable, "-m", "learnloop", "migrate"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    yield env
+    if server_url:
+        import psycopg
+
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -29,6 +29,7 @@ from learnloop.narratives.models import Walkthrough
 from learnloop.publishing.models import ChannelKind, Delivery, PublishChannel
 from learnloop.reviews.models import ContextNote, ContributingFactor, Learning, Review
 from learnloop.trackers.models import TrackerConnection
+from learnloop.webhooks.models import Subscription
 from tests.conftest import World, make_person
 
 PRIVATE_NOTE = "canaryprivatenote"
@@ -78,6 +79,7 @@ class Scene:
     walkthrough: Walkthrough
     delivery: Delivery
     candidate: TimelineCandidate
+    subscription: Subscription
     intake: IntakeSource
     intake_delivery: IntakeDelivery
     note: ContextNote
@@ -175,6 +177,9 @@ def build(world: World) -> Scene:
         author="Bob Builder",
         text=f"Card declines rose {CHAT_MESSAGE}",
     )
+    subscription = Subscription(organisation=world.org, url="https://hooks.acme.test/in")
+    subscription.secret = f"{SECRET}-events"
+    subscription.save()
     intake = IntakeSource(organisation=world.org, team=world.payments, kind="opsgenie", name="Og")
     intake.secret = f"{SECRET}-intake"
     intake.save()
@@ -225,6 +230,7 @@ def build(world: World) -> Scene:
         walkthrough=walkthrough,
         delivery=Delivery.objects.get(narrative=story),
         candidate=candidate,
+        subscription=subscription,
         intake=intake,
         intake_delivery=intake_delivery,
         note=note,
@@ -257,5 +263,6 @@ def values(scene: Scene) -> dict[str, Any]:
         "number": 1,
         "channel_id": scene.channel.pk,
         "source_id": scene.intake.pk,
+        "subscription_id": scene.subscription.pk,
         "delivery_id": scene.intake_delivery.pk,
     }

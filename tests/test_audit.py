@@ -99,6 +99,11 @@ def make_every_kind_of_change(world: World, tmp_path: Path) -> None:
         content_type=JSON,
     ).json()
     source_row = IntakeSource.objects.get(pk=source["id"])
+    admin_api.post(
+        "/api/v1/event-subscriptions",
+        {"url": "https://hooks.acme.test/learnloop", "types": ["review.held"]},
+        content_type=JSON,
+    )
     kept = services.keep(source_row, b"{}")
     admin_api.post(f"/api/v1/intake/deliveries/{kept.pk}/replay")
     outage = record_incident(world.org, None, title="Search outage", team=world.payments)
@@ -187,6 +192,10 @@ def test_every_kind_of_change_is_found_in_the_trail(world: World, tmp_path: Path
     intake = found(AuditAction.INTAKE_CHANGED, actor=world.admin)
     assert intake.after["secret_sealed"] == "(set)" and intake.after["name"] == "Opsgenie"
     assert "intake source 'Opsgenie'" in found(AuditAction.INTAKE_REPLAYED).target
+    subscribed = found(AuditAction.SUBSCRIPTION_CHANGED, actor=world.admin)
+    assert subscribed.after["secret_sealed"] == "(set)" and subscribed.after["types"] == [
+        "review.held"
+    ]
 
     everything = json.dumps([[e.before, e.after, e.target] for e in AuditEntry.objects.all()])
     assert TRACKER_TOKEN not in everything and "never-in-the-trail" not in everything

@@ -109,6 +109,7 @@ PAGE_PARAMETERS: dict[str, Any] = {
     "themes/<slug:slug>": lambda scene: {"slug": scene.theme.slug},
     "settings/people/": lambda scene: {"pk": scene.world.alice.memberships.get().pk},
     "settings/intake/<int:pk>": lambda scene: {"pk": scene.intake.pk},
+    "settings/events/<int:pk>": lambda scene: {"pk": scene.subscription.pk},
     "analysis/<int:pk>/candidates/": lambda scene: {
         "pk": scene.assignment.pk,
         "uid": scene.candidate.uid,
@@ -381,6 +382,8 @@ PAGES = table(
     /analysis/<int:pk>/chat-import/ = MANAGERS analyst
     /analysis/<int:pk>/candidates/<uuid:uid>/promote/ = analyst
     /analysis/<int:pk>/candidates/<uuid:uid>/dismiss/ = analyst
+    /settings/events/ = admin outsider
+    /settings/events/<int:pk>/ = admin
     /settings/intake/ = admin outsider
     /settings/intake/<int:pk>/ = admin
     /settings/intake/deliveries/<int:pk>/ = admin
@@ -479,6 +482,10 @@ API = table(
     GET /api/v1/incidents/{key}/timeline-candidates = MANAGERS analyst
     POST /api/v1/assignments/{pk}/timeline-candidates/{uid}/key-event = analyst
     POST /api/v1/assignments/{pk}/timeline-candidates/{uid}/dismissal = analyst
+    GET /api/v1/event-subscriptions = admin outsider
+    POST /api/v1/event-subscriptions = admin outsider  # in their own organisation
+    PATCH /api/v1/event-subscriptions/{subscription_id} = admin
+    GET /api/v1/event-subscriptions/{subscription_id}/deliveries = admin
     GET /api/v1/intake/sources = admin outsider
     POST /api/v1/intake/sources = admin outsider  # in their own organisation
     GET /api/v1/intake/sources/{source_id} = admin

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,8 @@ from learnloop.audit.models import AuditAction
 from learnloop.audit.trail import record
 from learnloop.incidents.models import ConsequencePolicy, Incident
 from learnloop.lib import cost_of_delay
+from learnloop.webhooks.models import EventType
+from learnloop.webhooks.outbox import emit
 
 OPEN = (ActionStatus.IDEA, ActionStatus.PLANNED, ActionStatus.IN_PROGRESS, ActionStatus.IMPLEMENTED)
 
@@ -132,6 +135,17 @@ def transition(
     was = action.status
     action.status = to_status
     action.save()
+    incident = action.incident
+    data = {
+        "action": str(action.uid),
+        "title": action.title,
+        "incident": incident.key,
+        "from": was,
+        "to": to_status,
+        "source": source,
+        "url": f"{settings.BASE_URL}/actions/{action.uid}/",
+    }
+    emit(incident.organisation_id, EventType.ACTION_STATUS_CHANGED, str(action.uid), data)
     if to_status in CLOSING:
         record(
             CLOSING[to_status],

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,6 +25,8 @@ from learnloop.analysis.models import (
     ReportStatus,
 )
 from learnloop.incidents.models import ConsequencePolicy, Incident
+from learnloop.webhooks.models import EventType
+from learnloop.webhooks.outbox import emit, when
 
 
 def _policy(incident: Incident) -> ConsequencePolicy:
@@ -140,7 +143,17 @@ def save_report(assignment: AnalysisAssignment, body: str, submit: bool) -> Anal
             raise ValidationError({"body": "Write the report before submitting it."})
         report.status = ReportStatus.SUBMITTED
         report.submitted_at = timezone.now()
-    report.save()
+    with transaction.atomic():
+        report.save()
+        if submit:
+            incident = assignment.incident
+            data = {
+                "incident": incident.key,
+                "analyst": assignment.analyst.email,
+                "submitted_at": when(report.submitted_at),
+                "url": f"{settings.BASE_URL}/analysis/{assignment.pk}/",
+            }
+            emit(incident.organisation_id, EventType.ANALYSIS_SUBMITTED, incident.key, data)
     return report
 
 

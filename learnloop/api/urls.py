@@ -91,3 +91,7 @@ api.add_router("/", intake.router)
 from learnloop.api import chat  # noqa: E402
 
 api.add_router("/", chat.router)
+
+from learnloop.api import webhooks  # noqa: E402
+
+api.add_router("/", webhooks.router)

@@ -34,6 +34,7 @@ class AuditAction(models.TextChoices):
     CHANNEL_CHANGED = "channel_changed", "changed a publishing channel"
     INTAKE_CHANGED = "intake_changed", "changed an incident intake source"
     INTAKE_REPLAYED = "intake_replayed", "replayed an intake delivery"
+    SUBSCRIPTION_CHANGED = "subscription_changed", "changed a subscription to events"
     POLICY_CHANGED = "policy_changed", "changed the consequence policy"
     COST_SETTINGS_CHANGED = "cost_settings_changed", "changed the cost settings"
     COST_PROFILE_CHANGED = "cost_profile_changed", "changed a team's cost profile"

@@ -75,6 +75,7 @@ def _watched() -> dict[type[models.Model], Watched]:
     from learnloop.intake.models import IntakeSource
     from learnloop.publishing.models import PublishChannel
     from learnloop.trackers.models import TrackerConnection
+    from learnloop.webhooks.models import Subscription
 
     def always(action: str) -> Callable[[dict[str, Any]], str]:
         return lambda changes: action
@@ -175,6 +176,15 @@ def _watched() -> dict[type[models.Model], Watched]:
             changed=always(AuditAction.INTAKE_CHANGED),
             created=always(AuditAction.INTAKE_CHANGED),
             deleted=AuditAction.INTAKE_CHANGED,
+        ),
+        Subscription: Watched(
+            fields=("url", "types", "active", "description", "secret_sealed"),
+            secrets=("secret_sealed",),
+            organisation=lambda s: s.organisation_id,
+            target=lambda s: f"subscription to events at {s.url}",
+            changed=always(AuditAction.SUBSCRIPTION_CHANGED),
+            created=always(AuditAction.SUBSCRIPTION_CHANGED),
+            deleted=AuditAction.SUBSCRIPTION_CHANGED,
         ),
         ConsequencePolicy: Watched(
             fields=ConsequencePolicy.SETTINGS,

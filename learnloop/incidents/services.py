@@ -20,6 +20,8 @@ from learnloop.incidents.models import (
     Incident,
     Responder,
 )
+from learnloop.webhooks.models import EventType
+from learnloop.webhooks.outbox import emit, incident_data
 
 
 def policy_for(organisation: Organisation) -> ConsequencePolicy:
@@ -49,6 +51,9 @@ def record_incident(organisation: Organisation, by: User | None, **fields: Any) 
     incident.save()
     for user, role in responders:
         Responder.objects.create(incident=incident, user=user, response_role=role)
+    emit(
+        incident.organisation_id, EventType.INCIDENT_RECORDED, incident.key, incident_data(incident)
+    )
     apply_policy(incident)
     return incident
 
@@ -122,7 +127,11 @@ def _decide(
         reason=reason,
     )
     Incident.objects.filter(pk=incident.pk).update(of_consequence=of_consequence)
+    was = incident.of_consequence
     incident.of_consequence = of_consequence
     if of_consequence:
         open_learning(incident)
+        if not was:
+            data = {**incident_data(incident), "reason": reason, "by_policy": by is None}
+            emit(incident.organisation_id, EventType.INCIDENT_OF_CONSEQUENCE, incident.key, data)
     return decision

@@ -344,13 +344,13 @@ def _take_up(delivery: Delivery, now: datetime) -> int:
             detail=detail,
         )
         Delivery.objects.filter(pk=delivery.pk).update(last_error=detail)
-        _close_dead_task(delivery.task_id, now)
+        close_dead_task(delivery.task_id, now)
         if not doubt:
             queue(delivery)
     return 1
 
 
-def _close_dead_task(task_id: str, now: datetime) -> None:
+def close_dead_task(task_id: str, now: datetime) -> None:
     """The dead worker's task would otherwise show as running for ever in the queue."""
     from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
@@ -364,14 +364,14 @@ def _close_dead_task(task_id: str, now: datetime) -> None:
 
 
 def task_alive(task_id: str) -> bool:
-    """True while the delivery's task is waiting or running."""
-    from django_tasks import TaskResultStatus
+    """True while a delivery's task (of any kind) is waiting or running."""
+    from django_tasks import TaskResultStatus, default_task_backend
     from django_tasks.exceptions import TaskResultDoesNotExist
 
     if not task_id:
         return False
     try:
-        status = tasks.send_delivery.get_result(task_id).status
+        status = default_task_backend.get_result(task_id).status
     except TaskResultDoesNotExist:
         return False
     return status in (TaskResultStatus.READY, TaskResultStatus.RUNNING)

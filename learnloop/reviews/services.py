@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,6 +34,8 @@ from learnloop.reviews.models import (
     ReviewInvitee,
     ReviewStatus,
 )
+from learnloop.webhooks.models import EventType
+from learnloop.webhooks.outbox import emit, when
 
 # Offered as suggestions; any other category may be typed.
 FACTOR_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -191,6 +195,33 @@ def schedule(
             ReviewInvitee.objects.create(review=review, user=person, kind=InviteeKind.STAKEHOLDER)
             have.add(person.pk)
     _send_invitations(review, sorted(have))
+    emit(incident.organisation_id, EventType.REVIEW_SCHEDULED, incident.key, _review_data(review))
+    return review
+
+
+def _review_data(review: Review) -> dict[str, Any]:
+    return {
+        "incident": review.incident.key,
+        "review": review.pk,
+        "status": review.status,
+        "starts_at": when(review.starts_at),
+        "ends_at": when(review.ends_at),
+        "sequence": review.sequence,
+        "url": f"{settings.BASE_URL}/reviews/{review.pk}/",
+    }
+
+
+@transaction.atomic
+def hold(review: Review) -> Review:
+    """The review took place: it is held from now on (and says so to subscribers once)."""
+    if review.status == ReviewStatus.CANCELLED:
+        raise ValidationError({"status": "A cancelled review cannot be held."})
+    if review.status != ReviewStatus.HELD:
+        review.status = ReviewStatus.HELD
+        review.changed_at = timezone.now()
+        review.save(update_fields=["status", "changed_at"])
+        incident = review.incident
+        emit(incident.organisation_id, EventType.REVIEW_HELD, incident.key, _review_data(review))
     return review
 
 

@@ -21,6 +21,8 @@ from learnloop.integrations.base import Ticket, TrackerError
 from learnloop.integrations.registry import tracker
 from learnloop.lib.redact import scrub
 from learnloop.trackers.models import PushAttempt, PushState, TrackerConnection, TrackerPush
+from learnloop.webhooks.models import EventType
+from learnloop.webhooks.outbox import emit
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
@@ -111,6 +113,15 @@ def deliver(push: TrackerPush) -> str:
         ImprovementAction.objects.filter(pk=action.pk).update(
             tracker_kind=push.connection.kind, tracker_key=ref.key, tracker_url=ref.url
         )
+        data = {
+            "action": str(action.uid),
+            "title": action.title,
+            "incident": action.incident.key,
+            "tracker": push.connection.kind,
+            "ticket": ref.key,
+            "ticket_url": ref.url,
+        }
+        emit(action.incident.organisation_id, EventType.TICKET_LINKED, str(action.uid), data)
         push.state, push.done_at, push.lease_until, push.last_error = (
             PushState.DONE,
             timezone.now(),

@@ -1,7 +1,8 @@
 """`learnloop worker`: one loop for all background work. Each round it files due tracker pushes,
 sweeps deliveries whose worker died (their lease ran out), and runs every ready django-tasks task
-from the database queue (deliveries of published narratives); now and then it reads trackers'
-statuses. Several workers may run at once: pushes and deliveries are leased, tasks claimed."""
+from the database queue (deliveries of published narratives, events to subscribers); now and
+then it reads trackers' statuses. Several workers may run at once: pushes and deliveries are
+leased, tasks claimed."""
 
 from __future__ import annotations
 
@@ -60,9 +61,11 @@ def one_round(worker_id: str | None = None) -> int:
     """Everything that is due now, once; returns how many pieces of work were done."""
     from learnloop.insights.search import repair
     from learnloop.publishing.services import sweep
+    from learnloop.webhooks.services import sweep as sweep_events
 
     done = services.run_once()
     done += sweep()
+    done += sweep_events()
     done += repair()
     done += run_tasks(worker_id)
     return done

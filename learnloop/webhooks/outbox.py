@@ -1,0 +1,60 @@
+"""Where the rest of learnloop says what happened: `emit` records a lifecycle event and its
+deliveries in the caller's transaction (the change and its event commit together, or neither)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from learnloop.webhooks import tasks
+from learnloop.webhooks.models import EventDelivery, OutboundEvent, Subscription
+
+
+def emit(organisation_id: int, event_type: str, subject: str, data: dict[str, Any]) -> None:
+    """Records the event and one delivery per subscription that wants it, in the caller's
+    transaction. Nothing is recorded when nobody listens."""
+    wanted = [
+        s
+        for s in Subscription.objects.filter(organisation_id=organisation_id, active=True)
+        if s.wants(event_type)
+    ]
+    if not wanted:
+        return
+    with transaction.atomic():
+        event = OutboundEvent.objects.create(
+            uid=f"msg_{uuid.uuid4().hex}",
+            organisation_id=organisation_id,
+            type=event_type,
+            subject=subject[:200],
+            data=data,
+        )
+        for subscription in wanted:
+            queue(EventDelivery.objects.create(subscription=subscription, event=event))
+
+
+def queue(delivery: EventDelivery, at: datetime | None = None) -> None:
+    task = tasks.send_event.using(run_after=at) if at else tasks.send_event
+    delivery.task_id = str(task.enqueue(delivery.pk).id)
+    EventDelivery.objects.filter(pk=delivery.pk).update(task_id=delivery.task_id)
+
+
+def when(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def incident_data(incident: Any) -> dict[str, Any]:
+    from django.conf import settings
+
+    return {
+        "key": incident.key,
+        "title": incident.title,
+        "team": incident.team.slug if incident.team_id and incident.team else None,
+        "severity": incident.severity,
+        "status": incident.status,
+        "started_at": when(incident.started_at),
+        "of_consequence": incident.of_consequence,
+        "url": f"{settings.BASE_URL}/incidents/{incident.key}/",
+    }
