@@ -33,7 +33,7 @@ def main() -> int:
     args = configure()
     from django.core.management import call_command
 
-    from bench import intake, measure, review, seed
+    from bench import chat, intake, measure, review, seed
 
     call_command("migrate", interactive=False, verbosity=0)
     org = None if args.fresh else seed.existing(args.incidents)
@@ -47,6 +47,7 @@ def main() -> int:
     rows += review.timeline(org, args.requests)
     rows += review.portal(org, args.requests)
     rows += measure.backup_and_restore(org)
+    rows += chat.import_export(org)
     if not args.no_http:
         rows += measure.over_http(args.requests)
         rows += intake.deliveries(org, args.requests)

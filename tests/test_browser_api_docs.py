@@ -36,3 +36,18 @@ def test_the_api_root_points_to_its_docs(client: Any, db: Any):
     assert found["docs"].endswith("/api/v1/docs")
     assert found["openapi"].endswith("/api/v1/openapi.json")
     assert client.get(found["openapi"]).status_code == 200
+
+
+def test_the_openapi_document_has_no_duplicated_keys(client: Any, db: Any):
+    """Swagger UI reads the document as YAML, which refuses a key given twice (a declared 422
+    beside the one every operation gets made "422" twice, and the docs page blank)."""
+    import json
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), (
+            f"duplicated: {sorted(k for k in keys if keys.count(k) > 1)}"
+        )
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=unique)

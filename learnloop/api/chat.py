@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
@@ -109,7 +109,7 @@ def _visible(request: HttpRequest, key: str) -> Incident:
 
 @router.post(
     "/incidents/{key}/chat-imports",
-    response={201: ChatImportOut, 422: dict[str, list[dict[str, str]]]},
+    response={201: ChatImportOut},
     summary="Import a channel of a Slack export as timeline candidates (analysts, managers)",
 )
 def add_chat_import(
@@ -117,7 +117,7 @@ def add_chat_import(
     key: str,
     file: File[UploadedFile],
     details: Form[ChatImportIn],
-) -> Status[ChatImportOut] | Status[dict[str, list[dict[str, str]]]]:
+) -> Status[ChatImportOut]:
     found = _visible(request, key)
     try:
         record = services.import_chat(
@@ -131,8 +131,7 @@ def add_chat_import(
             workspace_url=details.workspace_url,
         )
     except BadExport as error:
-        problem = f"Not imported, nothing was written: {error}"
-        return Status(422, {"detail": [{"field": "file", "message": problem}]})
+        raise ValidationError({"file": f"Not imported, nothing was written: {error}"}) from error
     return Status(201, ChatImportOut.of(record))
 
 

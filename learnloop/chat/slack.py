@@ -62,6 +62,10 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -215,7 +219,7 @@ class SlackExport:
         thread = _text(raw.get("thread_ts"))
         files = [
             storable(str(f.get("name") or f.get("title") or "(file not in the export)"))[:300]
-            for f in raw.get("files") or []
+            for f in _items(raw.get("files"))
             if isinstance(f, dict)
         ]
         return Message(
@@ -259,7 +263,7 @@ def _said(raw: dict[str, Any]) -> str:
     text = _text(raw.get("text"))
     if text.strip():
         return text
-    for attachment in raw.get("attachments") or []:
+    for attachment in _items(raw.get("attachments")):
         if isinstance(attachment, dict):
             said = attachment.get("text") or attachment.get("fallback") or attachment.get("title")
             if isinstance(said, str) and said.strip():
