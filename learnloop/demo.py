@@ -4,6 +4,7 @@ narrative published (demo_review.py), and the year of history before them (demo_
 
 from __future__ import annotations
 
+import io
 import secrets
 from datetime import timedelta
 from decimal import Decimal
@@ -17,6 +18,8 @@ from learnloop.actions.models import ActionKind, ActionStatus, PlannedFeature
 from learnloop.actions.services import add_action, transition
 from learnloop.analysis.models import KeyEvent, LearningTheme, TimeEntry
 from learnloop.analysis.services import save_report
+from learnloop.chat import sample
+from learnloop.chat.services import import_chat
 from learnloop.demo_review import seed_reviewed_incident
 from learnloop.demo_year import seed_year
 from learnloop.incidents.models import ResponseRole, Status
@@ -35,6 +38,23 @@ PEOPLE = [
     ("eve@demo.learnloop", "Eve Nakamura", Role.RESPONDER, "depots"),
     ("femi@demo.learnloop", "Femi Adeyemi", Role.RESPONDER, "depots"),
     ("reader@demo.learnloop", "Robin Reader", Role.MEMBER, None),
+]
+
+# What the tracking outage's channel said (the demo's chat export).
+CHAT = [
+    "Support sees a spike of 'parcel lost' calls, {n} in ten minutes",
+    "<@{other}> are tracking histories empty for you too?",
+    "Yes, every parcel I try shows an empty history",
+    "Deploy #{n} went out 25 minutes ago, it touched the cache keys",
+    "Cache hits fell to {n}% at the deploy: <https://grafana.demo/d/cache|the cache board>",
+    "Misses fall through to an empty default, not to the database?",
+    "Rolling back deploy #{n} now",
+    "Flushing the history cache on all nodes",
+    "Histories are back for new lookups",
+    "Call centre still busy, {n} calls waiting",
+    "Status page updated in <#C0STATUS|status>",
+    "Keeping the channel open until the call queue is empty",
+    "The empty fallback dates from the 2019 migration &amp; nobody remembered it",
 ]
 
 THEMES = [
@@ -166,6 +186,27 @@ def seed() -> list[tuple[str, str, str]]:
     )
     save_report(expert, "Draft: still interviewing the call-centre lead.", submit=False)
     outage.themes.add(themes["Hidden dependency"])
+    import_chat(
+        outage,
+        io.BytesIO(
+            sample.write(
+                messages=120,
+                seed=3,
+                start=day - timedelta(minutes=5),
+                channel="inc-tracking-lost",
+                people=[
+                    ("U1AMARA", "amara", "Amara Okafor", "amara@demo.learnloop"),
+                    ("U2BEN", "ben", "Ben Larsen", "ben@demo.learnloop"),
+                    ("U3TOMAS", "tomas", "Tomás Tracking", "pm.tracking@demo.learnloop"),
+                    ("U4SUPPORT", "lea", "Léa from Support", "lea@support.example"),
+                ],
+                lines=CHAT,
+                span=timedelta(minutes=60),
+            ).data
+        ),
+        "inc-tracking-lost",
+        workspace_url="https://demo-logistics.slack.com",
+    )
 
     # 2. Of consequence, analysis not started and overdue.
     day = now - timedelta(days=12)

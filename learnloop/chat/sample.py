@@ -62,11 +62,20 @@ def _ts(when: datetime, sequence: int) -> str:
 
 
 def write(
-    messages: int = 400, seed: int = 7, start: datetime | None = None, channel: str = CHANNEL[1]
+    messages: int = 400,
+    seed: int = 7,
+    start: datetime | None = None,
+    channel: str = CHANNEL[1],
+    people: list[tuple[str, str, str, str]] | None = None,
+    lines: list[str] | None = None,
+    span: timedelta = timedelta(hours=36),
 ) -> Export:
+    """`people`: (Slack id, handle, name, email); `lines`: what they say, with {n} a number and
+    {other} someone's Slack id."""
+    people = people or PEOPLE
+    lines = lines or LINES
     rng = random.Random(seed)  # noqa: S311 - made-up messages, not secrets
     start = start or datetime(2026, 3, 5, 8, 0, tzinfo=UTC)
-    span = timedelta(hours=36)
     step = span / max(messages, 1)
     by_day: dict[str, list[dict[str, Any]]] = {}
     counts = dict(system=0, threads=0, replies=0, edited=0, bots=0, files=0)
@@ -76,15 +85,15 @@ def write(
     for number in range(messages):
         when = start + step * number + timedelta(seconds=rng.randint(0, 5))
         ts = _ts(when, number)
-        person = rng.choice(PEOPLE)
-        other = rng.choice(PEOPLE)
+        person = rng.choice(people)
+        other = rng.choice(people)
         message: dict[str, Any] = {"type": "message", "ts": ts, "user": person[0]}
         roll = rng.random()
         if number % 50 == 0:
             message.update(subtype="channel_join", text=f"<@{person[0]}> has joined the channel")
             counts["system"] += 1
         elif number % 97 == 0:
-            message.update(subtype="channel_topic", text="set the channel topic: Checkout 5xx")
+            message.update(subtype="channel_topic", text=f"set the channel topic: {channel}")
             counts["system"] += 1
         elif roll < 0.08:
             message = {
@@ -96,7 +105,7 @@ def write(
                 "text": "",
                 "attachments": [
                     {
-                        "fallback": f"Triggered #{number}: Checkout 5xx above {number % 9 + 2}%",
+                        "fallback": f"Alert #{number} triggered for #{channel}",
                         "color": "danger",
                     }
                 ],
@@ -104,7 +113,7 @@ def write(
             counts["bots"] += 1
             kept += 1
         else:
-            text = rng.choice(LINES).format(n=rng.randint(2, 40), other=other[0])
+            text = rng.choice(lines).format(n=rng.randint(2, 40), other=other[0])
             message.update(text=text, user_profile={"real_name": person[2]})
             if roll < 0.14:
                 name = rng.choice(["gateway.log", "dashboard.png", "pool-settings.yaml"])
@@ -118,7 +127,7 @@ def write(
                 counts["edited"] += 1
             if open_threads and 0.55 < roll < 0.75:
                 parent = rng.choice(open_threads)
-                message.update(thread_ts=parent, parent_user_id=PEOPLE[0][0])
+                message.update(thread_ts=parent, parent_user_id=people[0][0])
                 counts["replies"] += 1
             elif 0.75 <= roll < 0.8:
                 message.update(thread_ts=ts, reply_count=0)
@@ -134,7 +143,7 @@ def write(
             "is_bot": False,
             "profile": {"real_name": name, "display_name": handle, "email": email},
         }
-        for uid, handle, name, email in PEOPLE
+        for uid, handle, name, email in people
     ]
     users.append({"id": BOT[0], "name": BOT[1], "is_bot": True, "profile": {"real_name": BOT[2]}})
     channels = [
