@@ -365,3 +365,18 @@ def test_a_facilitator_added_later_sees_the_same_candidates(world: World):
     client = world.client_for(world.carol)
     assert client.get(f"/api/v1/incidents/{incident.key}/timeline-candidates").status_code == 200
     assert KeyEvent.objects.filter(incident=incident).count() == 0
+
+
+def test_someone_missing_from_users_json_is_named_from_the_message(world: World):
+    """A person of another workspace (a shared channel) is not in users.json; the message carries
+    their profile."""
+    message = {
+        "type": "message",
+        "ts": "1772697600.000100",
+        "user": "UOTHER",
+        "text": "From the vendor's side: the acquirer is degraded",
+        "user_profile": {"real_name": "Vera Vendor", "display_name": "vera"},
+    }
+    incident = outage(world)
+    services.import_chat(incident, io.BytesIO(zipped(minimal([message]))), "inc")
+    assert TimelineCandidate.objects.get().author == "Vera Vendor"

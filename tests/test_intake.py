@@ -641,3 +641,21 @@ def test_events_of_one_incident_arriving_together_make_one_incident(world: World
     assert sorted(source.deliveries.values_list("verdict", flat=True)) == sorted(
         [Verdict.APPLIED] * 5 + [Verdict.DUPLICATE] * 5
     )
+
+
+def test_opsgenie_events_shuffled_and_repeated_end_identically(world: World):
+    source = save_source(
+        world.org, kind=IntakeKind.OPSGENIE, name="Opsgenie", team="search", secret=SECRET
+    )
+    examples = og_examples()
+    create, ack = examples["doc-create"], examples["doc-acknowledge"]
+    bodies = [json.dumps(create).encode(), json.dumps(ack).encode(), og_close(create, 7200 * 10**9)]
+    secret = {"X-Learnloop-Secret": SECRET}
+    for body in bodies:
+        post(source, body, **secret)
+    in_order = end_state(source)
+    forget(source)
+    shuffled = bodies * 2
+    random.Random(3).shuffle(shuffled)
+    assert {post(source, body, **secret).status_code for body in shuffled} == {200}
+    assert end_state(source) == in_order

@@ -212,6 +212,10 @@ class SlackExport:
         user = _text(raw.get("user"))
         author = self.authors.get(user)
         bot = _dict(raw.get("bot_profile"))
+        profile = _dict(raw.get("user_profile"))  # people users.json lacks (another workspace's)
+        if author is None and (profile.get("real_name") or profile.get("display_name")):
+            named = profile.get("real_name") or profile.get("display_name")
+            author = Author(storable(str(named))[:200])
         if author is None:
             named = bot.get("name") or raw.get("username") or user or "unknown"
             author = Author(storable(str(named))[:200], "", bool(raw.get("bot_id")) or bool(bot))
