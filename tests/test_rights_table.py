@@ -419,6 +419,7 @@ PAGES = table(
     /actions/<uuid:uid>/push/ = MANAGERS analyst
     /teams/<slug:slug>/costs/ = MANAGERS
     /settings/costs/ = admin outsider
+    /costs/ = admin problem_manager outsider
     /measures/ = MEMBERS outsider
     /search/ = MEMBERS outsider
     /themes/<slug:slug>/ = MEMBERS
@@ -478,6 +479,7 @@ PAGES = table(
 API = table(
     """
     GET /api/v1/me = MEMBERS outsider
+    GET /api/v1/me/home = MEMBERS outsider
     POST /api/v1/incidents/{key}/chat-imports = MANAGERS analyst
     GET /api/v1/incidents/{key}/timeline-candidates = MANAGERS analyst
     POST /api/v1/assignments/{pk}/timeline-candidates/{uid}/key-event = analyst

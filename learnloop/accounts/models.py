@@ -80,6 +80,8 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     time_zone = models.CharField(max_length=64, default="UTC")
     calendar_token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
+    # When the person last opened their home: what was published since is new to them.
+    last_home_at = models.DateTimeField(null=True, blank=True)
 
     MANAGER_ROLES: ClassVar[set[str]] = {Role.PRODUCT_MANAGER, Role.PROBLEM_MANAGER, Role.ADMIN}
 

@@ -1,4 +1,5 @@
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,33 +11,21 @@ from django.views.decorators.http import require_POST
 from learnloop.accounts import locks
 from learnloop.accounts.decorators import forbid_unless, member_required
 from learnloop.accounts.forms import ProfileForm
+from learnloop.accounts.home import build
 from learnloop.accounts.models import ApiToken, Membership
-from learnloop.accounts.rights import managed_incidents
-from learnloop.analysis.models import AnalysisAssignment
-from learnloop.incidents.models import Incident
 
 
 @member_required
 def home(request: HttpRequest, membership: Membership) -> HttpResponse:
-    mine = (
-        AnalysisAssignment.objects.filter(analyst_id=membership.user_id)
-        .select_related("incident", "report")
-        .order_by("due_at")[:20]
-    )
-    overdue = []
-    if membership.role in Membership.MANAGER_ROLES:
-        candidates = AnalysisAssignment.objects.filter(
-            managed_incidents(membership, "incident__"), due_at__lt=timezone.now()
-        ).exclude(report__status="submitted")
-        overdue = list(candidates.select_related("incident", "analyst").order_by("due_at")[:50])
-    recent = (
-        Incident.objects.filter(organisation_id=membership.organisation_id)
-        .select_related("team", "service")
-        .order_by("-started_at", "-id")[:10]
-    )
-    return render(
-        request, "accounts/home.html", {"mine": mine, "overdue": overdue, "recent": recent}
-    )
+    """What needs this person now. The first visit of a session remembers the previous one, so
+    "published since your last visit" stays the same while they look around."""
+    if "home_since" not in request.session:
+        previous = membership.last_home_at
+        request.session["home_since"] = previous.isoformat() if previous else ""
+        Membership.objects.filter(pk=membership.pk).update(last_home_at=timezone.now())
+    given = request.session["home_since"]
+    since = datetime.fromisoformat(given) if given else None
+    return render(request, "accounts/home.html", {"home": build(membership, since)})
 
 
 @member_required

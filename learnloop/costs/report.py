@@ -93,3 +93,63 @@ def summary(
                 )
             )
     return lines
+
+
+@dataclass
+class Share:
+    """One team's (or the whole organisation's) learning-culture cost in a period, as an
+    amount and a share of its TCO, with the band that share falls in."""
+
+    amount: Decimal
+    tco: Decimal | None
+    percent: Decimal | None
+    band: str
+
+
+def quarters(year: int) -> list[tuple[date, date]]:
+    ends = [date(year, 3, 31), date(year, 6, 30), date(year, 9, 30), date(year, 12, 31)]
+    return [(date(year, 3 * n + 1, 1), end) for n, end in enumerate(ends)]
+
+
+def by_quarter(
+    organisation: Organisation, year: int
+) -> tuple[list[Team], dict[tuple[int | None, int], Share]]:
+    """Every team's learning-culture cost per quarter of the year, and the organisation's
+    (team None): one query for the ledger, one for the cost profiles."""
+    settings = settings_of(organisation)
+    teams = list(Team.objects.filter(organisation=organisation).order_by("name"))
+    profiles = {
+        p.team_id: p.loaded_annual_people_cost + p.annual_run_cost
+        for p in TeamCostProfile.objects.filter(team__in=teams)
+    }
+    periods = quarters(year)
+    amounts: dict[tuple[int, int], Decimal] = {}
+    rows = (
+        LedgerEntry.objects.filter(
+            organisation=organisation,
+            occurred_on__gte=periods[0][0],
+            occurred_on__lte=periods[-1][1],
+            team__isnull=False,
+        )
+        .values("team_id", "occurred_on__quarter")
+        .annotate(amount=Sum("amount"))
+    )
+    for row in rows:
+        amounts[(row["team_id"], row["occurred_on__quarter"])] = Decimal(row["amount"] or 0)
+
+    def share(amount: Decimal, annual: Decimal | None, start: date, end: date) -> Share:
+        total = cents(annual * Decimal((end - start).days + 1) / 365) if annual else None
+        percent = (amount / total * 100).quantize(Decimal("0.01")) if total else None
+        band = settings.band(percent) if percent is not None else "—"
+        return Share(cents(amount), total, percent, band)
+
+    found: dict[tuple[int | None, int], Share] = {}
+    for number, (start, end) in enumerate(periods, start=1):
+        for team in teams:
+            amount = amounts.get((team.pk, number), Decimal(0))
+            found[(team.pk, number)] = share(amount, profiles.get(team.pk), start, end)
+        costed = [t.pk for t in teams if t.pk in profiles]
+        amount = sum((amounts.get((pk, number), Decimal(0)) for pk in costed), Decimal(0))
+        annual = sum((profiles[pk] for pk in costed), Decimal(0)) or None
+        found[(None, number)] = share(amount, annual, start, end)
+    return teams, found

@@ -1,0 +1,377 @@
+"""Each person's home: what needs them now, by what they do. A responder sees their open analysis
+periods and what is left in each; a product or problem manager what waits on them in the
+incidents they manage and their team's learning-culture cost this quarter; everyone the
+narratives published since their last visit and the walkthroughs they are invited to; an admin or
+problem manager the organisation's learning-culture cost by team and quarter. The page and
+`GET /api/v1/me/home` show the same sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from learnloop.accounts.models import Membership, Role, Team
+from learnloop.accounts.rights import managed_incidents
+
+
+@dataclass
+class Item:
+    """One row of a section: what it is, where to go, and what to say about it."""
+
+    title: str
+    url: str
+    note: str = ""
+    when: datetime | None = None
+    late: bool = False
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    count: int
+    url: str  # the filtered list, or the page where it is done
+    items: list[Item] = field(default_factory=list)
+    empty: str = ""  # what to do when there is nothing
+
+
+@dataclass
+class CostRow:
+    team: str
+    quarters: list[Any]  # report.Share per quarter
+
+
+@dataclass
+class Home:
+    role: str
+    sections: list[Section]
+    team_cost: Any | None = None  # report.Share of the manager's team, this quarter
+    organisation_costs: list[CostRow] = field(default_factory=list)
+    year: int = 0
+
+
+SHOWN = 8  # rows per section; the count says how many there are
+
+
+def _quarter_of(day: date) -> tuple[int, date, date]:
+    from learnloop.costs.report import quarters
+
+    number = (day.month - 1) // 3 + 1
+    start, end = quarters(day.year)[number - 1]
+    return number, start, end
+
+
+def _incidents_link(membership: Membership, **filters: str) -> str:
+    if membership.role == Role.PRODUCT_MANAGER and membership.team_id and membership.team:
+        filters["team"] = membership.team.slug
+    return reverse("incident_list") + "?" + urlencode(filters)
+
+
+def my_analysis(membership: Membership) -> Section:
+    from learnloop.analysis.models import AnalysisAssignment, ReportStatus
+
+    open_periods = (
+        AnalysisAssignment.objects.filter(analyst_id=membership.user_id)
+        .exclude(report__status=ReportStatus.SUBMITTED)
+        .select_related("incident", "report")
+        .annotate(
+            interviews_n=Count("interviews", distinct=True),
+            events_n=Count("key_events", distinct=True),
+        )
+        .order_by("due_at")
+    )
+    now = timezone.now()
+    items = []
+    for work in open_periods[:SHOWN]:
+        report = getattr(work, "report", None)
+        said = "report drafted" if report and report.body.strip() else "report not started"
+        note = (
+            f"{work.interviews_n} interview{'s' if work.interviews_n != 1 else ''}, "
+            f"{work.events_n} key event{'s' if work.events_n != 1 else ''}, {said}"
+        )
+        items.append(
+            Item(
+                f"{work.incident.key}: {work.incident.title}",
+                reverse("assignment", args=[work.pk]),
+                note,
+                work.due_at,
+                work.due_at < now,
+            )
+        )
+    return Section(
+        "analysis",
+        "Your open analysis periods",
+        open_periods.count(),
+        reverse("my_assignments"),
+        items,
+        "No analysis waits for you. When an incident you responded to is of consequence, "
+        "your period appears here.",
+    )
+
+
+def _awaiting_decision(membership: Membership, managed: Q) -> Section:
+    from learnloop.incidents.models import Incident
+
+    found = Incident.objects.filter(managed, of_consequence__isnull=True).order_by(
+        "-started_at", "-id"
+    )
+    items = [
+        Item(f"{i.key}: {i.title}", reverse("incident_detail", args=[i.key]), when=i.started_at)
+        for i in found[:SHOWN]
+    ]
+    return Section(
+        "decide",
+        "Incidents awaiting a consequence decision",
+        found.count(),
+        _incidents_link(membership, of_consequence="undecided"),
+        items,
+        "Every incident is decided.",
+    )
+
+
+def _overdue_analysis(managed: Q) -> Section:
+    from learnloop.analysis.models import AnalysisAssignment, ReportStatus
+
+    found = (
+        AnalysisAssignment.objects.filter(managed, due_at__lt=timezone.now())
+        .exclude(report__status=ReportStatus.SUBMITTED)
+        .select_related("incident", "analyst")
+        .order_by("due_at")
+    )
+    items = [
+        Item(
+            f"{a.incident.key}: {a.analyst.get_full_name() or a.analyst.email}",
+            reverse("assignment", args=[a.pk]),
+            "report not submitted",
+            a.due_at,
+            True,
+        )
+        for a in found[:SHOWN]
+    ]
+    return Section(
+        "overdue_analysis",
+        "Analysis periods overdue",
+        found.count(),
+        reverse("incident_list") + "?of_consequence=yes",
+        items,
+        "No analysis is overdue.",
+    )
+
+
+def _reviews_to_schedule(membership: Membership, managed: Q) -> Section:
+    from learnloop.analysis.models import AnalysisAssignment, ReportStatus
+    from learnloop.incidents.models import Incident
+    from learnloop.reviews.models import Review, ReviewStatus
+
+    reviewed = Review.objects.filter(incident=OuterRef("pk")).exclude(status=ReviewStatus.CANCELLED)
+    reported = AnalysisAssignment.objects.filter(
+        incident=OuterRef("pk"), report__status=ReportStatus.SUBMITTED
+    )
+    found = (
+        Incident.objects.filter(managed, of_consequence=True)
+        .filter(Exists(reported))
+        .exclude(Exists(reviewed))
+        .order_by("-started_at", "-id")
+    )
+    items = [
+        Item(
+            f"{i.key}: {i.title}",
+            reverse("review_schedule", args=[i.key]),
+            "analysis reports are in",
+            i.started_at,
+        )
+        for i in found[:SHOWN]
+    ]
+    return Section(
+        "reviews_to_schedule",
+        "Reviews to schedule",
+        found.count(),
+        _incidents_link(membership, of_consequence="yes"),
+        items,
+        "No incident waits for its review.",
+    )
+
+
+def _narratives_in_review(membership: Membership) -> Section:
+    from learnloop.narratives.models import Narrative, NarrativeStatus
+
+    found = (
+        Narrative.objects.filter(
+            managed_incidents(membership, "incident__"), status=NarrativeStatus.IN_REVIEW
+        )
+        .select_related("incident")
+        .order_by("-updated_at")
+    )
+    items = [
+        Item(
+            f"{n.incident.key}: {n.title or n.incident.title}",
+            reverse("narrative_edit", args=[n.incident.key]),
+            "in review",
+            n.updated_at,
+        )
+        for n in found[:SHOWN]
+    ]
+    return Section(
+        "narratives_in_review",
+        "Narratives waiting for review",
+        found.count(),
+        reverse("incident_list"),
+        items,
+        "No narrative waits for review.",
+    )
+
+
+def _late_actions(membership: Membership) -> tuple[Section, Section]:
+    from learnloop.actions.models import ImprovementAction
+    from learnloop.actions.services import OPEN
+    from learnloop.incidents.services import policy_for
+
+    now = timezone.now()
+    policy = policy_for(membership.organisation)
+    late = Q()
+    for severity in (1, 2, 3, 4, 5):
+        days = policy.target_days_for(severity)
+        late |= Q(incident__severity=severity, idea_at__lt=now - timedelta(days=days))
+    unrated = now - timedelta(days=policy.target_days_for(None))
+    late |= Q(incident__severity__isnull=True, idea_at__lt=unrated)
+    open_actions = ImprovementAction.objects.filter(
+        managed_incidents(membership, "incident__"), status__in=OPEN
+    ).select_related("incident", "owner_team")
+    overdue = open_actions.filter(late).order_by("idea_at")
+    unestimated = open_actions.filter(
+        Q(cost_of_delay_per_week__isnull=True) | Q(estimate_weeks__isnull=True)
+    ).order_by("-idea_at")
+
+    def items(found: Any, note: str, is_late: bool) -> list[Item]:
+        return [
+            Item(a.title, reverse("action_detail", args=[a.uid]), note, a.idea_at, is_late)
+            for a in found[:SHOWN]
+        ]
+
+    backlog = (
+        reverse("team_backlog", args=[membership.team.slug])
+        if membership.team_id and membership.team
+        else reverse("incident_list")
+    )
+    return (
+        Section(
+            "actions_overdue",
+            "Improvement actions overdue",
+            overdue.count(),
+            backlog,
+            items(overdue, "past its target for the incident's severity", True),
+            "No action is past its target.",
+        ),
+        Section(
+            "actions_unestimated",
+            "Actions without a cost of delay or an estimate",
+            unestimated.count(),
+            backlog,
+            items(unestimated, "estimate it to rank it by CD3", False),
+            "Every open action is estimated.",
+        ),
+    )
+
+
+def _published_since(membership: Membership, since: datetime | None) -> Section:
+    from learnloop.narratives.models import Narrative, NarrativeStatus
+
+    found = Narrative.objects.filter(
+        incident__organisation_id=membership.organisation_id, status=NarrativeStatus.PUBLISHED
+    ).select_related("incident")
+    if since is not None:
+        found = found.filter(published_at__gt=since)
+    found = found.order_by("-published_at")
+    items = [
+        Item(
+            n.title or n.incident.title,
+            reverse("portal_narrative", args=[n.incident.key]),
+            n.incident.key,
+            n.published_at,
+        )
+        for n in found[:SHOWN]
+    ]
+    return Section(
+        "published",
+        "Narratives published since your last visit" if since else "Published narratives",
+        found.count(),
+        reverse("portal"),
+        items,
+        "Nothing new since your last visit: the portal holds every narrative.",
+    )
+
+
+def _walkthroughs(membership: Membership) -> Section:
+    from learnloop.narratives.models import WalkthroughAttendee
+
+    found = (
+        WalkthroughAttendee.objects.filter(
+            user_id=membership.user_id, walkthrough__ends_at__gte=timezone.now()
+        )
+        .select_related("walkthrough__narrative__incident")
+        .order_by("walkthrough__starts_at")
+    )
+    items = [
+        Item(
+            w.walkthrough.narrative.title or w.walkthrough.narrative.incident.title,
+            reverse("portal_narrative", args=[w.walkthrough.narrative.incident.key]),
+            w.walkthrough.location or "",
+            w.walkthrough.starts_at,
+        )
+        for w in found[:SHOWN]
+    ]
+    return Section(
+        "walkthroughs",
+        "Walkthroughs you are invited to",
+        found.count(),
+        reverse("portal"),
+        items,
+        "No walkthrough ahead for you.",
+    )
+
+
+def build(membership: Membership, since: datetime | None = None) -> Home:
+    """`since`: the person's previous visit (None: never), for the narratives published since."""
+    from learnloop.costs import report
+    from learnloop.costs.ledger import settings_of
+
+    sections: list[Section] = []
+    home = Home(role=membership.role, sections=sections)
+    manages = membership.role in Membership.MANAGER_ROLES
+    if membership.role != Role.MEMBER:
+        sections.append(my_analysis(membership))
+    if manages:
+        managed = managed_incidents(membership)
+        sections += [
+            _awaiting_decision(membership, managed),
+            _overdue_analysis(managed_incidents(membership, "incident__")),
+            _reviews_to_schedule(membership, managed),
+            _narratives_in_review(membership),
+            *_late_actions(membership),
+        ]
+    sections += [_published_since(membership, since), _walkthroughs(membership)]
+    today = timezone.localdate()
+    if membership.role == Role.PRODUCT_MANAGER and membership.team_id:
+        _, start, end = _quarter_of(today)
+        team = Team.objects.get(pk=membership.team_id)
+        lines = report.summary(membership.organisation, start, end, team.slug)
+        amount = sum((line.amount for line in lines), Decimal(0))
+        tco = lines[0].tco if lines else None
+        percent = (amount / tco * 100).quantize(Decimal("0.01")) if tco else None
+        settings = settings_of(membership.organisation)
+        band = settings.band(percent) if percent is not None else "—"
+        home.team_cost = report.Share(amount, tco, percent, band)
+    if membership.role in (Role.ADMIN, Role.PROBLEM_MANAGER):
+        teams, shares = report.by_quarter(membership.organisation, today.year)
+        home.year = today.year
+        home.organisation_costs = [
+            CostRow(t.name, [shares[(t.pk, n)] for n in (1, 2, 3, 4)]) for t in teams
+        ] + [CostRow("Whole organisation", [shares[(None, n)] for n in (1, 2, 3, 4)])]
+    return home

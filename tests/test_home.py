@@ -1,0 +1,175 @@
+"""Each role's home: what needs them now, with counts that link to the lists; the same at
+GET /api/v1/me/home; and the organisation's learning-culture cost by team and quarter."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from learnloop.actions.models import ActionKind
+from learnloop.actions.services import add_action
+from learnloop.analysis.models import AnalysisAssignment
+from learnloop.analysis.services import save_report
+from learnloop.costs.models import LedgerEntry, TeamCostProfile
+from learnloop.incidents.models import ResponseRole
+from learnloop.incidents.services import record_incident
+from learnloop.narratives import services as narratives
+from learnloop.narratives.models import Walkthrough, WalkthroughAttendee
+from tests.conftest import World
+
+
+def sections(client: Any) -> dict[str, dict[str, Any]]:
+    home = client.get("/api/v1/me/home").json()
+    return {s["key"]: s for s in home["sections"]}
+
+
+@pytest.fixture
+def busy(world: World) -> dict[str, Any]:
+    """Something waiting in every section, in the payments team."""
+    now = timezone.now()
+    undecided = record_incident(
+        world.org, None, title="Latency blip", team=world.payments, severity=4, started_at=now
+    )
+    type(undecided).objects.filter(pk=undecided.pk).update(of_consequence=None)
+    big = record_incident(
+        world.org,
+        world.payments_pm,
+        title="Checkout down",
+        team=world.payments,
+        severity=1,
+        started_at=now - timedelta(days=20),
+        responders=[(world.alice, ResponseRole.ON_CALL), (world.bob, ResponseRole.ON_CALL)],
+    )
+    bob_work = AnalysisAssignment.objects.get(incident=big, analyst=world.bob)
+    save_report(bob_work, "What Bob saw", submit=True)
+    alice_work = AnalysisAssignment.objects.get(incident=big, analyst=world.alice)
+    AnalysisAssignment.objects.filter(pk=alice_work.pk).update(due_at=now - timedelta(days=1))
+    story = narratives.narrative_for(big)
+    narratives.save_version(story, "## Summary\n\nIt broke.", world.payments_pm, 0)
+    narratives.change_status(story, "in_review")
+    late = add_action(big, world.payments_pm, title="Add a breaker", kind=ActionKind.CODE_FIX)
+    type(late).objects.filter(pk=late.pk).update(idea_at=now - timedelta(days=90))
+    published = record_incident(world.org, None, title="Search slow", team=world.search, severity=3)
+    told = narratives.narrative_for(published)
+    narratives.save_version(told, "The story.", world.search_pm, 0)
+    narratives.publish(narratives.change_status(told, "in_review"), world.search_pm)
+    walk = Walkthrough.objects.create(
+        narrative=told,
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=1),
+        organiser=world.search_pm,
+    )
+    WalkthroughAttendee.objects.create(walkthrough=walk, user=world.member)
+    TeamCostProfile.objects.create(
+        team=world.payments,
+        headcount=8,
+        loaded_annual_people_cost=Decimal("730000.00"),
+        annual_run_cost=Decimal("0"),
+    )
+    LedgerEntry.objects.create(
+        organisation=world.org,
+        team=world.payments,
+        cost_type="insight",
+        occurred_on=timezone.localdate(),
+        amount=Decimal("1000.00"),
+        description="Analysis of the test",
+        source="test",
+    )
+    return {"undecided": undecided, "big": big, "alice_work": alice_work, "told": told}
+
+
+def test_a_responder_sees_their_open_periods_and_what_is_left(world: World, busy: dict[str, Any]):
+    mine = sections(world.client_for(world.alice))["analysis"]
+    assert mine["count"] == 1
+    item = mine["items"][0]
+    assert item["title"].endswith("Checkout down") and item["late"] is True
+    assert item["note"] == "0 interviews, 0 key events, report not started"
+    assert "decide" not in sections(world.client_for(world.alice))
+    page = world.client_for(world.alice).get("/").content.decode()
+    assert "Your open analysis periods" in page and "overdue" in page
+
+
+def test_a_product_manager_sees_what_waits_on_them_in_their_team(
+    world: World, busy: dict[str, Any]
+):
+    found = sections(world.client_for(world.payments_pm))
+    counts = {key: s["count"] for key, s in found.items()}
+    assert counts["decide"] == 1 and found["decide"]["url"].endswith(
+        "of_consequence=undecided&team=payments"
+    )
+    assert counts["overdue_analysis"] == 1
+    assert counts["reviews_to_schedule"] == 1
+    assert found["reviews_to_schedule"]["items"][0]["url"].endswith(
+        f"/incidents/{busy['big'].key}/review/schedule/"
+    )
+    assert counts["narratives_in_review"] == 1
+    assert counts["actions_overdue"] == 1 and counts["actions_unestimated"] == 1
+    home = world.client_for(world.payments_pm).get("/api/v1/me/home").json()
+    cost = home["team_cost"]
+    assert Decimal(cost["amount"]) == Decimal("1000.00") and cost["band"] in (
+        "Low",
+        "Medium",
+        "High",
+    )
+    assert Decimal(cost["percent"]) > 0
+    other = sections(world.client_for(world.search_pm))
+    assert other["decide"]["count"] == 0 and other["actions_overdue"]["count"] == 0
+    page = world.client_for(world.payments_pm).get("/").content.decode()
+    assert (
+        "Incidents awaiting a consequence decision" in page
+        and "learning-culture cost this quarter" in page
+    )
+
+
+def test_a_member_sees_what_was_published_since_their_last_visit_and_their_walkthroughs(
+    world: World, busy: dict[str, Any]
+):
+    client = world.client_for(world.member)
+    found = sections(client)  # the API does not count as a visit
+    assert "analysis" not in found
+    assert found["walkthroughs"]["count"] == 1 and found["published"]["count"] == 1
+    page = client.get("/").content.decode()
+    assert "Search slow" in page and "Walkthroughs you are invited to" in page
+    again = world.client_for(world.member)  # a new session: the last visit was the one above
+    assert "Narratives published since your last visit" in again.get("/").content.decode()
+    assert sections(again)["published"]["count"] == 0
+
+
+def test_admins_see_the_organisation_s_cost_by_team_and_quarter(world: World, busy: dict[str, Any]):
+    client = world.client_for(world.admin)
+    home = client.get("/api/v1/me/home").json()
+    rows = {row["team"]: row["quarters"] for row in home["organisation_costs"]}
+    assert set(rows) == {"Payments", "Search", "Whole organisation"}
+    quarter = (timezone.localdate().month - 1) // 3
+    assert Decimal(rows["Payments"][quarter]["amount"]) == Decimal("1000.00")
+    assert rows["Search"][quarter]["percent"] is None  # no cost profile
+    assert rows["Whole organisation"][quarter]["percent"] == rows["Payments"][quarter]["percent"]
+    page = client.get("/costs/").content.decode()
+    assert "Whole organisation" in page and "Download as CSV" in page
+    exported = client.get("/costs/", {"format": "csv"})
+    assert exported["Content-Disposition"].startswith("attachment")
+    lines = list(csv.DictReader(io.StringIO(exported.content.decode())))
+    assert len(lines) == 12 and lines[0]["team"] == "payments"
+    assert world.client_for(world.payments_pm).get("/costs/").status_code == 403
+
+
+def test_an_empty_home_says_what_to_do(world: World):
+    page = world.client_for(world.alice).get("/").content.decode()
+    assert "No analysis waits for you" in page
+
+
+def test_the_home_page_s_queries_do_not_grow_with_the_rows(
+    world: World, busy: dict[str, Any], django_assert_max_num_queries: Any
+):
+    client = world.client_for(world.admin)
+    client.get("/")
+    for n in range(15):
+        record_incident(world.org, None, title=f"More {n}", team=world.payments, severity=5)
+    with django_assert_max_num_queries(45):
+        client.get("/")
