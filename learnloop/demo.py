@@ -20,6 +20,7 @@ from learnloop.analysis.models import KeyEvent, LearningTheme, TimeEntry
 from learnloop.analysis.services import save_report
 from learnloop.chat import sample
 from learnloop.chat.services import import_chat
+from learnloop.costs import ledger
 from learnloop.demo_review import seed_reviewed_incident
 from learnloop.demo_year import seed_year
 from learnloop.incidents.models import ResponseRole, Status
@@ -302,4 +303,6 @@ def seed() -> list[tuple[str, str, str]]:
     seed_reviewed_incident(people, routing, svc_routes, themes, now)
     # 5. The year before: what the measures, themes and costs are made of.
     seed_year(people, teams, services, themes, now)
+    # 6. The cost ledger posted, so every home and cost figure has something to show.
+    ledger.post(org)
     return credentials
