@@ -29,6 +29,12 @@ $(OIDC_PROVIDER): tests/oidc_provider/package.json tests/oidc_provider/package-l
 	cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error
 	touch $(OIDC_PROVIDER)
 
+# axe-core, which the browser tests inject to check the main pages for accessibility.
+AXE := tests/axe/node_modules/.installed
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	cd tests/axe && npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
 lint: $(STAMP)
 	$(BIN)/ruff check learnloop tests bench
 	$(BIN)/ruff format --check learnloop tests bench
@@ -36,11 +42,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy learnloop
 
-test-sqlite: $(STAMP) chromium $(OIDC_PROVIDER)
-	LEARNLOOP_DATABASE_URL= $(BIN)/pytest
+# The browser tests write screenshots of the main pages at 1366 and 390 px here.
+SCREENSHOTS := var/screenshots
+
+test-sqlite: $(STAMP) chromium $(OIDC_PROVIDER) $(AXE)
+	LEARNLOOP_DATABASE_URL= LEARNLOOP_SCREENSHOTS=$(SCREENSHOTS) $(BIN)/pytest
+	@echo "Screenshots of the main pages (1366 and 390 px wide): $(SCREENSHOTS)/"
 
 # CI must fail when PostgreSQL is unreachable; a laptop may skip this leg, and says so.
-test-postgres: $(STAMP) chromium $(OIDC_PROVIDER)
+test-postgres: $(STAMP) chromium $(OIDC_PROVIDER) $(AXE)
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(POSTGRES_URL)', dbname='postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		LEARNLOOP_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest; \
 	elif [ "$$CI" = "true" ]; then \

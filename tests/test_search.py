@@ -45,6 +45,7 @@ def test_search_finds_words_from_narratives_key_events_and_actions(world: World)
     page = world.client_for(world.member).get("/search/", {"q": "certificate"})
     html = page.content.decode()
     assert "Checkout outage" in html and "elsewhere" not in html  # other organisation
+    assert '<span class="badge">key event</span>' in html and "key_event" not in html  # words
 
 
 def test_a_near_duplicate_ranks_first_among_similar_incidents(

@@ -28,6 +28,14 @@ _STOP = (
 STOP = frozenset(_STOP.split())
 
 
+KIND_LABELS = {
+    "incident": "incident",
+    "key_event": "key event",
+    "action": "improvement action",
+    "narrative": "narrative",
+}
+
+
 @dataclass
 class Hit:
     kind: str
@@ -35,6 +43,11 @@ class Hit:
     incident_key: str
     title: str
     body: str
+
+    @property
+    def label(self) -> str:
+        """What the hit is, in words (never the index's own names)."""
+        return KIND_LABELS.get(self.kind, self.kind.replace("_", " "))
 
     @property
     def url(self) -> str:

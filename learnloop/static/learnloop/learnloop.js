@@ -23,3 +23,19 @@ document.addEventListener("htmx:afterRequest", (event) => {
     form.reset();
   }
 });
+
+// A region that scrolls (a wide table on a phone, the narrative preview) can be reached and
+// scrolled with the keyboard.
+function scrollersFocusable() {
+  for (const region of document.querySelectorAll("table, .table-scroll, #preview-side")) {
+    const style = getComputedStyle(region);
+    const sideways = style.overflowX !== "visible" && region.scrollWidth > region.clientWidth + 1;
+    const down = style.overflowY !== "visible" && region.scrollHeight > region.clientHeight + 1;
+    if ((sideways || down) && !region.hasAttribute("tabindex")) {
+      region.setAttribute("tabindex", "0");
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", scrollersFocusable);
+document.addEventListener("htmx:afterSettle", scrollersFocusable);
+window.addEventListener("resize", scrollersFocusable);
