@@ -33,7 +33,7 @@ def main() -> int:
     args = configure()
     from django.core.management import call_command
 
-    from bench import chat, intake, measure, review, seed
+    from bench import chat, homes, intake, measure, review, seed
 
     call_command("migrate", interactive=False, verbosity=0)
     org = None if args.fresh else seed.existing(args.incidents)
@@ -44,6 +44,7 @@ def main() -> int:
     rows += measure.writes(org)
     rows += measure.backlog_and_delivery(org)
     rows += measure.learning(org, args.requests)
+    rows += homes.homes(org, args.requests)
     rows += review.timeline(org, args.requests)
     rows += review.portal(org, args.requests)
     rows += measure.backup_and_restore(org)
