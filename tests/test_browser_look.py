@@ -143,3 +143,24 @@ def test_the_menu_opens_on_a_phone(browser: Any, live_server: Any, demo: dict[st
         assert wide.is_visible("#main-nav") and not wide.is_visible("label.menu-button")
     finally:
         wide.context.close()
+
+
+def test_each_role_walks_from_their_home_to_the_work(
+    browser: Any, live_server: Any, demo: dict[str, str]
+):
+    """A count or an item on each home leads to where the work is done."""
+    walks = [
+        ("amara", "#home-analysis li a", "**/analysis/*/"),
+        ("pm.tracking", "#home-reviews_to_schedule li a", "**/review/schedule/"),
+        ("pm.tracking", "#team-cost a", "**/teams/tracking/costs/"),
+        ("admin", "#organisation-costs a", "**/costs/"),
+        ("reader", "#home-published li a", "**/narratives/*/"),
+    ]
+    for who, link, lands in walks:
+        page = sign_in(browser, live_server, who, demo[who], 1366)
+        try:
+            page.locator(link).first.click()
+            page.wait_for_url(lands)
+            assert page.locator("h1").count() == 1
+        finally:
+            page.context.close()
