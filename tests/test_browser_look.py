@@ -48,6 +48,7 @@ def pages() -> list[tuple[str, str, Callable[[], str]]]:
         ("incident", "pm.tracking", lambda: f"/incidents/{outage().key}/"),
         ("analysis-workspace", "amara", workspace),
         ("review", "admin", lambda: f"/reviews/{reviewed().pk}/"),
+        ("review-timeline", "admin", lambda: f"/reviews/{reviewed().pk}/timeline/"),
         ("narrative-editor", "pm.tracking", lambda: f"/incidents/{outage().key}/narrative/"),
         ("portal", "reader", lambda: "/narratives/"),
         ("portal-narrative", "reader", lambda: f"/narratives/{reviewed().incident.key}/"),

@@ -426,6 +426,7 @@ PAGES = table(
     /incidents/<slug:key>/review/schedule/ = MANAGERS
     /reviews/<int:pk>/ = MANAGERS analyst
     /reviews/<int:pk>/invitation.ics = MANAGERS analyst
+    /reviews/<int:pk>/timeline/ = MANAGERS analyst
     /reviews/<int:pk>/remind/ = MANAGERS
     /reviews/<int:pk>/mail/send-again/ = MANAGERS
     /reviews/<int:pk>/invitees/ = MANAGERS

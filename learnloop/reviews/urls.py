@@ -3,11 +3,12 @@ its own URL), and the changes people make in the room."""
 
 from django.urls import path
 
-from learnloop.reviews import views
+from learnloop.reviews import timeline_page, views
 
 urlpatterns = [
     path("incidents/<slug:key>/review/schedule/", views.review_schedule, name="review_schedule"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/timeline/", timeline_page.review_timeline, name="review_timeline"),
     path("reviews/<int:pk>/invitation.ics", views.review_ics, name="review_ics"),
     path("reviews/<int:pk>/remind/", views.review_remind, name="review_remind"),
     path("reviews/<int:pk>/mail/send-again/", views.review_send_again, name="review_send_again"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 
 from learnloop.accounts.models import Membership
 from learnloop.accounts.rights import (
@@ -17,9 +19,11 @@ from learnloop.accounts.rights import (
     readable_interviews,
 )
 from learnloop.analysis.models import AnalysisAssignment, Interview, KeyEvent, ReportStatus
+from learnloop.incidents.models import Incident
 from learnloop.lib.markdown import render as markdown
 from learnloop.mail.outbox import undelivered
 from learnloop.reviews import services
+from learnloop.reviews.drawing import draw
 from learnloop.reviews.models import (
     ContextNote,
     ContributingFactor,
@@ -72,7 +76,23 @@ def understanding(review: Review, membership: Membership) -> dict[str, Any]:
     for note in notes:
         beside[note.key_event_id].append(note)
     rows = [(entry, beside.get(entry.event.pk, [])) for entry in timeline.entries]
-    return {"timeline": timeline, "rows": rows, "opening_notes": beside.get(None, [])}
+    drawing = draw(
+        timeline, chat_times(review.incident), title=f"Timeline of {review.incident.key}"
+    )
+    return {
+        "timeline": timeline,
+        "rows": rows,
+        "opening_notes": beside.get(None, []),
+        "drawing": mark_safe(drawing),
+    }
+
+
+def chat_times(incident: Incident) -> list[datetime]:
+    """When the incident's chat messages were posted, for the timeline's chat lane."""
+    from learnloop.chat.models import TimelineCandidate
+
+    found = TimelineCandidate.objects.filter(incident=incident).order_by("posted_at")
+    return list(found.values_list("posted_at", flat=True)[:5000])
 
 
 def perspectives(review: Review, membership: Membership) -> dict[str, Any]:
