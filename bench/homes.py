@@ -41,7 +41,7 @@ def homes(org: Organisation, n: int) -> list[Row]:
                 client.get("/")  # the session's first visit also remembers the last one
                 samples = timed(lambda i, c=client: c.get("/"), n)
                 note = f"{queries(client, '/')} queries"
-                rows.append(row(f"home page of a {name}", samples, note))
+                rows.append(row(f"home page: {name}", samples, note))
             raise RollbackError
     except RollbackError:
         pass
