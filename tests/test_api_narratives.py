@@ -106,7 +106,7 @@ def test_generate_review_publish_and_rights(world: World):
 
     generated = alice.post(f"{base}/generate")
     assert generated.status_code == 201
-    assert "## How we got here" in generated.json()["body"]
+    assert "## What happened" in generated.json()["body"]
     assert bearer(world.member).get(base).status_code == 404
 
     assert manager.post(f"{base}/publish").status_code == 422  # still a draft

@@ -357,31 +357,35 @@ def generates_the_narrative(page: Any) -> str:
 
 
 def the_draft_tells_the_review(draft: str) -> None:
-    story = section(draft, "How we got here")
+    story = section(draft, "### Timeline")
     told = re.findall(r"^\d+\. \*\*(.+?)\*\*.*?: (.+?) \*Account: (.+?)\.\*", story, re.M)
     assert told == MERGED
     assert "See open question 1." in story
     assert "Alice Analyst and Bob Builder place this 25 minutes apart (events 4, 7)" in story
     assert f"*Context from the facilitator:* {CONTEXT}" in story
 
-    factors = section(draft, "Contributing factors")
-    technical = factors.split("### Technical", 1)[1]
+    factors = section(draft, "### Contributing factors")
+    technical = factors.split("#### Technical", 1)[1]
     assert (
-        f"- {FACTOR} *(Category: Monitoring and alerting. Evidence: event 1 and interview with "
+        f". {FACTOR} *(Category: Monitoring and alerting. Evidence: event 1 and interview with "
         "Bob Builder.)*"
     ) in technical
-    learned = section(draft, "What we learned")
+    learned = section(draft, "### Learnings")
     assert learned.index(SECOND_LEARNING) < learned.index(FIRST_LEARNING)
     assert f"{SECOND_LEARNING} *(2 votes)*" in learned
-    assert ACTION in section(draft, "What we will change")
-    assert SHARED_NOTE in section(draft, "Perspectives")
+    assert ACTION in section(draft, "## What will change")
+    assert SHARED_NOTE in section(draft, "## What made sense at the time")
     assert PRIVATE_NOTE not in draft
     assert "Call-centre lead" not in draft
 
 
 def section(markdown: str, heading: str) -> str:
-    after = markdown.split(f"\n## {heading}\n", 1)[1]
-    return after.split("\n## ", 1)[0]
+    """The text under a heading ("### Timeline"), up to the next heading of its level or above."""
+    level = heading.split(" ")[0]
+    after = markdown.split(f"\n{heading}\n", 1)[1]
+    ends = [after.find(f"\n{'#' * n} ") for n in range(1, len(level) + 1)]
+    ends = [end for end in ends if end != -1]
+    return after[: min(ends)] if ends else after
 
 
 def edits_and_saves(page: Any) -> None:

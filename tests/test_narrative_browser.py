@@ -31,7 +31,7 @@ def test_two_editors_at_once_lose_nothing(page: Any, browser: Any, live_server: 
     page.click("#narrative a")
     page.click("text=Generate a draft from the incident and its review")
     expect(page.locator(".messages")).to_contain_text("generated as version 1")
-    expect(page.locator("#preview-pane h2").first).to_have_text("Summary")
+    expect(page.locator("#preview-pane h2").first).to_have_text("What happened")
     expect(page.locator("#narrative-status")).to_contain_text("Draft")
 
     other = browser.new_context(base_url=live_server.url, timezone_id="UTC")
@@ -61,7 +61,7 @@ def test_two_editors_at_once_lose_nothing(page: Any, browser: Any, live_server: 
 
     narrative = Narrative.objects.get()
     assert [v.body.splitlines()[0] for v in narrative.versions.all()] == [
-        "## Summary",
+        "## What happened",
         "# Checkout down",
         "Bob's own telling",
     ]

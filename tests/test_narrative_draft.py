@@ -4,6 +4,7 @@ their split, learnings by votes, every action; private notes never; no blame wor
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def section(text: str, heading: str) -> str:
 
 def story_order(text: str, events: list[KeyEvent]) -> list[KeyEvent]:
     """The events in the order the story tells them; each must be told exactly once."""
-    story = section(text, "## How we got here").splitlines()
+    story = section(text, "### Timeline").splitlines()
     placed = []
     for event in events:
         lines = [
@@ -52,6 +53,12 @@ def story_order(text: str, events: list[KeyEvent]) -> list[KeyEvent]:
         assert len(lines) == 1, f"told {len(lines)} times: {event.description[:60]}"
         placed.append((lines[0], event))
     return [event for _, event in sorted(placed, key=lambda pair: pair[0])]
+
+
+def assert_prose_tells_each_event_once_in_order(draft: str, count: int) -> None:
+    """The story in prose names every key event of the appendix's timeline once, in its order."""
+    told = [int(n) for n in re.findall(r"\(event (\d+)\)", section(draft, "## What happened"))]
+    assert told == list(range(1, count + 1))
 
 
 def assert_in_time_order(told: list[KeyEvent]) -> None:
@@ -112,15 +119,22 @@ def test_the_draft_of_each_real_report_tells_everything_in_order(imported):
     for doc, incident in imported:
         version = generate_draft(incident, None)
         draft = version.body
-        assert draft.startswith("## Summary\n"), "the title is the narrative's, not the body's"
+        assert draft.startswith("## What happened\n"), (
+            "the title is the narrative's, not the body's"
+        )
         for heading in (
-            "## Summary",
-            "## Impact",
-            "## How we got here",
-            "## Perspectives",
-            "## Contributing factors",
+            "## What happened",
+            "## What made sense at the time",
+            "## Where the accounts differ",
             "## What we learned",
-            "## What we will change",
+            "## What will change",
+            "## Appendix: the facts",
+            "### Summary",
+            "### Impact",
+            "### Timeline",
+            "### Contributing factors",
+            "### Learnings",
+            "### Improvement actions",
         ):
             assert f"\n{heading}\n" in f"\n{draft}", f"{doc['id']}: {heading} missing"
 
@@ -130,19 +144,23 @@ def test_the_draft_of_each_real_report_tells_everything_in_order(imported):
         assert len(told) == len(events)
         assert_in_time_order(told)
         assert "*Account: Imported report.*" in draft
+        assert_prose_tells_each_event_once_in_order(draft, len(events))
+        assert "the incident report records:" in section(draft, "## What happened")
 
-        human = section(draft, "### Human / organisational")
-        technical = section(draft, "### Technical")
+        human = section(draft, "#### Human / organisational")
+        technical = section(draft, "#### Technical")
         for text in doc["contributing_factors"]["human_organisational"]:
-            assert f"- {one_line(text)} *(Category:" in human
+            assert f". {one_line(text)} *(Category:" in human
             assert one_line(text) not in technical
         for text in doc["contributing_factors"]["technical"]:
-            assert f"- {one_line(text)} *(Category:" in technical
+            assert f". {one_line(text)} *(Category:" in technical
             assert one_line(text) not in human
 
-        changes = section(draft, "## What we will change")
-        for action in doc["improvement_actions"]:
-            assert f"- {one_line(action['action'])} *(" in changes
+        changes = section(draft, "### Improvement actions")
+        will_change = section(draft, "## What will change")
+        for number, action in enumerate(doc["improvement_actions"], start=1):
+            assert f"{number}. {one_line(action['action'])} *(" in changes
+            assert f"action {number})" in will_change
 
         assert_no_blame_wording_of_its_own(draft, incident)
 
@@ -259,15 +277,24 @@ def test_the_draft_of_a_reviewed_incident(world: World, reviewed: Incident):
     events = list(reviewed.key_events.all())
     told = story_order(draft, events)
     assert_in_time_order(told)
-    story = section(draft, "## How we got here")
+    story = section(draft, "### Timeline")
     assert "*Account: Alice Analyst.*" in story and "*Account: Bob Builder.*" in story
     assert "**1 Nov 2026, about 09:00**" in story and "**time unknown**" in story
     # The two pagers are the same moment told differently: an open question, not a merge.
-    assert "### Open questions" in story and "See open question 1." in story
+    assert "#### Open questions" in story and "See open question 1." in story
     assert "Alice Analyst and Bob Builder tell this moment differently" in story
     assert "*Context from the facilitator:* Config changes skip the staged rollout" in story
 
-    perspectives = section(draft, "## Perspectives")
+    happened = section(draft, "## What happened")
+    assert "Alice Analyst tells:" in happened and "Bob Builder tells:" in happened
+    assert "At a time nobody recorded" in happened
+    assert "Config changes skip the staged rollout" in happened
+    assert_prose_tells_each_event_once_in_order(draft, len(events))
+    differ = section(draft, "## Where the accounts differ")
+    assert "Alice Analyst and Bob Builder tell this moment differently (events" in differ
+    assert "open question 1 in the appendix" in differ
+
+    perspectives = section(draft, "## What made sense at the time")
     assert "### Alice Analyst (Responder)" in perspectives
     assert "> My view: the pool size was tuned" in perspectives
     assert "SHARED-NOTE" in perspectives
@@ -275,20 +302,22 @@ def test_the_draft_of_a_reviewed_incident(world: World, reviewed: Incident):
     assert "PRIVATE" not in draft and "SECRET-DRAFT" not in draft
     assert "Carol" not in draft
 
-    human = section(draft, "### Human / organisational")
-    assert "The runbook described an older pool layout *(Category: Runbooks." in human
+    human = section(draft, "#### Human / organisational")
+    assert "1. The runbook described an older pool layout *(Category: Runbooks." in human
     assert "Evidence: event 1 and interview with Bob Builder.)*" in human
-    assert "Gateway pool had no headroom *(Category: Capacity." in section(draft, "### Technical")
+    technical = section(draft, "#### Technical")
+    assert "2. Gateway pool had no headroom *(Category: Capacity." in technical
 
-    learned = section(draft, "## What we learned")
+    learned = section(draft, "### Learnings")
     assert learned.index("1. Config is code *(2 votes)*") < learned.index(
         "2. Runbooks age *(1 vote)*"
     )
-    changes = section(draft, "## What we will change")
-    assert (
-        "- Stage config changes like code *(Process (human); owner: Payments; status: idea)*"
-        in (changes)
-    )
-    assert "- Alert on pool headroom *(Monitoring (technical); owner: Payments" in changes
+    in_prose = section(draft, "## What we learned")
+    assert "1. Config is code (2 votes)." in in_prose and "(factor 1)" in in_prose
+    changes = section(draft, "### Improvement actions")
+    assert "1. Stage config changes like code *(Process (human); owner: Payments)*" in changes
+    assert "Alert on pool headroom *(Monitoring (technical); owner: Payments" in changes
+    assert "status" not in changes  # readers see the current state beside the narrative
+    assert "(Payments; action 1)" in section(draft, "## What will change")
     names = ("Alice Analyst", "Alice", "Bob Builder", "Bob")
     assert_no_blame_wording_of_its_own(draft, reviewed, names)

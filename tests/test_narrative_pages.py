@@ -138,7 +138,7 @@ def test_generating_a_draft_from_the_page(world: World, incident):
     assert narrative.title == "Checkout down"
     assert narrative.versions.count() == 2
     page = client.get(url("narrative_edit", incident)).content.decode()
-    assert "## How we got here" in page and "version 2" in page
+    assert "## What happened" in page and "version 2" in page
     assert (
         world.client_for(world.member).post(url("narrative_generate", incident)).status_code == 404
     )

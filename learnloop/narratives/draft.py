@@ -1,6 +1,8 @@
-"""The first draft of a narrative, assembled from everything learnloop holds about the incident:
-the facts, the merged timeline told as a story, each analyst's perspective, the contributing
-factors, the learnings by votes and the improvement actions.
+"""The first draft of a narrative, written from everything learnloop holds about the incident, as
+the playbook asks: a story in prose (what happened in the order people experienced it, what made
+sense to them at the time, where the accounts differ, what the organisation learned and what will
+change), each claim pointing at its numbered key event, factor or action, and the structured
+facts in an appendix.
 
 The draft is Markdown for people to rewrite. Its own wording stays clear of the phrases the
 language check flags; what it quotes from reports and notes is left as written, marked as a quote.
@@ -9,17 +11,18 @@ Private interview notes never appear: only notes shared with the review do.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count
 
 from learnloop.actions.models import ImprovementAction
-from learnloop.analysis.models import AnalysisAssignment, Interview, KeyEvent, ReportStatus
+from learnloop.analysis.models import KeyEvent
 from learnloop.incidents.models import Incident
+from learnloop.narratives import prose
 from learnloop.narratives.models import NarrativeVersion
+from learnloop.narratives.prose import listed as _listed
+from learnloop.narratives.prose import moment, one_line, quoted
 from learnloop.narratives.services import add_version, narrative_for
 from learnloop.reviews.models import (
     ContextNote,
@@ -52,35 +55,40 @@ def draft_text(incident: Incident) -> str:
     )
     # No "# title": every page that shows a narrative (editor, portal, slides, static site,
     # Confluence, email) shows its title already.
+    factors = _numbered_factors(incident)
+    actions = list(ImprovementAction.objects.filter(incident=incident).select_related("owner_team"))
     parts = [
+        prose.what_happened(incident, timeline, numbers, _context_notes(review)),
+        prose.made_sense(incident),
+        prose.accounts_differ(timeline, numbers),
+        prose.learned(_ranked_learnings(incident), factors),
+        prose.will_change(actions),
+        "## Appendix: the facts",
         _summary(incident),
         _impact(incident),
         _story(incident, timeline, review),
-        _perspectives(incident),
-        _factors(incident, numbers),
+        _factors(factors, numbers),
         _learnings(incident),
-        _changes(incident),
+        _changes(actions),
     ]
     return "\n\n".join(part.strip() for part in parts) + "\n"
 
 
-def one_line(text: str) -> str:
-    """Quoted text on one line, so that it stays inside its list item."""
-    return " ".join(text.split())
+def _numbered_factors(incident: Incident) -> list[ContributingFactor]:
+    """Human factors first, then technical: the order the appendix numbers them in."""
+    found = ContributingFactor.objects.filter(incident=incident).prefetch_related(
+        "key_events", "interviews__interviewee"
+    )
+    order = {FactorKind.HUMAN: 0, FactorKind.TECHNICAL: 1}
+    return sorted(found, key=lambda f: (order.get(FactorKind(f.kind), 2), f.pk))
 
 
-def quoted(text: str) -> str:
-    """Quoted text as a Markdown block quote, line breaks kept."""
-    return "\n".join(f"> {line}".rstrip() for line in text.strip().splitlines())
-
-
-def moment(at: datetime | None) -> str:
-    return f"{day(at)} {at.astimezone(UTC):%H:%M} UTC" if at else "not recorded"
-
-
-def day(at: datetime) -> str:
-    at = at.astimezone(UTC)
-    return f"{at.day} {at:%b %Y}"
+def _ranked_learnings(incident: Incident) -> list[Learning]:
+    return list(
+        Learning.objects.filter(incident=incident)
+        .annotate(vote_count=Count("votes"))
+        .order_by("-vote_count", "position", "id")
+    )
 
 
 def _summary(incident: Incident) -> str:
@@ -97,7 +105,7 @@ def _summary(incident: Incident) -> str:
     detection = (incident.report_facts or {}).get("detection") or {}
     if detection.get("method"):
         facts.append(f"- How it came to light: {one_line(str(detection['method']))}")
-    lines = ["## Summary", ""]
+    lines = ["### Summary", ""]
     if incident.summary.strip():
         lines += [quoted(incident.summary), ""]
     lines += facts
@@ -117,7 +125,7 @@ def _source(source: dict[str, Any]) -> str:
 
 
 def _impact(incident: Incident) -> str:
-    lines = ["## Impact", ""]
+    lines = ["### Impact", ""]
     if incident.impact_summary.strip():
         lines += [quoted(incident.impact_summary), ""]
     lines.append(f"- Customers affected: {'yes' if incident.customer_facing else 'no'}")
@@ -135,7 +143,7 @@ def _impact(incident: Incident) -> str:
 
 
 def _story(incident: Incident, timeline: MergedTimeline, review: Review | None) -> str:
-    lines = ["## How we got here", ""]
+    lines = ["### Timeline", ""]
     if not timeline.entries:
         lines.append("No key events are recorded yet. The analyses add them.")
         return "\n".join(lines)
@@ -155,7 +163,7 @@ def _story(incident: Incident, timeline: MergedTimeline, review: Review | None) 
         indent = " " * len(f"{number}. ")  # a nested item: the note stays beside its event
         lines += [f"{indent}- {line}" for line in notes.pop(entry.event.pk, [])]
     if timeline.groups:
-        lines += ["", "### Open questions", ""]
+        lines += ["", "#### Open questions", ""]
         numbers = {id(entry): n for n, entry in enumerate(timeline.entries, start=1)}
         for group in timeline.groups:
             events = ", ".join(str(numbers[id(entry)]) for entry in group.entries)
@@ -190,71 +198,25 @@ def _context_notes(review: Review | None) -> dict[int | None, list[str]]:
     return found
 
 
-def _perspectives(incident: Incident) -> str:
-    lines = ["## Perspectives", ""]
-    assignments = (
-        AnalysisAssignment.objects.filter(incident=incident)
-        .select_related("analyst", "report")
-        .order_by("window_start", "id")
-    )
-    shared = _shared_interviews(incident)
-    if not assignments:
-        lines.append(
-            "No analysis in learnloop yet: the account above comes from the incident report."
-        )
-        return "\n".join(lines)
-    for assignment in assignments:
-        lines += [f"### {name_of(assignment.analyst)} ({assignment.get_role_display()})", ""]
-        report = getattr(assignment, "report", None)
-        if report is not None and report.status == ReportStatus.SUBMITTED and report.body.strip():
-            lines += [quoted(report.body), ""]
-        else:
-            lines += ["The analysis report is not submitted yet.", ""]
-        for interview in shared.get(assignment.pk, []):
-            lines += [
-                f"Interview with {interview.interviewee_label} on {day(interview.held_at)}, "
-                "shared with the review:",
-                "",
-                quoted(interview.notes) if interview.notes.strip() else "> (no notes)",
-                "",
-            ]
-    return "\n".join(lines)
-
-
-def _shared_interviews(incident: Incident) -> dict[int, list[Interview]]:
-    # Only notes shared with the review: the draft is read by the whole team, and later by the
-    # organisation; private notes stay with the analyst and the interviewee.
-    found: dict[int, list[Interview]] = {}
-    for interview in Interview.objects.filter(
-        assignment__incident=incident, shared_with_review=True
-    ).select_related("interviewee"):
-        found.setdefault(interview.assignment_id, []).append(interview)
-    return found
-
-
-def name_of(user: User) -> str:
-    return user.get_full_name() or user.email
-
-
-def _factors(incident: Incident, numbers: dict[int, int]) -> str:
-    factors = list(
-        ContributingFactor.objects.filter(incident=incident).prefetch_related(
-            "key_events", "interviews__interviewee"
-        )
-    )
-    lines = ["## Contributing factors", ""]
+def _factors(factors: list[ContributingFactor], numbers: dict[int, int]) -> str:
+    lines = ["### Contributing factors", ""]
     if not factors:
         lines.append("No contributing factors are recorded yet; the review names them.")
         return "\n".join(lines)
+    number = 0
     for kind in (FactorKind.HUMAN, FactorKind.TECHNICAL):
-        lines += [f"### {kind.label}", ""]
+        lines += [f"#### {kind.label}", ""]
         chosen = [factor for factor in factors if factor.kind == kind]
-        lines += [_factor_line(factor, numbers) for factor in chosen] or ["None recorded."]
+        for factor in chosen:
+            number += 1
+            lines.append(_factor_line(number, factor, numbers))
+        if not chosen:
+            lines.append("None recorded.")
         lines.append("")
     return "\n".join(lines)
 
 
-def _factor_line(factor: ContributingFactor, numbers: dict[int, int]) -> str:
+def _factor_line(number: int, factor: ContributingFactor, numbers: dict[int, int]) -> str:
     category = one_line(factor.category) or "none given"
     events = sorted(numbers[e.pk] for e in factor.key_events.all() if e.pk in numbers)
     interviews = [i.interviewee_label for i in factor.interviews.all() if i.shared_with_review]
@@ -263,27 +225,16 @@ def _factor_line(factor: ContributingFactor, numbers: dict[int, int]) -> str:
     )
     evidence += [f"interview with {name}" for name in interviews]
     return (
-        f"- {one_line(factor.description)} *(Category: {category}. Evidence: "
+        f"{number}. {one_line(factor.description)} *(Category: {category}. Evidence: "
         f"{_listed(evidence) if evidence else 'none linked yet'}.)*"
     )
 
 
-def _listed(items: Iterable[str]) -> str:
-    items = list(items)
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _learnings(incident: Incident) -> str:
-    lines = ["## What we learned", ""]
-    learnings = list(
-        Learning.objects.filter(incident=incident)
-        .annotate(vote_count=Count("votes"))
-        .order_by("-vote_count", "position", "id")
-    )
+    lines = ["### Learnings", ""]
+    learnings = _ranked_learnings(incident)
     for index, learning in enumerate(learnings, start=1):
-        votes = learning.vote_count
+        votes = learning.vote_count  # type: ignore[attr-defined]
         lines.append(
             f"{index}. {one_line(learning.text)} *({votes} vote{'' if votes == 1 else 's'})*"
         )
@@ -295,15 +246,14 @@ def _learnings(incident: Incident) -> str:
     return "\n".join(lines)
 
 
-def _changes(incident: Incident) -> str:
-    lines = ["## What we will change", ""]
-    actions = ImprovementAction.objects.filter(incident=incident).select_related("owner_team")
-    for action in actions:
+def _changes(actions: list[ImprovementAction]) -> str:
+    """Without their status: readers see where each action stands now, beside the narrative."""
+    lines = ["### Improvement actions", ""]
+    for number, action in enumerate(actions, start=1):
         owner = action.owner_team.name if action.owner_team else "no owner team yet"
         lines.append(
-            f"- {one_line(action.title)} *({action.get_kind_display()}; owner: {owner}; "
-            f"status: {action.get_status_display().lower()})*"
+            f"{number}. {one_line(action.title)} *({action.get_kind_display()}; owner: {owner})*"
         )
-    if len(lines) == 2:
+    if not actions:
         lines.append("No improvement actions are recorded yet.")
     return "\n".join(lines)

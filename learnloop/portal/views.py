@@ -19,6 +19,7 @@ from learnloop.accounts.rights import (
     can_see_deliveries,
     can_see_readership,
 )
+from learnloop.actions.models import ImprovementAction
 from learnloop.mail.outbox import undelivered
 from learnloop.narratives.models import Narrative, Publication, Walkthrough
 from learnloop.portal import content, services
@@ -111,6 +112,9 @@ def narrative_page(request: HttpRequest, membership: Membership, key: str) -> Ht
             "can_schedule": can_schedule_walkthrough(membership, narrative),
             "can_see_deliveries": can_see_deliveries(membership, narrative),
             "feed_token": membership.calendar_token,
+            "actions": ImprovementAction.objects.filter(incident=narrative.incident)
+            .select_related("owner_team")
+            .order_by("id"),
         },
     )
 
