@@ -146,7 +146,7 @@ def test_overdue_assignments_are_shown_to_the_manager(world: World):
         due_at=timezone.now() - timedelta(days=1), window_start=timezone.now() - timedelta(days=5)
     )
     page = world.client_for(world.payments_pm).get("/").content.decode()
-    assert "Overdue analysis" in page and "alice@acme.test" in page
+    assert "Analysis periods overdue" in page and "Alice Analyst" in page
     other_team = world.client_for(world.search_pm).get("/").content.decode()
     assert "alice@acme.test" not in other_team
 

@@ -26,7 +26,8 @@ def found_by(world: World, user: User, word: str) -> tuple[set[str], set[str]]:
     """The kinds of hits the search page and the search API give this person."""
     client = world.client_for(user)
     page = client.get("/search/", {"q": word}).content.decode()
-    kinds_on_page = {k for k in ("key_event", "incident") if f'badge">{k}<' in page}
+    labels = {"key_event": "key event", "incident": "incident"}  # badges say it in words
+    kinds_on_page = {k for k, label in labels.items() if f'badge">{label}<' in page}
     answer = client.get("/api/v1/search", {"q": word})
     assert answer.status_code == 200, answer.content
     return kinds_on_page, {hit["kind"] for hit in answer.json()["items"]}
