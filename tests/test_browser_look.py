@@ -49,6 +49,7 @@ def pages() -> list[tuple[str, str, Callable[[], str]]]:
         ("analysis-workspace", "amara", workspace),
         ("review", "admin", lambda: f"/reviews/{reviewed().pk}/"),
         ("review-timeline", "admin", lambda: f"/reviews/{reviewed().pk}/timeline/"),
+        ("review-facilitate", "admin", lambda: f"/reviews/{reviewed().pk}/facilitate/"),
         ("narrative-editor", "pm.tracking", lambda: f"/incidents/{outage().key}/narrative/"),
         ("portal", "reader", lambda: "/narratives/"),
         ("portal-narrative", "reader", lambda: f"/narratives/{reviewed().incident.key}/"),

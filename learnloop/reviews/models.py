@@ -15,6 +15,7 @@ from learnloop.incidents.models import Incident
 
 class ReviewStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
+    IN_PROGRESS = "in_progress", "In progress"
     HELD = "held", "Held"
     CANCELLED = "cancelled", "Cancelled"
 
@@ -46,6 +47,11 @@ class Review(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Bumped on every change in the workspace, so that open screens know to refresh.
     changed_at = models.DateTimeField(default=timezone.now)
+    # The live session: when it began and ended, and the step the facilitator is on (1-6).
+    started_at = models.DateTimeField(null=True, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    current_step = models.PositiveSmallIntegerField(default=0)
+    step_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -212,14 +212,20 @@ def _review_data(review: Review) -> dict[str, Any]:
 
 
 @transaction.atomic
-def hold(review: Review) -> Review:
-    """The review took place: it is held from now on (and says so to subscribers once)."""
+def hold(review: Review, attended: Iterable[int] | None = None) -> Review:
+    """The review took place: it is held from now on (and says so to subscribers once).
+    `attended`: the ids of the invitees who were there (the others are recorded as absent)."""
     if review.status == ReviewStatus.CANCELLED:
         raise ValidationError({"status": "A cancelled review cannot be held."})
+    if attended is not None:
+        present = set(attended)
+        for invitee in review.invitees.all():
+            invitee.attended = invitee.user_id in present
+            invitee.save(update_fields=["attended"])
     if review.status != ReviewStatus.HELD:
         review.status = ReviewStatus.HELD
-        review.changed_at = timezone.now()
-        review.save(update_fields=["status", "changed_at"])
+        review.held_at = review.changed_at = timezone.now()
+        review.save(update_fields=["status", "changed_at", "held_at"])
         incident = review.incident
         emit(incident.organisation_id, EventType.REVIEW_HELD, incident.key, _review_data(review))
     return review

@@ -3,12 +3,19 @@ its own URL), and the changes people make in the room."""
 
 from django.urls import path
 
-from learnloop.reviews import timeline_page, views
+from learnloop.reviews import facilitate_views, timeline_page, views
 
 urlpatterns = [
     path("incidents/<slug:key>/review/schedule/", views.review_schedule, name="review_schedule"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
     path("reviews/<int:pk>/timeline/", timeline_page.review_timeline, name="review_timeline"),
+    path("reviews/<int:pk>/facilitate/", facilitate_views.facilitate, name="review_facilitate"),
+    path(
+        "reviews/<int:pk>/facilitate/move/",
+        facilitate_views.facilitate_move,
+        name="review_facilitate_move",
+    ),
+    path("reviews/<int:pk>/live/", facilitate_views.live_status, name="review_live"),
     path("reviews/<int:pk>/invitation.ics", views.review_ics, name="review_ics"),
     path("reviews/<int:pk>/remind/", views.review_remind, name="review_remind"),
     path("reviews/<int:pk>/mail/send-again/", views.review_send_again, name="review_send_again"),

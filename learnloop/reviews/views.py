@@ -23,7 +23,7 @@ from learnloop.accounts.rights import (
     can_view_review,
 )
 from learnloop.incidents.views import incident_or_404
-from learnloop.reviews import calendar, services, workspace
+from learnloop.reviews import calendar, facilitation, services, workspace
 from learnloop.reviews.forms import (
     ContextNoteForm,
     DraftActionForm,
@@ -112,6 +112,12 @@ def _page(
 ) -> HttpResponse:
     context = workspace.everything(review, membership)
     context.update(_forms(review, membership, forms))
+    context.update(
+        steps=facilitation.steps(review),
+        step=facilitation.current(review),
+        ends_at=facilitation.step_ends_at(review),
+        outcome=facilitation.outcome(review) if review.status == "held" else None,
+    )
     return render(request, "reviews/detail.html", context)
 
 

@@ -39,3 +39,19 @@ function scrollersFocusable() {
 document.addEventListener("DOMContentLoaded", scrollersFocusable);
 document.addEventListener("htmx:afterSettle", scrollersFocusable);
 window.addEventListener("resize", scrollersFocusable);
+
+// The facilitator's step timer counts down where script runs; the planned end time is on the
+// page either way.
+function countDown() {
+  for (const timer of document.querySelectorAll(".timer[data-ends]")) {
+    const left = Math.round((Date.parse(timer.dataset.ends) - Date.now()) / 1000);
+    const minutes = Math.floor(Math.abs(left) / 60);
+    const seconds = String(Math.abs(left) % 60).padStart(2, "0");
+    timer.textContent = left >= 0 ? `${minutes}:${seconds} left` : `${minutes}:${seconds} over`;
+    timer.classList.toggle("over", left < 0);
+  }
+}
+document.addEventListener("DOMContentLoaded", () => {
+  countDown();
+  setInterval(countDown, 1000);
+});
