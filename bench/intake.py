@@ -7,16 +7,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.measure import Row, free_port, percentile
+from bench.measure import Row, percentile, serving
 from learnloop.accounts.models import Organisation
 from learnloop.incidents.models import Incident
 from learnloop.intake.models import IntakeKind, IntakeSource
@@ -71,46 +67,19 @@ def deliveries(org: Organisation, n: int) -> list[Row]:
     source = save_source(
         org, kind=IntakeKind.PAGERDUTY, name="bench intake", team=team.slug, secret=SECRET
     )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "learnloop.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--worker-class",
-            "gthread",
-        ],
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base, path = f"http://127.0.0.1:{port}", source.receive_path()
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/login/", timeout=2).close()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
-        bodies = [event(i, "incident.triggered", 1) for i in range(n)]
-        bodies += [event(i, "incident.resolved", 30) for i in range(n)]
-        started = time.perf_counter()
-        one_by_one = [send(base, path, b) for b in bodies[:n]]
-        sequential_rate = n / (time.perf_counter() - started)
-        started = time.perf_counter()
-        with ThreadPoolExecutor(8) as pool:
-            together: list[Any] = list(pool.map(lambda b: send(base, path, b), bodies[n:]))
-        parallel_rate = n / (time.perf_counter() - started)
+        with serving() as (base, _):
+            path = source.receive_path()
+            bodies = [event(i, "incident.triggered", 1) for i in range(n)]
+            bodies += [event(i, "incident.resolved", 30) for i in range(n)]
+            started = time.perf_counter()
+            one_by_one = [send(base, path, b) for b in bodies[:n]]
+            sequential_rate = n / (time.perf_counter() - started)
+            started = time.perf_counter()
+            with ThreadPoolExecutor(8) as pool:
+                together: list[Any] = list(pool.map(lambda b: send(base, path, b), bodies[n:]))
+            parallel_rate = n / (time.perf_counter() - started)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
         recorded = Incident.objects.filter(intake_refs__source=source).count()
         Incident.objects.filter(intake_refs__source=source).delete()
         IntakeSource.objects.filter(pk=source.pk).delete()

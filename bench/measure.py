@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -192,15 +193,11 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def over_http(n: int) -> list[Row]:
-    _, raw = ApiToken.issue(
-        __import__("django.contrib.auth.models", fromlist=["User"]).User.objects.get(
-            username="reader@bench.test"
-        ),
-        "bench",
-    )
+@contextmanager
+def serving() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Our own server on a free port, started as `learnloop serve` does (gunicorn, 2 workers
+    of 4 threads); its address once it answers, and the process. Stopped afterwards."""
     port = free_port()
-    # Our own server, started as `learnloop serve` does.
     server = subprocess.Popen(
         [
             sys.executable,
@@ -221,7 +218,6 @@ def over_http(n: int) -> list[Row]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    headers = {"Authorization": f"Bearer {raw}"}
     try:
         for _ in range(100):
             try:
@@ -229,6 +225,21 @@ def over_http(n: int) -> list[Row]:
                 break
             except OSError:
                 time.sleep(0.2)
+        yield base, server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def over_http(n: int) -> list[Row]:
+    _, raw = ApiToken.issue(
+        __import__("django.contrib.auth.models", fromlist=["User"]).User.objects.get(
+            username="reader@bench.test"
+        ),
+        "bench",
+    )
+    headers = {"Authorization": f"Bearer {raw}"}
+    with serving() as (base, server):
         rng = random.Random(11)
 
         def get(url: str) -> None:
@@ -242,9 +253,6 @@ def over_http(n: int) -> list[Row]:
         )
         item_samples = timed(lambda i: get(f"/api/v1/incidents/{rng.choice(keys)}"), n)
         memory = rss_mb(server.pid)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     return [
         row("list API over HTTP (gunicorn, 2 workers)", list_samples, "sequential requests"),
         row("incident API over HTTP", item_samples, "sequential requests"),

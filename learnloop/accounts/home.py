@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from learnloop.accounts.models import Membership, Role, Team
+from learnloop.accounts.models import Membership, Role
 from learnloop.accounts.rights import managed_incidents
 
 
@@ -358,9 +358,9 @@ def build(membership: Membership, since: datetime | None = None) -> Home:
         ]
     sections += [_published_since(membership, since), _walkthroughs(membership)]
     today = timezone.localdate()
-    if membership.role == Role.PRODUCT_MANAGER and membership.team_id:
+    if membership.role == Role.PRODUCT_MANAGER and membership.team:
         _, start, end = _quarter_of(today)
-        team = Team.objects.get(pk=membership.team_id)
+        team = membership.team
         lines = report.summary(membership.organisation, start, end, team.slug)
         amount = sum((line.amount for line in lines), Decimal(0))
         tco = lines[0].tco if lines else None

@@ -59,6 +59,17 @@ def can_manage_incident(membership: Membership, incident: Incident) -> bool:
     )
 
 
+def can_see_chat(membership: Membership, incident: Incident) -> bool:
+    """Chat history imported as evidence: the incident's analysts and whoever manages the
+    incident, nobody else."""
+    if incident.organisation_id != membership.organisation_id:
+        return False
+    return (
+        can_manage_incident(membership, incident)
+        or incident.assignments.filter(analyst_id=membership.user_id).exists()
+    )
+
+
 def can_work_assignment(membership: Membership, assignment: AnalysisAssignment) -> bool:
     return assignment.analyst_id == membership.user_id
 

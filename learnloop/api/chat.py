@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
 
-from learnloop.accounts.rights import can_work_assignment
+from learnloop.accounts.rights import can_see_chat, can_work_assignment
 from learnloop.analysis.models import AnalysisAssignment
 from learnloop.api.analysis import KeyEventOut
 from learnloop.api.common import Offset, RowId, assignment, incident, member, require
@@ -102,7 +102,7 @@ class DecisionOut(Schema):
 def _visible(request: HttpRequest, key: str) -> Incident:
     membership = member(request)
     found = incident(membership, key)
-    if not services.can_see_candidates(membership, found):
+    if not can_see_chat(membership, found):
         raise PermissionDenied("Only the incident's analysts and managers see its chat.")
     return found
 

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 
 from learnloop.accounts.models import Membership
+from learnloop.accounts.rights import can_see_chat
 from learnloop.analysis.models import AnalysisAssignment
 from learnloop.chat import services
 from learnloop.chat.forms import CandidateFilter, ChatImportForm
@@ -21,7 +22,7 @@ def context(
     import_form: ChatImportForm | None = None,
 ) -> dict[str, Any]:
     incident = assignment.incident
-    if not services.can_see_candidates(membership, incident):
+    if not can_see_chat(membership, incident):
         return {"chat": None}
     filters = CandidateFilter(request.GET or None)
     wanted = filters.cleaned_data if filters.is_valid() else {}

@@ -12,8 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from learnloop.accounts.models import Membership
-from learnloop.accounts.rights import can_manage_incident
 from learnloop.analysis.models import AnalysisAssignment, KeyEvent, Precision
 from learnloop.analysis.services import add_key_event
 from learnloop.chat.models import CandidateDecision, ChatImport, TimelineCandidate, Verdict
@@ -21,17 +19,6 @@ from learnloop.chat.slack import Message, SlackExport
 from learnloop.incidents.models import Incident
 
 BATCH = 2000
-
-
-def can_see_candidates(membership: Membership, incident: Incident) -> bool:
-    """Chat history is evidence for the analysis: the incident's analysts and whoever manages
-    the incident, nobody else."""
-    if incident.organisation_id != membership.organisation_id:
-        return False
-    return (
-        can_manage_incident(membership, incident)
-        or incident.assignments.filter(analyst_id=membership.user_id).exists()
-    )
 
 
 def _link(workspace_url: str, channel_id: str, ts: str) -> str:

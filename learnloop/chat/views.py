@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from learnloop.accounts.decorators import forbid_unless, member_required
 from learnloop.accounts.models import Membership
-from learnloop.accounts.rights import can_work_assignment
+from learnloop.accounts.rights import can_see_chat, can_work_assignment
 from learnloop.analysis.models import AnalysisAssignment
 from learnloop.analysis.views import _workspace, assignment_or_404
 from learnloop.chat import services
@@ -33,7 +33,7 @@ def _back(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required
 def chat_import(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     work = assignment_or_404(membership, pk)
-    forbid_unless(services.can_see_candidates(membership, work.incident))
+    forbid_unless(can_see_chat(membership, work.incident))
     form = ChatImportForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data

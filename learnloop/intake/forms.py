@@ -19,7 +19,7 @@ def rules_text(rules: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _pairs(text: str, field: str) -> list[tuple[int, str, str]]:
+def _pairs(text: str) -> list[tuple[int, str, str]]:
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.strip().startswith("#"):
@@ -106,11 +106,11 @@ class SourceForm(forms.Form):
 
     def clean_severities(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for number, key, value in _pairs(self.cleaned_data["severities"], "severities"):
+        for number, key, value in _pairs(self.cleaned_data["severities"]):
             if value not in {"1", "2", "3", "4", "5"}:
                 raise forms.ValidationError(f"Line {number}: {value!r} is not a severity 1-5.")
             found[key] = int(value)
         return found
 
     def clean_people(self) -> dict[str, str]:
-        return {k: v for _, k, v in _pairs(self.cleaned_data["people"], "people")}
+        return {k: v for _, k, v in _pairs(self.cleaned_data["people"])}

@@ -280,12 +280,16 @@ def _web(url: str) -> bool:
 
 def _add_moments(incident: Incident, event: Event) -> list[str]:
     own = KeyEvent.objects.filter(incident=incident, assignment=None)
-    added = 0
-    for moment in event.moments:
-        if own.filter(source=moment.uid).exists():
-            continue
-        position = (own.aggregate(m=Max("position"))["m"] or 0) + 1
-        KeyEvent.objects.create(
+    told = set(
+        own.filter(source__in=[m.uid for m in event.moments]).values_list("source", flat=True)
+    )
+    # Once each, also when a payload names the same moment twice.
+    fresh = list({m.uid: m for m in event.moments if m.uid not in told}.values())
+    if not fresh:
+        return []
+    last = own.aggregate(m=Max("position"))["m"] or 0
+    KeyEvent.objects.bulk_create(
+        KeyEvent(
             incident=incident,
             occurred_at=moment.at,
             precision=Precision.MINUTE if moment.at else Precision.UNKNOWN,
@@ -294,7 +298,8 @@ def _add_moments(incident: Incident, event: Event) -> list[str]:
             description=moment.description,
             evidence_url=moment.evidence_url[:1000] if _web(moment.evidence_url) else "",
             source=moment.uid,
-            position=position,
+            position=last + n,
         )
-        added += 1
-    return [f"{added} key event{'s' if added != 1 else ''} added."] if added else []
+        for n, moment in enumerate(fresh, start=1)
+    )
+    return [f"{len(fresh)} key event{'s' if len(fresh) != 1 else ''} added."]

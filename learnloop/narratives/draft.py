@@ -55,20 +55,22 @@ def draft_text(incident: Incident) -> str:
     )
     # No "# title": every page that shows a narrative (editor, portal, slides, static site,
     # Confluence, email) shows its title already.
+    notes = _context_notes(review)
+    learnings = _ranked_learnings(incident)
     factors = _numbered_factors(incident)
     actions = list(ImprovementAction.objects.filter(incident=incident).select_related("owner_team"))
     parts = [
-        prose.what_happened(incident, timeline, numbers, _context_notes(review)),
+        prose.what_happened(incident, timeline, numbers, notes),
         prose.made_sense(incident),
         prose.accounts_differ(timeline, numbers),
-        prose.learned(_ranked_learnings(incident), factors),
+        prose.learned(learnings, factors),
         prose.will_change(actions),
         "## Appendix: the facts",
         _summary(incident),
         _impact(incident),
-        _story(incident, timeline, review),
+        _story(timeline, dict(notes)),
         _factors(factors, numbers),
-        _learnings(incident),
+        _learnings(incident, learnings),
         _changes(actions),
     ]
     return "\n\n".join(part.strip() for part in parts) + "\n"
@@ -142,7 +144,7 @@ def _impact(incident: Incident) -> str:
     return "\n".join(lines)
 
 
-def _story(incident: Incident, timeline: MergedTimeline, review: Review | None) -> str:
+def _story(timeline: MergedTimeline, notes: dict[int | None, list[str]]) -> str:
     lines = ["### Timeline", ""]
     if not timeline.entries:
         lines.append("No key events are recorded yet. The analyses add them.")
@@ -155,7 +157,6 @@ def _story(incident: Incident, timeline: MergedTimeline, review: Review | None) 
         + ") and whose account it is. Where accounts differ, the story keeps every one of them "
         "and lists the difference under open questions."
     )
-    notes = _context_notes(review)
     opening = notes.pop(None, [])
     lines += ["", *opening, ""] if opening else [""]
     for number, entry in enumerate(timeline.entries, start=1):
@@ -230,9 +231,8 @@ def _factor_line(number: int, factor: ContributingFactor, numbers: dict[int, int
     )
 
 
-def _learnings(incident: Incident) -> str:
+def _learnings(incident: Incident, learnings: list[Learning]) -> str:
     lines = ["### Learnings", ""]
-    learnings = _ranked_learnings(incident)
     for index, learning in enumerate(learnings, start=1):
         votes = learning.vote_count  # type: ignore[attr-defined]
         lines.append(

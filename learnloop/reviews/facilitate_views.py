@@ -7,35 +7,26 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from learnloop.accounts.decorators import forbid_unless, member_required
 from learnloop.accounts.models import Membership
 from learnloop.accounts.rights import can_run_review
 from learnloop.reviews import facilitation, workspace
-from learnloop.reviews.models import Review
 from learnloop.reviews.views import review_or_404
-
-
-def _live(review: Review) -> dict[str, object]:
-    return {
-        "review": review,
-        "steps": facilitation.steps(review),
-        "step": facilitation.current(review),
-        "ends_at": facilitation.step_ends_at(review),
-    }
 
 
 @member_required
 def facilitate(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     review = review_or_404(membership, pk)
     forbid_unless(can_run_review(membership, review))
-    context = {**_live(review), "membership": membership}
+    context = {"review": review, "membership": membership, **facilitation.live(review)}
     step = facilitation.current(review)
     if step is not None:
         context.update(workspace.step(step.name, review, membership))
         context["step_template"] = f"reviews/steps/{step.name}.html"
-        context["step_url"] = f"/reviews/{review.pk}/{step.name}/"
+        context["step_url"] = reverse(f"review_{step.name}", args=[review.pk])
     if review.status == "held":
         context.update(facilitation.outcome(review))
     context["invitees"] = review.invitees.select_related("user").order_by("kind", "id")
@@ -68,4 +59,6 @@ def facilitate_move(request: HttpRequest, membership: Membership, pk: int) -> Ht
 def live_status(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """The banner on everyone's review page: which step the room is on."""
     review = review_or_404(membership, pk)
-    return render(request, "reviews/live_status.html", _live(review))
+    return render(
+        request, "reviews/live_status.html", {"review": review, **facilitation.live(review)}
+    )

@@ -63,6 +63,12 @@ def step_ends_at(review: Review) -> datetime | None:
     return review.step_started_at + timedelta(minutes=step.minutes)
 
 
+def live(review: Review) -> dict[str, Any]:
+    """What every page about the review shows of the session: the plan, the room's step and
+    when it is planned to end."""
+    return {"steps": steps(review), "step": current(review), "ends_at": step_ends_at(review)}
+
+
 @transaction.atomic
 def start(review: Review) -> Review:
     if review.status != ReviewStatus.SCHEDULED:

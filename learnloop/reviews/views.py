@@ -112,12 +112,8 @@ def _page(
 ) -> HttpResponse:
     context = workspace.everything(review, membership)
     context.update(_forms(review, membership, forms))
-    context.update(
-        steps=facilitation.steps(review),
-        step=facilitation.current(review),
-        ends_at=facilitation.step_ends_at(review),
-        outcome=facilitation.outcome(review) if review.status == "held" else None,
-    )
+    context.update(facilitation.live(review))
+    context["outcome"] = facilitation.outcome(review) if review.status == "held" else None
     return render(request, "reviews/detail.html", context)
 
 
