@@ -46,6 +46,18 @@ class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
         return membership
 
 
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text="Say what script or integration will use it.",
+        error_messages={
+            "required": "Name the token: say what script will use it.",
+            "max_length": "The name is too long (100 characters at most).",
+        },
+        widget=forms.TextInput(attrs={"placeholder": "e.g. nightly export"}),
+    )
+
+
 class TeamChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def __init__(self, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(

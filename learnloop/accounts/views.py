@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from learnloop.accounts import locks
 from learnloop.accounts.decorators import forbid_unless, member_required
-from learnloop.accounts.forms import ProfileForm
+from learnloop.accounts.forms import ProfileForm, TokenForm
 from learnloop.accounts.home import build
 from learnloop.accounts.models import ApiToken, Membership
 
@@ -31,16 +31,13 @@ def home(request: HttpRequest, membership: Membership) -> HttpResponse:
 @member_required
 def tokens(request: HttpRequest, membership: Membership) -> HttpResponse:
     new_token = None
-    if request.method == "POST":
-        name = request.POST.get("name", "").strip()
-        if not name:
-            messages.error(request, "Name the token: say what script will use it.")
-        elif len(name) > 100:
-            messages.error(request, "The name is too long (100 characters at most).")
-        else:
-            _, new_token = ApiToken.issue(request.user, name)  # type: ignore[arg-type]
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _, new_token = ApiToken.issue(request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
+        form = TokenForm()
     mine = ApiToken.objects.filter(user_id=membership.user_id)
-    return render(request, "accounts/tokens.html", {"tokens": mine, "new_token": new_token})
+    context = {"tokens": mine, "new_token": new_token, "form": form}
+    return render(request, "accounts/tokens.html", context, status=400 if form.errors else 200)
 
 
 @require_POST

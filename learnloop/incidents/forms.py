@@ -132,8 +132,13 @@ class DecisionForm(forms.Form):
         choices=[("yes", "Of consequence"), ("no", "Not of consequence")],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose of consequence or not."},
     )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": "Give the reason for the decision."},
+    )
 
 
 class ResponderForm(forms.Form):

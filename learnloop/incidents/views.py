@@ -142,8 +142,21 @@ def incident_edit(request: HttpRequest, membership: Membership, key: str) -> Htt
 
 @member_required
 def incident_detail(request: HttpRequest, membership: Membership, key: str) -> HttpResponse:
-    incident = incident_or_404(membership, key)
+    return _detail(request, membership, incident_or_404(membership, key))
+
+
+def _detail(
+    request: HttpRequest,
+    membership: Membership,
+    incident: Incident,
+    decision_form: DecisionForm | None = None,
+    responder_form: ResponderForm | None = None,
+) -> HttpResponse:
+    """The incident's page; a form that failed comes back bound, its errors beside its fields."""
+    failed = decision_form is not None or responder_form is not None
     manage = can_manage_incident(membership, incident)
+    if manage and responder_form is None:
+        responder_form = ResponderForm(membership=membership)
     assignments = incident.assignments.select_related("analyst", "report")
     return render(
         request,
@@ -159,9 +172,10 @@ def incident_detail(request: HttpRequest, membership: Membership, key: str) -> H
             "themes": incident.themes.all(),
             "can_manage": manage,
             "can_edit": can_edit_incident(membership, incident),
-            "decision_form": DecisionForm(),
-            "responder_form": ResponderForm(membership=membership) if manage else None,
+            "decision_form": decision_form or DecisionForm(),
+            "responder_form": responder_form if manage else None,
         },
+        status=400 if failed else 200,
     )
 
 
@@ -180,9 +194,8 @@ def incident_decide(request: HttpRequest, membership: Membership, key: str) -> H
             by=request.user,  # type: ignore[arg-type]
         )
         messages.info(request, _consequence_message(incident))
-    else:
-        messages.error(request, "To decide by hand, choose yes or no and give a reason.")
-    return redirect("incident_detail", key=incident.key)
+        return redirect("incident_detail", key=incident.key)
+    return _detail(request, membership, incident, decision_form=form)
 
 
 @require_POST
@@ -196,9 +209,8 @@ def incident_add_responder(request: HttpRequest, membership: Membership, key: st
             incident, form.cleaned_data["user"], form.cleaned_data["response_role"]
         )
         messages.info(request, "Responder added.")
-    else:
-        messages.error(request, "Choose a person and a response role.")
-    return redirect("incident_detail", key=incident.key)
+        return redirect("incident_detail", key=incident.key)
+    return _detail(request, membership, incident, responder_form=form)
 
 
 @member_required
