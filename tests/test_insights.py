@@ -15,16 +15,18 @@ from learnloop.costs.models import ChaosDay
 from learnloop.incidents.models import ResponseRole
 from learnloop.incidents.services import record_incident
 from learnloop.insights.measures import measure
-from learnloop.lib.stats import Distribution, percentile
+from learnloop.lib.stats import Distribution, p85
 from tests.conftest import World, log_in, utc
 
 
 def test_percentiles_interpolate_between_ranks():
     values = [Decimal(v) for v in (1, 2, 3, 4, 10)]
-    assert percentile(values, Decimal("0.5")) == 3
-    assert percentile(values, Decimal("0.85")) == Decimal("4") + Decimal("6") * Decimal("0.4")
-    assert percentile([], Decimal("0.5")) is None
-    assert Distribution.of([Decimal(5)]).median == Decimal("5.00")
+    assert Distribution.of(values).median == 3
+    assert p85(values) == Decimal("4") + Decimal("6") * Decimal("0.4")
+    assert p85([]) is None and Distribution.of([]).median is None
+    assert (
+        Distribution.of([Decimal(5)]).median == Decimal("5.00") == Distribution.of([Decimal(5)]).p85
+    )
 
 
 def test_the_measures_on_known_data(world: World):

@@ -13,8 +13,8 @@ from learnloop.reviews.timeline import (
     SAME_MOMENT,
     merge,
     time_label,
-    words,
 )
+from learnloop.lib.text import stems
 from tests.conftest import utc
 
 _ids = iter(range(1, 1_000_000))
@@ -254,8 +254,8 @@ def test_groups_are_numbered_in_timeline_order_and_entries_carry_the_number() ->
 
 
 def test_words_ignore_case_filler_and_simple_endings() -> None:
-    assert words("The Payments were FAILING for 10 minutes") == {"payment", "fail", "10", "minut"}
-    assert words("rolled back") == words("rolling back")
+    assert stems("The Payments were FAILING for 10 minutes") == {"payment", "fail", "10", "minut"}
+    assert stems("rolled back") == stems("rolling back") == stems("Rolls back")
 
 
 def test_time_labels_follow_the_precision() -> None:

@@ -5,7 +5,6 @@ PostgreSQL; both work offline."""
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,15 +17,8 @@ from django.urls import reverse
 from learnloop.accounts.models import Membership, Role
 from learnloop.incidents.models import Incident
 from learnloop.insights.models import IndexBacklog, SearchDocument
+from learnloop.lib.text import terms as text_terms
 from learnloop.narratives.models import Narrative
-
-WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
-_STOP = (
-    "the and for with was were that this from into have has are not but its our all any "
-    "when then than out off over under after before while during"
-)
-STOP = frozenset(_STOP.split())
-
 
 KIND_LABELS = {
     "incident": "incident",
@@ -62,10 +54,6 @@ class Hit:
     def snippet(self) -> str:
         text = " ".join(self.body.split())
         return text if len(text) <= 200 else text[:199].rstrip() + "…"
-
-
-def words(text: str) -> list[str]:
-    return [w.lower() for w in WORD.findall(text) if w.lower() not in STOP]
 
 
 def _documents_of(incident: Incident) -> list[SearchDocument]:
@@ -266,7 +254,7 @@ def _query(
 def search(membership: Membership, text: str, limit: int = 50, offset: int = 0) -> list[Hit]:
     """Every word must match (stemmed); the best matches first; only what this person may see
     on the pages."""
-    terms = words(text)[:12]
+    terms = text_terms(text)[:12]
     return _query(membership.organisation_id, terms, False, limit, membership, offset)
 
 
@@ -277,7 +265,7 @@ def similar_incidents(
     word counts: a near-duplicate comes first. Only the words this person may read count, so
     the scores cannot tell them anything the pages would not."""
     own = [d for d in _documents_of(incident) if _readable(d, viewer)]
-    counts = Counter(w for d in own for w in words(f"{d.title} {d.body}"))
+    counts = Counter(w for d in own for w in text_terms(f"{d.title} {d.body}"))
     if not counts:
         return []
     candidates = {
@@ -295,7 +283,7 @@ def similar_incidents(
         visible_q(viewer), organisation_id=incident.organisation_id, incident_key__in=candidates
     )
     for key, title, body in rows.values_list("incident_key", "title", "body"):
-        theirs[key].update(words(f"{title} {body}"))
+        theirs[key].update(text_terms(f"{title} {body}"))
     scored = [(key, _cosine(counts, other)) for key, other in theirs.items()]
     return sorted(scored, key=lambda pair: -pair[1])[:limit]
 

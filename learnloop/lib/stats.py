@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from decimal import Decimal
 
 
-def percentile(values: list[Decimal], share: Decimal) -> Decimal | None:
-    """Linear interpolation between closest ranks (the "linear" method of numpy and R's type 7)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * share
-    lower = int(position)
-    upper = min(lower + 1, len(ordered) - 1)
-    fraction = position - lower
-    return ordered[lower] + (ordered[upper] - ordered[lower]) * fraction
+def p85(values: list[Decimal]) -> Decimal | None:
+    """The 85th percentile, interpolated between closest ranks (numpy's "linear", R's type 7)."""
+    if len(values) < 2:
+        return values[0] if values else None
+    return statistics.quantiles(values, n=20, method="inclusive")[16]
 
 
 @dataclass
@@ -32,7 +28,7 @@ class Distribution:
 
         return cls(
             count=len(values),
-            median=rounded(percentile(values, Decimal("0.5"))),
-            p85=rounded(percentile(values, Decimal("0.85"))),
+            median=rounded(statistics.median(values) if values else None),
+            p85=rounded(p85(values)),
             total=sum(values, Decimal(0)).quantize(Decimal("0.01")),
         )

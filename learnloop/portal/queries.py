@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from learnloop.insights.search import words
+from learnloop.lib.text import terms as text_terms
 from learnloop.narratives.models import Narrative, NarrativeStatus
 
 PAGE_SIZE = 25
@@ -37,7 +37,7 @@ def _matching_keys(organisation_id: int, text: str) -> RawSQL | None:
     """Incident keys whose published narrative matches every word, from the full-text index that
     insights/search.py keeps (it holds the current revision only, never a draft); a subquery,
     so the database never ships the keys back and forth."""
-    terms = words(text)[:12]
+    terms = text_terms(text)[:12]
     if not terms:
         return None
     if connection.vendor == "sqlite":

@@ -6,7 +6,6 @@ discussion; nothing is merged or dropped, because the differences are what the r
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from learnloop.analysis.models import KeyEvent, Precision
 from learnloop.incidents.models import Incident
+from learnloop.lib.text import overlap, stems
 
 IMPORTED_SOURCE = "Imported report"
 SAME_MOMENT = "same_moment"
@@ -30,15 +30,6 @@ VERY_SIMILAR = 0.6
 # Words shared by more events than this say little about sameness, and pairing every event that
 # uses them would make the merge quadratic.
 MIN_COMMON_WORD_CAP = 20
-
-# Words too common in any description to say two events are about the same thing.
-_STOPWORD_TEXT = """a an the and or but of to in on at by for from with into onto over under
-after before about as is are was were be been being it its this that these those then than there
-here we our us they them their he she his her i me my you your not no so up down out off all any
-some has have had do does did done can could would should will shall may might must also again
-still just only very too which who whom what when where why how"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -112,27 +103,6 @@ def time_label(event: KeyEvent) -> str:
     if event.precision == Precision.APPROXIMATE:
         return f"{day}, about {at:%H:%M}"
     return f"{day}, {at:%H:%M}"
-
-
-def words(text: str) -> frozenset[str]:
-    """Content words, crudely stemmed so that 'rolled back' and 'rolling back' meet."""
-    found = set()
-    for word in _WORD.findall(text.lower()):
-        if word in _STOPWORDS or (len(word) < 3 and not word.isdigit()):
-            continue
-        for suffix in ("ing", "ed", "es", "s"):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-                word = word[: -len(suffix)]
-                break
-        found.add(word)
-    return frozenset(found)
-
-
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    shared = len(a & b)
-    return shared / (len(a) + len(b) - shared)
 
 
 def gap(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> timedelta:
@@ -243,7 +213,7 @@ def _reason(kind: str, entries: list[TimelineEntry]) -> str:
 
 def merge(events: Iterable[KeyEvent]) -> MergedTimeline:
     ordered = _order(list(events))
-    told = [words(event.description) for event in ordered]
+    told = [stems(event.description) for event in ordered]
     tellers = [_teller(event) for event in ordered]
     windows = [time_window(event) for event in ordered]
 
@@ -252,7 +222,7 @@ def merge(events: Iterable[KeyEvent]) -> MergedTimeline:
         a, b = windows[first], windows[second]
         if a is None or b is None:
             continue
-        alike = similarity(told[first], told[second])
+        alike = overlap(told[first], told[second])
         apart = gap(a, b)
         if apart <= SLACK:
             if alike >= RELATED:
