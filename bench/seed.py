@@ -1,6 +1,7 @@
 """Seeds a large organisation for the benchmarks: 20,000 incidents over three years, 50 teams,
 150 services, 400,000 key events, with responders and analysis assignments. Bulk inserts in
-batches, so that it takes minutes, not hours; a marker lets later runs reuse it."""
+batches, so that it takes minutes, not hours; a marker lets later runs reuse it. The learning
+loop is done for all but the last month: reports submitted, reviews held."""
 
 from __future__ import annotations
 
@@ -8,16 +9,23 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 
 from learnloop.accounts.models import Membership, Organisation, Role, Service, Team
 from learnloop.analysis.models import AnalysisAssignment, KeyEvent
 from learnloop.costs.models import TeamCostProfile
 from learnloop.incidents.models import Incident, Responder, Status
+from learnloop.lib.planner import refresh_statistics
 
 SLUG = "bench"
+ORIGIN = datetime(2023, 12, 1, tzinfo=UTC)  # incidents span three years from here
+# Where the organisation's learning stands: before this day, every analysis report is in and
+# every review of an incident of consequence held; the last month's are still under way.
+LOOP_DONE_BEFORE = ORIGIN + timedelta(days=3 * 365 - 30)
 BATCH = 5000
 WORDS = (
     "cache",
@@ -52,18 +60,37 @@ EVENT_TYPES = (
 )
 
 
+SHAPE = 2  # bumped when the seed's shape changes, so that an older seed is made again
+
+
 def existing(incidents: int) -> Organisation | None:
     org = Organisation.objects.filter(slug=SLUG).first()
-    if org is not None and org.name == f"Bench {incidents}":
+    if org is not None and org.name == f"Bench {incidents} ({SHAPE})":
         return org
     return None
+
+
+def _empty_database() -> None:
+    """The bench database holds only the bench: a new seed starts from empty tables (deleting
+    an organisation of 20,000 incidents row by row is slower, and on SQLite exceeds the
+    number of variables one statement may have)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    else:
+        path = connection.settings_dict["NAME"]
+        connection.close()
+        Path(path).unlink(missing_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
 
 
 def seed(incidents: int = 20_000, events_per_incident: int = 20, teams: int = 50) -> Organisation:
     rng = random.Random(42)
     started = time.perf_counter()
-    Organisation.objects.filter(slug=SLUG).delete()
-    User.objects.filter(username__endswith="@bench.test").delete()
+    _empty_database()
     with transaction.atomic():
         org = Organisation.objects.create(name="Bench (seeding)", slug=SLUG)
         team_rows = Team.objects.bulk_create(
@@ -101,13 +128,12 @@ def seed(incidents: int = 20_000, events_per_incident: int = 20, teams: int = 50
             role=Role.MEMBER,
             calendar_token="bench-reader",  # noqa: S106 - not a secret
         )
-    origin = datetime(2023, 12, 1, tzinfo=UTC)
     for first in range(0, incidents, BATCH):
         with transaction.atomic():
             rows = []
             for n in range(first, min(first + BATCH, incidents)):
                 service = services[rng.randrange(len(services))]
-                start = origin + timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
+                start = ORIGIN + timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
                 severity = rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 4, 5))
                 rows.append(
                     Incident(
@@ -162,8 +188,10 @@ def seed(incidents: int = 20_000, events_per_incident: int = 20, teams: int = 50
             AnalysisAssignment.objects.bulk_create(assignments, batch_size=BATCH)
         print(f"  seeded {min(first + BATCH, incidents):,} incidents", flush=True)
     _costs(org, team_rows, rng)
+    _loop(org)
     _index(org)
-    Organisation.objects.filter(pk=org.pk).update(name=f"Bench {incidents}")
+    refresh_statistics()
+    Organisation.objects.filter(pk=org.pk).update(name=f"Bench {incidents} ({SHAPE})")
     print(f"  seeding took {time.perf_counter() - started:.0f} s", flush=True)
     org.refresh_from_db()
     return org
@@ -237,6 +265,48 @@ def _costs(org: Organisation, teams: list[Team], rng: random.Random) -> None:
         ImprovementAction.objects.bulk_create(actions, batch_size=BATCH)
     print(
         f"  cost inputs: {len(actions):,} actions, {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+
+
+def _loop(org: Organisation) -> None:
+    """Analysis reports submitted and reviews held for every incident before LOOP_DONE_BEFORE."""
+    from learnloop.analysis.models import AnalysisReport, ReportStatus
+    from learnloop.reviews.models import Review, ReviewStatus
+
+    started = time.perf_counter()
+    past = Incident.objects.filter(organisation=org, started_at__lt=LOOP_DONE_BEFORE)
+    with transaction.atomic():
+        AnalysisReport.objects.bulk_create(
+            (
+                AnalysisReport(
+                    assignment_id=a.pk,
+                    body="What I saw, what made sense at the time, what surprised me.",
+                    status=ReportStatus.SUBMITTED,
+                    submitted_at=a.due_at,
+                )
+                for a in AnalysisAssignment.objects.filter(incident__in=past).only("id", "due_at")
+            ),
+            batch_size=BATCH,
+        )
+        AnalysisAssignment.objects.filter(incident__in=past).update(submitted_at=F("due_at"))
+        reviews = []
+        for incident in past.filter(of_consequence=True).only("id", "started_at"):
+            starts = incident.started_at + timedelta(days=8)
+            reviews.append(
+                Review(
+                    incident_id=incident.pk,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=2),
+                    status=ReviewStatus.HELD,
+                    started_at=starts,
+                    held_at=starts + timedelta(hours=2),
+                    current_step=6,
+                )
+            )
+        Review.objects.bulk_create(reviews, batch_size=BATCH)
+    print(
+        f"  learning loop: {len(reviews):,} reviews held, {time.perf_counter() - started:.0f} s",
         flush=True,
     )
 

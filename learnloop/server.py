@@ -8,6 +8,8 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 
+from learnloop.lib.planner import refresh_statistics
+
 
 def prepare(demo: bool) -> None:
     call_command("migrate", interactive=False, verbosity=0)
@@ -19,6 +21,7 @@ def prepare(demo: bool) -> None:
         from learnloop.demo import seed
 
         lines = [f"  {email:32} {role:16} password: {password}" for email, role, password in seed()]
+        refresh_statistics()
         logins.write_text("\n".join(lines) + "\n")
         logins.chmod(0o600)
         print("Seeded the demo organisation.")

@@ -177,6 +177,8 @@ def test_a_submitted_report_can_no_longer_change(world: World):
     save_report(work, "Findings", submit=True)
     with pytest.raises(ValidationError):
         save_report(work, "Rewritten", submit=False)
+    work.refresh_from_db()
+    assert work.submitted_at == work.report.submitted_at is not None  # no longer an open period
 
 
 def test_an_empty_report_cannot_be_submitted(world: World):

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from learnloop import demo
-from learnloop.analysis.models import KeyEvent
+from learnloop.analysis.models import AnalysisAssignment, KeyEvent
 from learnloop.audit.queries import Filters, entries, json_lines
 from learnloop.cli import main
 from learnloop.incidents.services import next_key, record_incident
@@ -103,11 +103,17 @@ def outputs_here(tmp_path: Path) -> dict[str, Any]:
         main(["costs", "--org", "northwind", "--format", "json", "--from", "2020-01-01"])
     kept = entries(demo_team().organisation_id, Filters()).exclude(action__in=SINCE)
     trail = "".join(json_lines(kept))
+    periods = AnalysisAssignment.objects.filter(incident__organisation=demo_team().organisation)
+    open_periods = sorted(
+        str(u) for u in periods.filter(submitted_at=None).values_list("uid", flat=True)
+    )
+    assert 0 < len(open_periods) < periods.count()  # some reports are in, some not
     return {
         "export": without_stamp((tmp_path / "here.json").read_text()),
         "costs": costs.getvalue(),
         "trail": trail,
         "secret": TrackerConnection.objects.get().token,
+        "open": open_periods,
     }
 
 
@@ -115,10 +121,13 @@ SHOW = (
     "from learnloop.audit.queries import Filters, entries, json_lines; "
     "from learnloop.accounts.models import Organisation as O; "
     "from learnloop.trackers.models import TrackerConnection as T; "
+    "from learnloop.analysis.models import AnalysisAssignment as A; "
     "import json; o = O.objects.get(slug='northwind'); "
     "print(json.dumps({'trail': ''.join(json_lines(entries(o.pk, Filters()).exclude("
     "action__in=['exported', 'restored']))), 'secret': T.objects.get().token, "
-    "'restores': entries(o.pk, Filters(action='restored')).count()}))"
+    "'restores': entries(o.pk, Filters(action='restored')).count(), "
+    "'open': sorted(str(u) for u in A.objects.filter(incident__organisation=o, "
+    "submitted_at=None).values_list('uid', flat=True))}))"
 )
 SINCE = ["exported", "restored"]  # what comparing the two systems itself records
 
@@ -143,6 +152,7 @@ def outputs_there(data: Path, database: str, tmp_path: Path) -> dict[str, Any]:
         "costs": costs.stdout,
         "trail": found["trail"],
         "secret": found["secret"],
+        "open": found["open"],
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from learnloop.accounts.models import Team
 from learnloop.actions.models import ActionKind
 from learnloop.actions.services import add_action
 from learnloop.analysis.models import AnalysisAssignment
@@ -157,6 +158,18 @@ def test_admins_see_the_organisation_s_cost_by_team_and_quarter(world: World, bu
     lines = list(csv.DictReader(io.StringIO(exported.content.decode())))
     assert len(lines) == 12 and lines[0]["team"] == "payments"
     assert world.client_for(world.payments_pm).get("/costs/").status_code == 403
+
+
+def test_the_admin_home_shows_the_whole_organisation_then_the_costliest_teams(
+    world: World, busy: dict[str, Any]
+):
+    for n in range(7):  # more teams than the home shows; none has a cost profile
+        Team.objects.create(organisation=world.org, name=f"Quiet {n}", slug=f"quiet-{n}")
+    page = world.client_for(world.admin).get("/").content.decode()
+    costs = page[page.index('id="organisation-costs"') :]
+    assert costs.index("Whole organisation") < costs.index("Payments") < costs.index("Quiet")
+    assert costs.count("Quiet ") == 4  # five teams beside the organisation: Payments first
+    assert "Every team (9)" in costs
 
 
 def test_an_empty_home_says_what_to_do(world: World):

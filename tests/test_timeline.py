@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 
 from learnloop.analysis.models import AnalysisAssignment, KeyEvent, Precision
+from learnloop.lib.text import stems
 from learnloop.reviews.timeline import (
     DIFFERENT_TIMES,
     IMPORTED_SOURCE,
@@ -14,7 +15,6 @@ from learnloop.reviews.timeline import (
     merge,
     time_label,
 )
-from learnloop.lib.text import stems
 from tests.conftest import utc
 
 _ids = iter(range(1, 1_000_000))

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,9 +55,30 @@ class Home:
     team_cost: Any | None = None  # report.Share of the manager's team, this quarter
     organisation_costs: list[CostRow] = field(default_factory=list)
     year: int = 0
+    quarter: int = 0
+
+    @property
+    def costs_at_a_glance(self) -> list[CostRow]:
+        """For the page: the whole organisation, then the teams with the largest share this
+        quarter (every team is on the costs page and in the API)."""
+        *teams, whole = self.organisation_costs
+
+        def share(row: CostRow) -> Decimal:
+            percent = row.quarters[self.quarter - 1].percent
+            return percent if percent is not None else Decimal(-1)
+
+        return [whole, *sorted(teams, key=share, reverse=True)[:COSTLIEST]]
 
 
 SHOWN = 8  # rows per section; the count says how many there are
+LISTED = ("key", "title", "started_at")  # what a section shows of an incident
+COSTLIEST = 5  # teams shown on the home beside the whole organisation
+
+
+def first_and_count(found: QuerySet[Any]) -> tuple[list[Any], int]:
+    """The first SHOWN rows and how many there are in all, in one query (a window count)."""
+    shown = list(found.annotate(found_in_all=Window(Count("pk")))[:SHOWN])
+    return shown, shown[0].found_in_all if shown else 0
 
 
 def _quarter_of(day: date) -> tuple[int, date, date]:
@@ -75,11 +96,10 @@ def _incidents_link(membership: Membership, **filters: str) -> str:
 
 
 def my_analysis(membership: Membership) -> Section:
-    from learnloop.analysis.models import AnalysisAssignment, ReportStatus
+    from learnloop.analysis.models import AnalysisAssignment
 
     open_periods = (
-        AnalysisAssignment.objects.filter(analyst_id=membership.user_id)
-        .exclude(report__status=ReportStatus.SUBMITTED)
+        AnalysisAssignment.objects.filter(analyst_id=membership.user_id, submitted_at__isnull=True)
         .select_related("incident", "report")
         .annotate(
             interviews_n=Count("interviews", distinct=True),
@@ -119,17 +139,20 @@ def my_analysis(membership: Membership) -> Section:
 def _awaiting_decision(membership: Membership, managed: Q) -> Section:
     from learnloop.incidents.models import Incident
 
-    found = Incident.objects.filter(managed, of_consequence__isnull=True).order_by(
-        "-started_at", "-id"
+    found = (
+        Incident.objects.filter(managed, of_consequence__isnull=True)
+        .only(*LISTED)
+        .order_by("-started_at", "-id")
     )
+    shown, count = first_and_count(found)
     items = [
         Item(f"{i.key}: {i.title}", reverse("incident_detail", args=[i.key]), when=i.started_at)
-        for i in found[:SHOWN]
+        for i in shown
     ]
     return Section(
         "decide",
         "Incidents awaiting a consequence decision",
-        found.count(),
+        count,
         _incidents_link(membership, of_consequence="undecided"),
         items,
         "Every incident is decided.",
@@ -137,14 +160,16 @@ def _awaiting_decision(membership: Membership, managed: Q) -> Section:
 
 
 def _overdue_analysis(managed: Q) -> Section:
-    from learnloop.analysis.models import AnalysisAssignment, ReportStatus
+    from learnloop.analysis.models import AnalysisAssignment
 
     found = (
-        AnalysisAssignment.objects.filter(managed, due_at__lt=timezone.now())
-        .exclude(report__status=ReportStatus.SUBMITTED)
+        AnalysisAssignment.objects.filter(
+            managed, submitted_at__isnull=True, due_at__lt=timezone.now()
+        )
         .select_related("incident", "analyst")
         .order_by("due_at")
     )
+    shown, count = first_and_count(found)
     items = [
         Item(
             f"{a.incident.key}: {a.analyst.get_full_name() or a.analyst.email}",
@@ -153,12 +178,12 @@ def _overdue_analysis(managed: Q) -> Section:
             a.due_at,
             True,
         )
-        for a in found[:SHOWN]
+        for a in shown
     ]
     return Section(
         "overdue_analysis",
         "Analysis periods overdue",
-        found.count(),
+        count,
         reverse("incident_list") + "?of_consequence=yes",
         items,
         "No analysis is overdue.",
@@ -166,20 +191,23 @@ def _overdue_analysis(managed: Q) -> Section:
 
 
 def _reviews_to_schedule(membership: Membership, managed: Q) -> Section:
-    from learnloop.analysis.models import AnalysisAssignment, ReportStatus
+    from learnloop.analysis.models import AnalysisAssignment
     from learnloop.incidents.models import Incident
     from learnloop.reviews.models import Review, ReviewStatus
 
     reviewed = Review.objects.filter(incident=OuterRef("pk")).exclude(status=ReviewStatus.CANCELLED)
     reported = AnalysisAssignment.objects.filter(
-        incident=OuterRef("pk"), report__status=ReportStatus.SUBMITTED
+        incident=OuterRef("pk"), submitted_at__isnull=False
     )
+    # Most incidents of consequence have their review: asking that first rules them out at once.
     found = (
         Incident.objects.filter(managed, of_consequence=True)
-        .filter(Exists(reported))
+        .only(*LISTED)
         .exclude(Exists(reviewed))
+        .filter(Exists(reported))
         .order_by("-started_at", "-id")
     )
+    shown, count = first_and_count(found)
     items = [
         Item(
             f"{i.key}: {i.title}",
@@ -187,12 +215,12 @@ def _reviews_to_schedule(membership: Membership, managed: Q) -> Section:
             "analysis reports are in",
             i.started_at,
         )
-        for i in found[:SHOWN]
+        for i in shown
     ]
     return Section(
         "reviews_to_schedule",
         "Reviews to schedule",
-        found.count(),
+        count,
         _incidents_link(membership, of_consequence="yes"),
         items,
         "No incident waits for its review.",
@@ -203,12 +231,15 @@ def _narratives_in_review(membership: Membership) -> Section:
     from learnloop.narratives.models import Narrative, NarrativeStatus
 
     found = (
-        Narrative.objects.filter(
-            managed_incidents(membership, "incident__"), status=NarrativeStatus.IN_REVIEW
+        Narrative.objects.filter(  # the organisation's own column leads to its index
+            managed_incidents(membership, "incident__"),
+            organisation_id=membership.organisation_id,
+            status=NarrativeStatus.IN_REVIEW,
         )
         .select_related("incident")
         .order_by("-updated_at")
     )
+    shown, count = first_and_count(found)
     items = [
         Item(
             f"{n.incident.key}: {n.title or n.incident.title}",
@@ -216,12 +247,12 @@ def _narratives_in_review(membership: Membership) -> Section:
             "in review",
             n.updated_at,
         )
-        for n in found[:SHOWN]
+        for n in shown
     ]
     return Section(
         "narratives_in_review",
         "Narratives waiting for review",
-        found.count(),
+        count,
         reverse("incident_list"),
         items,
         "No narrative waits for review.",
@@ -243,17 +274,26 @@ def _late_actions(membership: Membership) -> tuple[Section, Section]:
     late |= Q(incident__severity__isnull=True, idea_at__lt=unrated)
     open_actions = ImprovementAction.objects.filter(
         managed_incidents(membership, "incident__"), status__in=OPEN
-    ).select_related("incident", "owner_team")
+    ).only("uid", "title", "idea_at")
     overdue = open_actions.filter(late).order_by("idea_at")
     unestimated = open_actions.filter(
         Q(cost_of_delay_per_week__isnull=True) | Q(estimate_weeks__isnull=True)
     ).order_by("-idea_at")
 
-    def items(found: Any, note: str, is_late: bool) -> list[Item]:
-        return [
+    def items(found: Any, note: str, is_late: bool) -> tuple[list[Item], int]:
+        shown, count = first_and_count(found)
+        listed = [
             Item(a.title, reverse("action_detail", args=[a.uid]), note, a.idea_at, is_late)
-            for a in found[:SHOWN]
+            for a in shown
         ]
+        return listed, count
+
+    overdue_items, overdue_count = items(
+        overdue, "past its target for the incident's severity", True
+    )
+    unestimated_items, unestimated_count = items(
+        unestimated, "estimate it to rank it by CD3", False
+    )
 
     backlog = (
         reverse("team_backlog", args=[membership.team.slug])
@@ -264,17 +304,17 @@ def _late_actions(membership: Membership) -> tuple[Section, Section]:
         Section(
             "actions_overdue",
             "Improvement actions overdue",
-            overdue.count(),
+            overdue_count,
             backlog,
-            items(overdue, "past its target for the incident's severity", True),
+            overdue_items,
             "No action is past its target.",
         ),
         Section(
             "actions_unestimated",
             "Actions without a cost of delay or an estimate",
-            unestimated.count(),
+            unestimated_count,
             backlog,
-            items(unestimated, "estimate it to rank it by CD3", False),
+            unestimated_items,
             "Every open action is estimated.",
         ),
     )
@@ -284,11 +324,12 @@ def _published_since(membership: Membership, since: datetime | None) -> Section:
     from learnloop.narratives.models import Narrative, NarrativeStatus
 
     found = Narrative.objects.filter(
-        incident__organisation_id=membership.organisation_id, status=NarrativeStatus.PUBLISHED
+        organisation_id=membership.organisation_id, status=NarrativeStatus.PUBLISHED
     ).select_related("incident")
     if since is not None:
         found = found.filter(published_at__gt=since)
     found = found.order_by("-published_at")
+    shown, count = first_and_count(found)
     items = [
         Item(
             n.title or n.incident.title,
@@ -296,12 +337,12 @@ def _published_since(membership: Membership, since: datetime | None) -> Section:
             n.incident.key,
             n.published_at,
         )
-        for n in found[:SHOWN]
+        for n in shown
     ]
     return Section(
         "published",
         "Narratives published since your last visit" if since else "Published narratives",
-        found.count(),
+        count,
         reverse("portal"),
         items,
         "Nothing new since your last visit: the portal holds every narrative.",
@@ -318,6 +359,7 @@ def _walkthroughs(membership: Membership) -> Section:
         .select_related("walkthrough__narrative__incident")
         .order_by("walkthrough__starts_at")
     )
+    shown, count = first_and_count(found)
     items = [
         Item(
             w.walkthrough.narrative.title or w.walkthrough.narrative.incident.title,
@@ -325,12 +367,12 @@ def _walkthroughs(membership: Membership) -> Section:
             w.walkthrough.location or "",
             w.walkthrough.starts_at,
         )
-        for w in found[:SHOWN]
+        for w in shown
     ]
     return Section(
         "walkthroughs",
         "Walkthroughs you are invited to",
-        found.count(),
+        count,
         reverse("portal"),
         items,
         "No walkthrough ahead for you.",
@@ -371,6 +413,7 @@ def build(membership: Membership, since: datetime | None = None) -> Home:
     if membership.role in (Role.ADMIN, Role.PROBLEM_MANAGER):
         teams, shares = report.by_quarter(membership.organisation, today.year)
         home.year = today.year
+        home.quarter = _quarter_of(today)[0]
         home.organisation_costs = [
             CostRow(t.name, [shares[(t.pk, n)] for n in (1, 2, 3, 4)]) for t in teams
         ] + [CostRow("Whole organisation", [shares[(None, n)] for n in (1, 2, 3, 4)])]

@@ -55,6 +55,10 @@ class AnalysisAssignment(models.Model):
     due_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
     sequence = models.PositiveIntegerField(default=0, help_text="iCalendar SEQUENCE: bumps on move")
+    # When its report was submitted: the report's own time, kept here too so that the open
+    # periods (every home, "overdue") are found through one small index, not by looking at the
+    # report of every period the organisation ever had. Set only by services.save_report.
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["window_start", "id"]
@@ -66,7 +70,14 @@ class AnalysisAssignment(models.Model):
                 violation_error_message="The analysis window must end after it starts.",
             ),
         ]
-        indexes = [models.Index(fields=["analyst", "due_at"], name="assignment_analyst_due")]
+        indexes = [
+            models.Index(fields=["analyst", "due_at"], name="assignment_analyst_due"),
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(submitted_at__isnull=True),
+                name="assignment_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.incident.key}: {self.analyst}"

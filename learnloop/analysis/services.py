@@ -146,6 +146,10 @@ def save_report(assignment: AnalysisAssignment, body: str, submit: bool) -> Anal
     with transaction.atomic():
         report.save()
         if submit:
+            AnalysisAssignment.objects.filter(pk=assignment.pk).update(
+                submitted_at=report.submitted_at
+            )
+            assignment.submitted_at = report.submitted_at
             incident = assignment.incident
             data = {
                 "incident": incident.key,

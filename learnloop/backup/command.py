@@ -10,6 +10,7 @@ from typing import IO
 from learnloop.backup.archive import ArchiveError
 from learnloop.backup.dump import audited, backup
 from learnloop.backup.load import restore
+from learnloop.lib.planner import refresh_statistics
 
 
 def backup_command(file: str, out: IO[str] = sys.stdout) -> int:
@@ -34,6 +35,7 @@ def restore_command(file: str, replace: bool, out: IO[str] = sys.stdout) -> int:
     except ArchiveError as error:
         print(f"learnloop: nothing restored: {error}", file=sys.stderr)
         return 1
+    refresh_statistics()
     took = time.monotonic() - started
     print(f"restored {sum(counts.values())} rows from {file} in {took:.1f} s", file=out)
     return 0

@@ -77,6 +77,18 @@ class Incident(models.Model):
             models.Index(
                 fields=["organisation", "of_consequence", "-started_at"], name="incident_conseq"
             ),
+            # The homes' "awaiting a consequence decision" and "reviews to schedule": a walk over
+            # the undecided or the consequential only, not over every incident.
+            models.Index(
+                fields=["organisation", "-started_at", "-id"],
+                condition=models.Q(of_consequence__isnull=True),
+                name="incident_undecided",
+            ),
+            models.Index(
+                fields=["organisation", "-started_at", "-id"],
+                condition=models.Q(of_consequence=True),
+                name="incident_consequential",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from learnloop.interchange.checks import FACTS, Document, json_path, load_all
 from learnloop.interchange.clashes import clash_errors
 from learnloop.interchange.reports import Catalogue, import_report
 from learnloop.interchange.values import FieldProblem
+from learnloop.lib.planner import refresh_statistics
 
 
 class ImportRefused(Exception):  # noqa: N818 - reads as what happened
@@ -96,6 +97,9 @@ def path_of(data: Any, part: Any) -> str:
     return "$"
 
 
+ANALYSE_AFTER = 100  # documents: an import this large changes what the query planner should know
+
+
 def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int:
     out = out or sys.stdout
     documents, errors = load_all(paths)
@@ -115,6 +119,8 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
         refuse([str(error)])
     for outcome, key in outcomes:
         print(f"{outcome} {key}", file=out)
+    if len(outcomes) >= ANALYSE_AFTER:
+        refresh_statistics()
     from learnloop.insights.search import repair
 
     if repaired := repair():  # an earlier import killed between its commit and its indexing

@@ -16,6 +16,7 @@ from learnloop.analysis.models import (
     Interview,
     KeyEvent,
     LearningTheme,
+    ReportStatus,
     TimeEntry,
 )
 from learnloop.incidents.models import ConsequenceDecision, ConsequencePolicy, Incident, Responder
@@ -194,12 +195,15 @@ def _children(context: Context, incident: Incident, data: dict[str, Any]) -> Non
             for t in part["time_entries"]
         )
         if part["report"] is not None:
-            AnalysisReport.objects.create(
+            report = AnalysisReport.objects.create(
                 assignment=work,
                 body=part["report"]["body"],
                 status=part["report"]["status"],
                 submitted_at=load_datetime(part["report"]["submitted_at"]),
             )
+            if report.status == ReportStatus.SUBMITTED:
+                work.submitted_at = report.submitted_at or work.created_at
+                work.save(update_fields=["submitted_at"])
     events = {}
     for event_part in data["key_events"]:
         event = KeyEvent.objects.create(
