@@ -14,28 +14,20 @@ doubt and sent again only when a person asks."""
 from __future__ import annotations
 
 import logging
-import re
 import traceback
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from learnloop.integrations.base import TrackerError
-from learnloop.integrations.confluence.transport import Site, site_adapter
-from learnloop.integrations.slack.transport import SlackWebhook
 from learnloop.lib.redact import scrub
-from learnloop.mail import outbox
-from learnloop.mail.outbox import compose
 from learnloop.narratives.models import Narrative, Publication
 from learnloop.publishing import messages, tasks
+from learnloop.publishing.channels import Failure, Result, Success, channel_for
 from learnloop.publishing.models import (
     CONFLUENCE,
-    ChannelKind,
     Delivery,
     DeliveryAttempt,
     DeliveryState,
@@ -111,22 +103,6 @@ def claim(delivery_id: int, now: datetime | None = None) -> Delivery | None:
     ).get(pk=delivery_id)
 
 
-@dataclass
-class Failure:
-    detail: str
-    retryable: bool
-    in_doubt: bool = False
-    retry_after: float | None = None
-    status_code: int | None = None
-
-
-@dataclass
-class Success:
-    outcome: str  # sent, created, updated, found
-    detail: str
-    status_code: int | None = None
-
-
 def attempt(delivery_id: int) -> str:
     """The task's work: claim, send, record. Returns the outcome recorded (or "skipped")."""
     delivery = claim(delivery_id)
@@ -142,112 +118,18 @@ def attempt(delivery_id: int) -> str:
     return record(delivery, started, result)
 
 
-def send(delivery: Delivery) -> Success | Failure:
+def send(delivery: Delivery) -> Result:
     channel = delivery.channel
     if channel is None:
         return Failure("The channel was deleted.", retryable=False)
     if not channel.enabled:
         return Failure("The channel was switched off before this was sent.", retryable=False)
-    story = messages.story_of(delivery.publication)
-    if channel.kind == ChannelKind.EMAIL:
-        return send_email(channel, story, delivery.message_id)
-    if channel.kind == ChannelKind.SLACK:
-        Delivery.objects.filter(pk=delivery.pk).update(request_sent_at=timezone.now())
-        return send_slack(channel, story)
-    return send_confluence(delivery, channel, story)
-
-
-def send_email(
-    channel: PublishChannel, story: messages.Story, message_id: str
-) -> Success | Failure:
-    email = messages.email_of(story)
-    message = compose(email.subject, email.text, email.html, channel.addresses)
-    message.extra_headers = {"Message-ID": message_id, "X-Learnloop-Narrative": story.key}
-    refusal = outbox.send([message])
-    if refusal is not None:
-        return Failure(refusal.text, retryable=refusal.retryable, status_code=refusal.code)
-    return Success(
-        "sent", f"Accepted by the mail server for {len(channel.addresses)} recipients.", 250
+    return channel_for(channel.kind).deliver(
+        delivery, channel, messages.story_of(delivery.publication)
     )
 
 
-def _status(error: TrackerError) -> int | None:
-    found = re.search(r"HTTP (\d{3})", str(error))
-    return int(found.group(1)) if found else None
-
-
-def _never_sent(error: TrackerError) -> bool:
-    """True when the request cannot have reached the server: it could not even connect."""
-    return isinstance(error.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
-
-
-def _http_failure(error: TrackerError, ambiguous_is_doubt: bool) -> Failure:
-    status = _status(error)
-    doubt = ambiguous_is_doubt and status is None and not error.permanent and not _never_sent(error)
-    return Failure(
-        str(error)[:2000],
-        retryable=not error.permanent and not doubt,
-        in_doubt=doubt,
-        retry_after=error.retry_after,
-        status_code=status,
-    )
-
-
-def send_slack(channel: PublishChannel, story: messages.Story) -> Success | Failure:
-    try:
-        SlackWebhook(channel.secret).post(messages.slack_message(story))
-    except TrackerError as error:
-        return _http_failure(error, ambiguous_is_doubt=True)
-    return Success("sent", "Slack answered ok.", 200)
-
-
-def site_of(channel: PublishChannel) -> Site:
-    return Site(
-        base_url=channel.base_url,
-        account=channel.account,
-        token=channel.secret,
-        space=channel.space,
-        parent_id=channel.parent_id,
-    )
-
-
-def _earlier_page(delivery: Delivery) -> str:
-    """The page an earlier revision of this narrative went to on this channel, if any."""
-    earlier = (
-        Delivery.objects.filter(channel_id=delivery.channel_id, narrative_id=delivery.narrative_id)
-        .exclude(remote_id="")
-        .exclude(pk=delivery.pk)
-        .order_by("-publication__revision")
-        .first()
-    )
-    return earlier.remote_id if earlier else ""
-
-
-def send_confluence(
-    delivery: Delivery, channel: PublishChannel, story: messages.Story
-) -> Success | Failure:
-    adapter = site_adapter(channel.kind, site_of(channel))
-    page = messages.confluence_page(story)
-    try:
-        found = adapter.find(page.title)
-        if found is None and (earlier := _earlier_page(delivery)):
-            # The title changed since the page was made: update that page, never add one.
-            found = adapter.find_by_id(earlier)
-        if found is None:
-            ref, outcome = adapter.create(page), "created"
-        elif found.version_message == page.version_message or (
-            story.revision == 1 and found.version == 1
-        ):
-            ref, outcome = found, "found"  # an earlier attempt wrote it; its answer was lost
-        else:
-            ref, outcome = adapter.update(found, page), "updated"
-    except TrackerError as error:
-        return _http_failure(error, ambiguous_is_doubt=False)
-    Delivery.objects.filter(pk=delivery.pk).update(remote_id=ref.id, remote_url=ref.url)
-    return Success(outcome, f"Page {ref.id}, version {ref.version}: {ref.url}")
-
-
-def record(delivery: Delivery, started: datetime, result: Success | Failure) -> str:
+def record(delivery: Delivery, started: datetime, result: Result) -> str:
     """Writes the attempt and the delivery's new state together, then schedules any retry."""
     now = timezone.now()
     result.detail = scrub(result.detail, delivery.channel.secrets() if delivery.channel else [])
@@ -319,7 +201,7 @@ def sweep(now: datetime | None = None) -> int:
 
 
 def _take_up(delivery: Delivery, now: datetime) -> int:
-    doubt = delivery.kind == ChannelKind.SLACK and delivery.request_sent_at is not None
+    doubt = channel_for(delivery.kind).unsure_once_sent and delivery.request_sent_at is not None
     with transaction.atomic():
         changed = Delivery.objects.filter(
             pk=delivery.pk, state=DeliveryState.SENDING, lease_until=delivery.lease_until
@@ -416,18 +298,7 @@ def send_test(channel: PublishChannel, by: str) -> bool:
         link=f"{settings.BASE_URL}/narratives/",
         published=timezone.now().strftime("%d %b %Y %H:%M UTC"),
     )
-    result: Success | Failure
-    if channel.kind == ChannelKind.EMAIL:
-        result = send_email(
-            channel, story, f"<test-{channel.pk}-{timezone.now().timestamp()}@learnloop>"
-        )
-    elif channel.kind == ChannelKind.SLACK:
-        result = send_slack(channel, story)
-    else:
-        try:
-            result = Success("ok", site_adapter(channel.kind, site_of(channel)).test())
-        except TrackerError as error:
-            result = _http_failure(error, ambiguous_is_doubt=False)
+    result = channel_for(channel.kind).test(channel, story)
     ok = isinstance(result, Success)
     result.detail = scrub(result.detail, channel.secrets())
     channel.last_test = (
