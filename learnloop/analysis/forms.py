@@ -94,12 +94,6 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["interviewee"].queryset = people_of(membership)  # type: ignore[attr-defined]
         _org_themes(self, membership.organisation_id)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("interviewee") and not data.get("interviewee_name", "").strip():
-            self.add_error("interviewee", "Say who was interviewed.")
-        return data
-
 
 class KeyEventForm(forms.ModelForm):  # type: ignore[type-arg]
     themes = ThemeChoice()
@@ -142,12 +136,6 @@ class TimeEntryForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "time_%s")
         super().__init__(*args, **kwargs)
-
-    def clean_hours(self) -> Any:
-        hours = self.cleaned_data["hours"]
-        if hours <= 0 or hours > 24:
-            raise forms.ValidationError("Log between 0 and 24 hours.")
-        return hours
 
 
 class ReportForm(forms.Form):

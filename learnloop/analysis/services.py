@@ -4,7 +4,7 @@ scheduled by the product or problem manager; and the analyst's own steps."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,15 +14,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import slugify
 
+from learnloop.accounts.models import Organisation
 from learnloop.analysis.models import (
     AnalysisAssignment,
     AnalysisReport,
     AssignmentRole,
+    Interview,
     KeyEvent,
     LearningTheme,
     Precision,
     ReportStatus,
+    TimeEntry,
 )
 from learnloop.incidents.models import ConsequencePolicy, Incident
 from learnloop.webhooks.models import EventType
@@ -181,3 +185,67 @@ def add_key_event(
         )
         event.themes.set(themes)
     return event
+
+
+@transaction.atomic
+def add_interview(
+    work: AnalysisAssignment,
+    *,
+    interviewee: User | None,
+    interviewee_name: str,
+    held_at: datetime,
+    notes: str,
+    themes: Iterable[LearningTheme],
+) -> Interview:
+    """An interview the analyst held: private to them and the interviewee until shared."""
+    if interviewee is None and not interviewee_name.strip():
+        raise ValidationError({"interviewee": "Say who was interviewed."})
+    interview = Interview(
+        assignment=work,
+        interviewee=interviewee,
+        interviewee_name="" if interviewee else interviewee_name,
+        held_at=held_at,
+        notes=notes,
+    )
+    interview.full_clean(exclude=["themes"])
+    interview.save()
+    interview.themes.set(themes)
+    return interview
+
+
+@transaction.atomic
+def change_interview(
+    interview: Interview,
+    *,
+    notes: str | None = None,
+    shared_with_review: bool | None = None,
+    themes: Iterable[LearningTheme] | None = None,
+) -> Interview:
+    """What is given changes; what is None stays."""
+    if notes is not None:
+        interview.notes = notes
+    if shared_with_review is not None:
+        interview.shared_with_review = shared_with_review
+    interview.save(update_fields=["notes", "shared_with_review"])
+    if themes is not None:
+        interview.themes.set(themes)
+    return interview
+
+
+def add_theme(organisation: Organisation, name: str, description: str = "") -> LearningTheme:
+    """A theme in the organisation's catalogue, known by the slug of its name."""
+    slug = slugify(name)[:200]
+    if not slug:
+        raise ValidationError({"name": "Use letters or digits in the name."})
+    if LearningTheme.objects.filter(organisation=organisation, slug=slug).exists():
+        raise ValidationError({"name": "This theme is already in the catalogue."})
+    return LearningTheme.objects.create(
+        organisation=organisation, slug=slug, name=name, description=description
+    )
+
+
+def log_time(work: AnalysisAssignment, hours: Decimal, spent_on: date, note: str = "") -> TimeEntry:
+    """Hours an analyst spent on the analysis: what the learning costs is built from these."""
+    if hours <= 0 or hours > 24:
+        raise ValidationError({"hours": "Log between 0 and 24 hours."})
+    return TimeEntry.objects.create(assignment=work, hours=hours, spent_on=spent_on, note=note)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from learnloop.accounts.decorators import forbid_unless, member_required
@@ -109,11 +107,11 @@ def interview_add(request: HttpRequest, membership: Membership, pk: int) -> Http
     form = InterviewForm(request.POST, membership=membership)
     if not form.is_valid():
         return _workspace(request, membership, work, interview_form=form)
-    interview = form.save(commit=False)
-    interview.assignment = work
-    with transaction.atomic():
-        interview.save()
-        form.save_m2m()
+    try:
+        services.add_interview(work, **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _workspace(request, membership, work, interview_form=form)
     messages.info(request, "Interview recorded. Its notes are private until you share them.")
     return redirect("assignment", pk=work.pk)
 
@@ -138,9 +136,11 @@ def time_add(request: HttpRequest, membership: Membership, pk: int) -> HttpRespo
     form = TimeEntryForm(request.POST)
     if not form.is_valid():
         return _workspace(request, membership, work, time_form=form)
-    entry = form.save(commit=False)
-    entry.assignment = work
-    entry.save()
+    try:
+        entry = services.log_time(work, **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _workspace(request, membership, work, time_form=form)
     messages.info(request, f"Logged {entry.hours} hours.")
     return redirect("assignment", pk=work.pk)
 
@@ -186,8 +186,7 @@ def interview_share(request: HttpRequest, membership: Membership, pk: int) -> Ht
     interview = get_object_or_404(Interview.objects.select_related("assignment"), pk=pk)
     if not can_work_assignment(membership, interview.assignment):
         raise Http404("No such interview.")
-    interview.shared_with_review = request.POST.get("shared") == "yes"
-    interview.save(update_fields=["shared_with_review"])
+    services.change_interview(interview, shared_with_review=request.POST.get("shared") == "yes")
     messages.info(
         request,
         "Shared with the review."
@@ -272,18 +271,11 @@ def theme_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     if request.method == "POST":
         forbid_unless(membership.role != "member")
         if form.is_valid():
-            slug = slugify(form.cleaned_data["name"])[:200]
-            if not slug:
-                form.add_error("name", "Use letters or digits in the name.")
-            elif LearningTheme.objects.filter(
-                organisation=membership.organisation, slug=slug
-            ).exists():
-                form.add_error("name", "This theme is already in the catalogue.")
+            try:
+                theme = services.add_theme(membership.organisation, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
             else:
-                theme = form.save(commit=False)
-                theme.organisation = membership.organisation
-                theme.slug = slug
-                theme.save()
                 messages.info(request, f"Theme “{theme.name}” added to the catalogue.")
                 return redirect("theme_list")
     themes = LearningTheme.objects.filter(organisation_id=membership.organisation_id).annotate(

@@ -7,9 +7,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.text import slugify
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -30,7 +28,6 @@ from learnloop.analysis.models import (
     KeyEvent,
     LearningTheme,
     Precision,
-    TimeEntry,
     hours_spent,
 )
 from learnloop.api.common import RowId, assignment, incident, member, require
@@ -302,15 +299,14 @@ def add_interview(request: HttpRequest, pk: RowId, payload: InterviewIn) -> Stat
     person = None
     if "@" in payload.interviewee:
         person = _person(membership, payload.interviewee, "interviewee")
-    with transaction.atomic():
-        interview = Interview.objects.create(
-            assignment=work,
-            interviewee=person,
-            interviewee_name="" if person else payload.interviewee,
-            held_at=payload.held_at,
-            notes=payload.notes,
-        )
-        interview.themes.set(themes)
+    interview = services.add_interview(
+        work,
+        interviewee=person,
+        interviewee_name=payload.interviewee,
+        held_at=payload.held_at,
+        notes=payload.notes,
+        themes=themes,
+    )
     return Status(201, InterviewOut.of(interview))
 
 
@@ -340,14 +336,13 @@ def change_interview(request: HttpRequest, pk: RowId, payload: InterviewPatch) -
     interview = _interview(membership, pk)
     if not can_work_assignment(membership, interview.assignment):
         raise Http404("No such interview.")  # the interviewee reads, but does not edit
-    with transaction.atomic():
-        if payload.notes is not None:
-            interview.notes = payload.notes
-        if payload.shared_with_review is not None:
-            interview.shared_with_review = payload.shared_with_review
-        interview.save()
-        if payload.themes is not None:
-            interview.themes.set(_themes(membership, payload.themes))
+    themes = _themes(membership, payload.themes) if payload.themes is not None else None
+    services.change_interview(
+        interview,
+        notes=payload.notes,
+        shared_with_review=payload.shared_with_review,
+        themes=themes,
+    )
     return InterviewOut.of(interview)
 
 
@@ -415,17 +410,7 @@ def list_themes(request: HttpRequest) -> list[ThemeOut]:
 def add_theme(request: HttpRequest, payload: ThemeIn) -> Status[ThemeOut]:
     membership = member(request)
     require(membership.role != Role.MEMBER)
-    slug = slugify(payload.name)[:200]
-    if not slug:
-        raise ValidationError({"name": "Use letters or digits in the name."})
-    if LearningTheme.objects.filter(organisation_id=membership.organisation_id, slug=slug).exists():
-        raise ValidationError({"name": "This theme is already in the catalogue."})
-    theme = LearningTheme.objects.create(
-        organisation=membership.organisation,
-        slug=slug,
-        name=payload.name,
-        description=payload.description,
-    )
+    theme = services.add_theme(membership.organisation, payload.name, payload.description)
     return Status(201, ThemeOut(slug=theme.slug, name=theme.name, description=theme.description))
 
 
@@ -434,9 +419,7 @@ def log_time(request: HttpRequest, pk: RowId, payload: TimeIn) -> Status[TimeOut
     membership = member(request)
     work = assignment(membership, pk)
     require(can_work_assignment(membership, work))
-    entry = TimeEntry.objects.create(
-        assignment=work, hours=payload.hours, spent_on=payload.spent_on, note=payload.note
-    )
+    entry = services.log_time(work, payload.hours, payload.spent_on, payload.note)
     return Status(
         201,
         TimeOut(

@@ -239,10 +239,7 @@ def update_incident(request: HttpRequest, key: str, payload: IncidentPatch) -> I
     responders = data.pop("responders", None)
     with transaction.atomic():
         if responders is not None:
-            chosen = {user.pk for user, _ in responders}
-            found.responders.exclude(user_id__in=chosen).delete()
-            for user, role in responders:
-                services.add_responder(found, user, role)
+            services.replace_responders(found, responders)
         services.update_incident(found, **data)
     return IncidentOut.of(found)
 

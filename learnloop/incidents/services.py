@@ -19,6 +19,7 @@ from learnloop.incidents.models import (
     ConsequencePolicy,
     Incident,
     Responder,
+    ResponseRole,
 )
 from learnloop.webhooks.models import EventType
 from learnloop.webhooks.outbox import emit, incident_data
@@ -77,6 +78,19 @@ def add_responder(incident: Incident, user: User, role: str) -> Responder:
         if incident.of_consequence:
             open_learning(incident)
     return responder
+
+
+@transaction.atomic
+def replace_responders(incident: Incident, responders: list[tuple[User, str | None]]) -> None:
+    """The incident's responders become exactly these people. A role of None keeps the role a
+    responder already has (on call for someone new)."""
+    chosen = {user.pk for user, _ in responders}
+    incident.responders.exclude(user_id__in=chosen).delete()
+    existing = set(incident.responders.values_list("user_id", flat=True))
+    for user, role in responders:
+        if role is None and user.pk in existing:
+            continue
+        add_responder(incident, user, role or ResponseRole.ON_CALL)
 
 
 def apply_policy(incident: Incident, policy: ConsequencePolicy | None = None) -> None:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -82,15 +80,6 @@ def incident_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-def _save_responders(incident: Incident, people: Any) -> None:
-    chosen = {p.pk: p for p in people}
-    incident.responders.exclude(user_id__in=chosen).delete()
-    existing = set(incident.responders.values_list("user_id", flat=True))
-    for pk, person in chosen.items():
-        if pk not in existing:
-            services.add_responder(incident, person, ResponseRole.ON_CALL)
-
-
 @member_required
 def incident_new(request: HttpRequest, membership: Membership) -> HttpResponse:
     forbid_unless(can_record_incident(membership))
@@ -133,7 +122,7 @@ def incident_edit(request: HttpRequest, membership: Membership, key: str) -> Htt
         data = dict(form.cleaned_data)
         people = data.pop("responders")
         with transaction.atomic():
-            _save_responders(incident, people)
+            services.replace_responders(incident, [(p, None) for p in people])
             services.update_incident(incident, **data)
         messages.info(request, _consequence_message(incident))
         return redirect("incident_detail", key=incident.key)
