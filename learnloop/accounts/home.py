@@ -13,7 +13,16 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Window,
+)
 from django.urls import reverse
 from django.utils import timezone
 
@@ -195,15 +204,16 @@ def _reviews_to_schedule(membership: Membership, managed: Q) -> Section:
     from learnloop.incidents.models import Incident
     from learnloop.reviews.models import Review, ReviewStatus
 
-    reviewed = Review.objects.filter(incident=OuterRef("pk")).exclude(status=ReviewStatus.CANCELLED)
+    # Most incidents of consequence have their review: ruling those out first, against the set
+    # of reviewed incidents (hashed once by PostgreSQL, indexed once by SQLite), leaves few.
+    reviewed = Review.objects.exclude(status=ReviewStatus.CANCELLED).values("incident_id")
     reported = AnalysisAssignment.objects.filter(
         incident=OuterRef("pk"), submitted_at__isnull=False
     )
-    # Most incidents of consequence have their review: asking that first rules them out at once.
     found = (
         Incident.objects.filter(managed, of_consequence=True)
         .only(*LISTED)
-        .exclude(Exists(reviewed))
+        .exclude(pk__in=reviewed)
         .filter(Exists(reported))
         .order_by("-started_at", "-id")
     )
@@ -267,33 +277,37 @@ def _late_actions(membership: Membership) -> tuple[Section, Section]:
     now = timezone.now()
     policy = policy_for(membership.organisation)
     late = Q()
-    for severity in (1, 2, 3, 4, 5):
-        days = policy.target_days_for(severity)
-        late |= Q(incident__severity=severity, idea_at__lt=now - timedelta(days=days))
-    unrated = now - timedelta(days=policy.target_days_for(None))
-    late |= Q(incident__severity__isnull=True, idea_at__lt=unrated)
-    open_actions = ImprovementAction.objects.filter(
-        managed_incidents(membership, "incident__"), status__in=OPEN
-    ).only("uid", "title", "idea_at")
-    overdue = open_actions.filter(late).order_by("idea_at")
-    unestimated = open_actions.filter(
-        Q(cost_of_delay_per_week__isnull=True) | Q(estimate_weeks__isnull=True)
-    ).order_by("-idea_at")
+    for severity in (1, 2, 3, 4, 5, None):
+        since = now - timedelta(days=policy.target_days_for(severity))
+        late |= Q(incident__severity=severity, idea_at__lt=since)
+    unestimated = Q(cost_of_delay_per_week__isnull=True) | Q(estimate_weeks__isnull=True)
+    # Open actions are few beside the incidents: one pass over them says which are late and
+    # which unestimated (oldest first), then the few shown are read in full.
+    flags = list(
+        ImprovementAction.objects.filter(managed_incidents(membership, "incident__"))
+        .filter(status__in=OPEN)
+        .annotate(
+            late=ExpressionWrapper(late, output_field=BooleanField()),
+            unestimated=ExpressionWrapper(unestimated, output_field=BooleanField()),
+        )
+        .order_by("idea_at", "pk")
+        .values_list("pk", "late", "unestimated")
+    )
+    overdue = [pk for pk, is_late, _ in flags if is_late]
+    not_estimated = [pk for pk, _, is_unestimated in reversed(flags) if is_unestimated]
+    shown = ImprovementAction.objects.only("uid", "title", "idea_at").in_bulk(
+        overdue[:SHOWN] + not_estimated[:SHOWN]
+    )
 
-    def items(found: Any, note: str, is_late: bool) -> tuple[list[Item], int]:
-        shown, count = first_and_count(found)
-        listed = [
+    def items(found: list[int], note: str, is_late: bool) -> list[Item]:
+        return [
             Item(a.title, reverse("action_detail", args=[a.uid]), note, a.idea_at, is_late)
-            for a in shown
+            for a in (shown[pk] for pk in found[:SHOWN])
         ]
-        return listed, count
 
-    overdue_items, overdue_count = items(
-        overdue, "past its target for the incident's severity", True
-    )
-    unestimated_items, unestimated_count = items(
-        unestimated, "estimate it to rank it by CD3", False
-    )
+    overdue_items = items(overdue, "past its target for the incident's severity", True)
+    unestimated_items = items(not_estimated, "estimate it to rank it by CD3", False)
+    overdue_count, unestimated_count = len(overdue), len(not_estimated)
 
     backlog = (
         reverse("team_backlog", args=[membership.team.slug])
