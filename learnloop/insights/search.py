@@ -1,6 +1,6 @@
 """Full-text search over incidents, key events, improvement actions and narratives, and similar
-incidents by their words. SQLite FTS5 on the embedded default, PostgreSQL full-text search on
-PostgreSQL; both work offline."""
+incidents by their words. SQLite FTS5 on the embedded default, PostgreSQL full-text search (a
+stored tsvector with a GIN index) on PostgreSQL; both work offline."""
 
 from __future__ import annotations
 
@@ -238,7 +238,7 @@ def _query(
         params: list[str | int] = [match, organisation_id, *rule_params, limit, offset]
     else:
         query = (" | " if any_term else " & ").join(terms)
-        vector = "to_tsvector('english', d.title || ' ' || d.body)"
+        vector = "d.search_vector"  # stored, with its GIN index (migration 0004)
         sql = (
             f"SELECT d.kind, d.ref, d.incident_key, d.title, d.body FROM "  # noqa: S608 - fixed SQL
             f"insights_searchdocument d, to_tsquery('english', %s) q "

@@ -50,10 +50,10 @@ def _matching_keys(organisation_id: int, text: str) -> RawSQL | None:
         )
         match = " ".join(f'"{t}"' for t in terms)
         return RawSQL(sql, (match, organisation_id))  # noqa: S611 - fixed SQL, bound terms
-    # The same expression as the GIN index of insights/0002_fulltext, so that index is used.
+    # The stored vector and its GIN index (insights/0004_stored_search_vector).
     sql = (
         "SELECT d.incident_key FROM insights_searchdocument d "
-        "WHERE to_tsvector('english', d.title || ' ' || d.body) @@ to_tsquery('english', %s) "
+        "WHERE d.search_vector @@ to_tsquery('english', %s) "
         "AND d.organisation_id = %s AND d.kind = 'narrative'"
     )
     query = " & ".join(terms)
