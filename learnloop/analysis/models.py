@@ -84,8 +84,7 @@ class AnalysisAssignment(models.Model):
 
     @property
     def is_submitted(self) -> bool:
-        report = getattr(self, "report", None)
-        return report is not None and report.status == ReportStatus.SUBMITTED
+        return self.submitted_at is not None
 
     @property
     def is_overdue(self) -> bool:

@@ -12,10 +12,16 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth.models import User
 
 from learnloop.actions.models import ImprovementAction
-from learnloop.analysis.models import AnalysisAssignment, Interview, Precision, ReportStatus
+from learnloop.analysis.models import AnalysisAssignment, Interview, ReportStatus
 from learnloop.incidents.models import Incident
 from learnloop.reviews.models import ContributingFactor, FactorKind, Learning
-from learnloop.reviews.timeline import IMPORTED_SOURCE, MergedTimeline, TimelineEntry
+from learnloop.reviews.timeline import (
+    IMPORTED_SOURCE,
+    MergedTimeline,
+    TimelineEntry,
+    clock,
+    day_of,
+)
 
 PARAGRAPH_GAP = timedelta(minutes=30)  # a longer quiet starts a new paragraph
 PARAGRAPH_LENGTH = 5
@@ -31,13 +37,8 @@ def quoted(text: str) -> str:
     return "\n".join(f"> {line}".rstrip() for line in text.strip().splitlines())
 
 
-def day(at: datetime) -> str:
-    at = at.astimezone(UTC)
-    return f"{at.day} {at:%b %Y}"
-
-
 def moment(at: datetime | None) -> str:
-    return f"{day(at)} {at.astimezone(UTC):%H:%M} UTC" if at else "not recorded"
+    return f"{day_of(at)} {at.astimezone(UTC):%H:%M} UTC" if at else "not recorded"
 
 
 def listed(items: Iterable[str]) -> str:
@@ -58,20 +59,13 @@ def sentence(text: str) -> str:
 
 def _when(entry: TimelineEntry, previous: datetime | None) -> str:
     """The time as precisely as it was told, with the day when it changes."""
-    event = entry.event
-    at = event.occurred_at
-    if at is None or event.precision == Precision.UNKNOWN:
+    at, told = entry.event.occurred_at, clock(entry.event)
+    if told is None or at is None:
         return "At a time nobody recorded"
-    at = at.astimezone(UTC)
-    new_day = previous is None or previous.astimezone(UTC).date() != at.date()
-    on = f" on {day(at)}" if new_day else ""
-    if event.precision == Precision.DAY:
-        return f"On {day(at)}"
-    if event.precision == Precision.HOUR:
-        return f"Around {at:%H}:00{on}"
-    if event.precision == Precision.APPROXIMATE:
-        return f"At about {at:%H:%M}{on}"
-    return f"At {at:%H:%M}{on}"
+    if not told:
+        return f"On {day_of(at)}"
+    new_day = previous is None or previous.astimezone(UTC).date() != at.astimezone(UTC).date()
+    return f"At {told}" + (f" on {day_of(at)}" if new_day else "")
 
 
 def _whose(entry: TimelineEntry) -> str:
@@ -102,7 +96,7 @@ def _opening(incident: Incident) -> str:
         elif incident.team:
             where = f" in the {incident.team.name} team's systems"
         said.append(
-            f"It began{where} on {day(incident.started_at)} at "
+            f"It began{where} on {day_of(incident.started_at)} at "
             f"{incident.started_at.astimezone(UTC):%H:%M} UTC."
         )
     if incident.started_at and incident.detected_at and incident.detected_at > incident.started_at:
@@ -194,8 +188,8 @@ def made_sense(incident: Incident) -> str:
             lines += ["The analysis report is not submitted yet.", ""]
         for interview in shared.get(assignment.pk, []):
             lines += [
-                f"{interview.interviewee_label} said in an interview on {day(interview.held_at)}, "
-                "shared with the review:",
+                f"{interview.interviewee_label} said in an interview on "
+                f"{day_of(interview.held_at)}, shared with the review:",
                 "",
                 quoted(interview.notes) if interview.notes.strip() else "> (no notes)",
                 "",

@@ -89,20 +89,34 @@ def time_window(event: KeyEvent) -> tuple[datetime, datetime] | None:
     return at, at
 
 
-def time_label(event: KeyEvent) -> str:
-    """The time as precisely as it was told (UTC, like the rest of the incident pages)."""
+def day_of(at: datetime) -> str:
+    """The day in words, with its year ("1 Jan 2020"), in UTC like the rest of the pages."""
+    at = at.astimezone(UTC)
+    return f"{at.day} {at:%b %Y}"
+
+
+def clock(event: KeyEvent) -> str | None:
+    """The time of day as precisely as it was told ("09:05", "about 09:05", "about 09:00"),
+    "" for an event known to the day, None when nobody recorded when it happened."""
     at = event.occurred_at
     if at is None or event.precision == Precision.UNKNOWN:
-        return "time unknown"
+        return None
     at = at.astimezone(UTC)
-    day = f"{at.day} {at:%b %Y}"
     if event.precision == Precision.DAY:
-        return f"on {day}"
+        return ""
     if event.precision == Precision.HOUR:
-        return f"{day}, about {at:%H}:00"
+        return f"about {at:%H}:00"
     if event.precision == Precision.APPROXIMATE:
-        return f"{day}, about {at:%H:%M}"
-    return f"{day}, {at:%H:%M}"
+        return f"about {at:%H:%M}"
+    return f"{at:%H:%M}"
+
+
+def time_label(event: KeyEvent) -> str:
+    """The time as precisely as it was told, with its day."""
+    told = clock(event)
+    if told is None or event.occurred_at is None:
+        return "time unknown"
+    return f"{day_of(event.occurred_at)}, {told}" if told else f"on {day_of(event.occurred_at)}"
 
 
 def gap(a: tuple[datetime, datetime], b: tuple[datetime, datetime]) -> timedelta:
