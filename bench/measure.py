@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -194,7 +195,9 @@ def rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def serving() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serving(
+    app: str = "learnloop.wsgi:application", env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Our own server on a free port, started as `learnloop serve` does (gunicorn, 2 workers
     of 4 threads); its address once it answers, and the process. Stopped afterwards."""
     port = free_port()
@@ -203,7 +206,7 @@ def serving() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             sys.executable,
             "-m",
             "gunicorn",
-            "learnloop.wsgi:application",
+            app,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -213,7 +216,7 @@ def serving() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             "--worker-class",
             "gthread",
         ],
-        env=os.environ.copy(),
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -223,6 +226,8 @@ def serving() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             try:
                 urllib.request.urlopen(f"{base}/login/", timeout=2).close()  # noqa: S310
                 break
+            except urllib.error.HTTPError:
+                break  # it answers
             except OSError:
                 time.sleep(0.2)
         yield base, server
