@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from learnloop import leasing
 from learnloop.incidents.models import Incident
 from learnloop.incidents.services import record_incident
 from learnloop.narratives.models import Publication
@@ -340,7 +341,7 @@ def test_the_sweep_requeues_what_a_dead_worker_held(world: World, smtp: SmtpServ
     Delivery.objects.filter(pk=slack.pk).update(request_sent_at=timezone.now())
     # The worker dies here. Until the lease runs out, nothing happens.
     assert services.sweep() == 0
-    later = timezone.now() + services.LEASE + timedelta(seconds=1)
+    later = timezone.now() + leasing.LEASE + timedelta(seconds=1)
     assert services.sweep(later) == 2
     email.refresh_from_db()
     slack.refresh_from_db()

@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from learnloop import leasing
 from learnloop.lib.redact import scrub
 from learnloop.narratives.models import Narrative, Publication
 from learnloop.publishing import messages, tasks
@@ -36,9 +37,6 @@ from learnloop.publishing.models import (
 from learnloop.trackers.services import MAX_ATTEMPTS, backoff
 
 log = logging.getLogger(__name__)
-# Far longer than any one send may take (HTTP and SMTP time out well before), so a live worker
-# never loses its lease; a dead one's runs out and the sweep takes the delivery up again.
-LEASE = timedelta(seconds=120)
 
 
 def channels_for(narrative: Narrative) -> QuerySet[PublishChannel]:
@@ -79,28 +77,11 @@ def queue(delivery: Delivery, at: datetime | None = None) -> None:
 
 
 def claim(delivery_id: int, now: datetime | None = None) -> Delivery | None:
-    """Leases the delivery if it is due and nobody holds it; None otherwise. One conditional
-    UPDATE: of two workers racing, exactly one changes the row."""
-    now = now or timezone.now()
-    claimed = (
-        Delivery.objects.filter(
-            pk=delivery_id,
-            state__in=[DeliveryState.QUEUED, DeliveryState.RETRY],
-            next_attempt_at__lte=now,
-        )
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(
-            state=DeliveryState.SENDING,
-            lease_until=now + LEASE,
-            attempts=F("attempts") + 1,
-            request_sent_at=None,
-        )
-    )
-    if not claimed:
-        return None
-    return Delivery.objects.select_related(
+    """Leases the delivery if it is due and nobody holds it; None otherwise."""
+    rows = Delivery.objects.select_related(
         "channel", "publication__version", "publication__narrative__incident__team"
-    ).get(pk=delivery_id)
+    )
+    return leasing.claim(rows, delivery_id, now, request_sent_at=None)
 
 
 def attempt(delivery_id: int) -> str:
@@ -188,16 +169,9 @@ def sweep(now: datetime | None = None) -> int:
     out) in doubt. Also queues due deliveries whose task is gone. Returns how many it touched."""
     now = now or timezone.now()
     touched = 0
-    for delivery in Delivery.objects.filter(state=DeliveryState.SENDING, lease_until__lt=now):
+    for delivery in leasing.lost(Delivery, now):
         touched += _take_up(delivery, now)
-    for delivery in Delivery.objects.filter(
-        state__in=[DeliveryState.QUEUED, DeliveryState.RETRY], next_attempt_at__lt=now - LEASE
-    ):
-        if not task_alive(delivery.task_id):
-            with transaction.atomic():
-                queue(delivery)
-            touched += 1
-    return touched
+    return touched + leasing.requeue_orphans(Delivery, queue, now)
 
 
 def _take_up(delivery: Delivery, now: datetime) -> int:
@@ -220,43 +194,16 @@ def _take_up(delivery: Delivery, now: datetime) -> int:
         DeliveryAttempt.objects.create(
             delivery=delivery,
             number=delivery.attempts,
-            started_at=delivery.lease_until - LEASE if delivery.lease_until else now,
+            started_at=delivery.lease_until - leasing.LEASE if delivery.lease_until else now,
             finished_at=now,
             outcome="in_doubt" if doubt else "interrupted",
             detail=detail,
         )
         Delivery.objects.filter(pk=delivery.pk).update(last_error=detail)
-        close_dead_task(delivery.task_id, now)
+        leasing.close_dead_task(delivery.task_id, now)
         if not doubt:
             queue(delivery)
     return 1
-
-
-def close_dead_task(task_id: str, now: datetime) -> None:
-    """The dead worker's task would otherwise show as running for ever in the queue."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    if task_id:
-        DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
-            status=TaskResultStatus.FAILED,
-            finished_at=now,
-            traceback="The worker running this task stopped; the delivery sweep took it up.",
-        )
-
-
-def task_alive(task_id: str) -> bool:
-    """True while a delivery's task (of any kind) is waiting or running."""
-    from django_tasks import TaskResultStatus, default_task_backend
-    from django_tasks.exceptions import TaskResultDoesNotExist
-
-    if not task_id:
-        return False
-    try:
-        status = default_task_backend.get_result(task_id).status
-    except TaskResultDoesNotExist:
-        return False
-    return status in (TaskResultStatus.READY, TaskResultStatus.RUNNING)
 
 
 def send_again(delivery: Delivery, by: str) -> Delivery:

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from learnloop import leasing
 from learnloop.integrations.base import PermanentError, TransientError, send
 from learnloop.lib.redact import scrub
 from learnloop.publishing.models import DeliveryState
@@ -25,7 +25,6 @@ from learnloop.webhooks.models import EventAttempt, EventDelivery, OutboundEvent
 from learnloop.webhooks.outbox import queue
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=120)
 CONTENT_TYPE = "application/cloudevents+json"
 
 
@@ -56,19 +55,8 @@ def signed_headers(secret: str, message_id: str, body: str, at: datetime) -> dic
 
 
 def claim(delivery_id: int, now: datetime | None = None) -> EventDelivery | None:
-    now = now or timezone.now()
-    claimed = (
-        EventDelivery.objects.filter(
-            pk=delivery_id,
-            state__in=[DeliveryState.QUEUED, DeliveryState.RETRY],
-            next_attempt_at__lte=now,
-        )
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(state=DeliveryState.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return None
-    return EventDelivery.objects.select_related("subscription", "event").get(pk=delivery_id)
+    rows = EventDelivery.objects.select_related("subscription", "event")
+    return leasing.claim(rows, delivery_id, now)
 
 
 def attempt(delivery_id: int) -> str:
@@ -140,11 +128,9 @@ def record(
 def sweep(now: datetime | None = None) -> int:
     """Deliveries whose worker died while sending are sent again (at least once: the receiver
     drops a repeat by its webhook-id); due deliveries whose task is gone are queued again."""
-    from learnloop.publishing.services import close_dead_task, task_alive
-
     now = now or timezone.now()
     touched = 0
-    for delivery in EventDelivery.objects.filter(state=DeliveryState.SENDING, lease_until__lt=now):
+    for delivery in leasing.lost(EventDelivery, now):
         with transaction.atomic():
             changed = EventDelivery.objects.filter(
                 pk=delivery.pk, state=DeliveryState.SENDING, lease_until=delivery.lease_until
@@ -153,23 +139,17 @@ def sweep(now: datetime | None = None) -> int:
                 EventAttempt.objects.create(
                     delivery=delivery,
                     number=delivery.attempts,
-                    started_at=delivery.lease_until - LEASE if delivery.lease_until else now,
+                    started_at=delivery.lease_until - leasing.LEASE
+                    if delivery.lease_until
+                    else now,
                     finished_at=now,
                     outcome="interrupted",
                     detail="The worker stopped during this attempt; sent again.",
                 )
-                close_dead_task(delivery.task_id, now)
+                leasing.close_dead_task(delivery.task_id, now)
                 queue(delivery)
                 touched += 1
-    stale = EventDelivery.objects.filter(
-        state__in=[DeliveryState.QUEUED, DeliveryState.RETRY], next_attempt_at__lt=now - LEASE
-    )
-    for delivery in stale:
-        if not task_alive(delivery.task_id):
-            with transaction.atomic():
-                queue(delivery)
-            touched += 1
-    return touched
+    return touched + leasing.requeue_orphans(EventDelivery, queue, now)
 
 
 def subscribe(
