@@ -1,6 +1,7 @@
 """The floor: the least any server could do for learnloop's incident list. A bare WSGI handler,
 served by the same gunicorn as learnloop, that replays the SQL learnloop ran for each URL (the
-token lookup, the membership, the page of incidents) and writes the same JSON. No framework, no validation, no ORM: what is left is the database and the server.
+token lookup, the membership, the page of incidents) and writes the same JSON. No framework, no
+validation, no ORM: what is left is the database and the server.
 
 The plans (URL -> statements) come from the file FLOOR_PLANS names; bench/floor.py writes it
 from learnloop's own queries. The database is the one learnloop uses: FLOOR_DATABASE is a
