@@ -10,8 +10,8 @@ class Config(AppConfig):
 
         from learnloop import checks  # noqa: F401 - registers the deployment checks
         from learnloop.lib import choices
-        from learnloop.lib.planner import refresh_statistics
+        from learnloop.lib.planner import after_migrate
 
         choices.install()
-        # Once per migrate (this app's signal): new indexes and tables get their statistics.
-        post_migrate.connect(refresh_statistics, sender=self)
+        # Once per migrate that ran migrations (this app's signal): new indexes get statistics.
+        post_migrate.connect(after_migrate, sender=self)
