@@ -110,6 +110,7 @@ def my_analysis(membership: Membership) -> Section:
     open_periods = (
         AnalysisAssignment.objects.filter(analyst_id=membership.user_id, submitted_at__isnull=True)
         .select_related("incident", "report")
+        .only("due_at", "incident__key", "incident__title", "report__body")
         .annotate(
             interviews_n=Count("interviews", distinct=True),
             events_n=Count("key_events", distinct=True),
@@ -118,7 +119,8 @@ def my_analysis(membership: Membership) -> Section:
     )
     now = timezone.now()
     items = []
-    for work in open_periods[:SHOWN]:
+    shown, count = first_and_count(open_periods)
+    for work in shown:
         report = getattr(work, "report", None)
         said = "report drafted" if report and report.body.strip() else "report not started"
         note = (
@@ -137,7 +139,7 @@ def my_analysis(membership: Membership) -> Section:
     return Section(
         "analysis",
         "Your open analysis periods",
-        open_periods.count(),
+        count,
         reverse("my_assignments"),
         items,
         "No analysis waits for you. When an incident you responded to is of consequence, "
@@ -176,6 +178,13 @@ def _overdue_analysis(managed: Q) -> Section:
             managed, submitted_at__isnull=True, due_at__lt=timezone.now()
         )
         .select_related("incident", "analyst")
+        .only(
+            "due_at",
+            "incident__key",
+            "analyst__first_name",
+            "analyst__last_name",
+            "analyst__email",
+        )
         .order_by("due_at")
     )
     shown, count = first_and_count(found)
@@ -247,6 +256,7 @@ def _narratives_in_review(membership: Membership) -> Section:
             status=NarrativeStatus.IN_REVIEW,
         )
         .select_related("incident")
+        .only("title", "updated_at", "incident__key", "incident__title")
         .order_by("-updated_at")
     )
     shown, count = first_and_count(found)
@@ -340,6 +350,7 @@ def _published_since(membership: Membership, since: datetime | None) -> Section:
     found = Narrative.objects.filter(
         organisation_id=membership.organisation_id, status=NarrativeStatus.PUBLISHED
     ).select_related("incident")
+    found = found.only("title", "published_at", "incident__key", "incident__title")
     if since is not None:
         found = found.filter(published_at__gt=since)
     found = found.order_by("-published_at")
@@ -371,6 +382,13 @@ def _walkthroughs(membership: Membership) -> Section:
             user_id=membership.user_id, walkthrough__ends_at__gte=timezone.now()
         )
         .select_related("walkthrough__narrative__incident")
+        .only(
+            "walkthrough__starts_at",
+            "walkthrough__location",
+            "walkthrough__narrative__title",
+            "walkthrough__narrative__incident__key",
+            "walkthrough__narrative__incident__title",
+        )
         .order_by("walkthrough__starts_at")
     )
     shown, count = first_and_count(found)

@@ -120,7 +120,7 @@ def by_quarter(
     teams = list(Team.objects.filter(organisation=organisation).order_by("name"))
     profiles = {
         p.team_id: p.loaded_annual_people_cost + p.annual_run_cost
-        for p in TeamCostProfile.objects.filter(team__in=teams)
+        for p in TeamCostProfile.objects.filter(team__organisation=organisation)
     }
     periods = quarters(year)
     amounts: dict[tuple[int, int], Decimal] = {}
@@ -133,7 +133,7 @@ def by_quarter(
     rows = (
         LedgerEntry.objects.filter(
             organisation=organisation,
-            team__in=teams,
+            team__isnull=False,
             occurred_on__gte=periods[0][0],
             occurred_on__lte=periods[-1][1],
         )
