@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
@@ -13,7 +14,9 @@ from learnloop.analysis.models import KeyEvent
 from learnloop.cli import main
 from learnloop.incidents.models import Incident
 from learnloop.incidents.services import record_incident
+from learnloop.insights import search as index
 from learnloop.insights.search import search, similar_incidents
+from learnloop.lib.planner import refresh_statistics
 from learnloop.narratives import services
 from tests.conftest import World
 
@@ -65,6 +68,25 @@ def test_a_near_duplicate_ranks_first_among_similar_incidents(
     ranked = similar_incidents(again, Membership.objects.get(user__email="pm@acme.test"))
     assert ranked[0][0] == original["id"]
     assert ranked[0][1] > 0.8 and all(score < ranked[0][1] for _, score in ranked[1:])
+
+
+def test_similar_incidents_are_found_by_the_words_rare_elsewhere(world: World, monkeypatch):
+    """A word in every incident ("outage") would match every document and say nothing; the
+    words this incident shares with few others ("zebra", "crossing") find its kin."""
+    for n in range(30):
+        record_incident(world.org, None, title=f"Checkout outage {n}", summary="outage again")
+    kin = record_incident(world.org, None, title="Zebra crossing outage", summary="zebra lights")
+    this = record_incident(world.org, None, title="Zebra crossing outage again", summary="zebra")
+    refresh_statistics()  # PostgreSQL estimates from its statistics; SQLite counts exactly
+    total, found = index.document_frequencies(["outage", "zebra", "crossing", "unheard"])
+    assert total >= 32 and found["outage"] >= 30 and found.get("unheard", 0) == 0
+    assert found["outage"] > found.get("zebra", 0)
+    counts = Counter({"outage": 3, "zebra": 2, "crossing": 1})
+    monkeypatch.setattr(index, "MATCH_BUDGET", 10)
+    assert "outage" not in index._distinctive(counts, total, found)
+    assert similar_incidents(this, Membership.objects.get(user__email="pm@acme.test"))[0][0] == (
+        kin.key
+    )
 
 
 def test_the_incident_page_loads_similar_incidents_after_it(world: World):

@@ -258,44 +258,122 @@ def search(membership: Membership, text: str, limit: int = 50, offset: int = 0) 
     return _query(membership.organisation_id, terms, False, limit, membership, offset)
 
 
+CANDIDATES = 40  # incidents scored in full for "similar incidents"
+CONSIDERED = 100  # an incident's most frequent words, of which the distinctive are chosen
+WORDS = 16  # at most this many of an incident's words look for candidates
+MATCH_BUDGET = 5_000  # documents the chosen words may match, by the database's estimate
+
+
 def similar_incidents(
     incident: Incident, viewer: Membership, limit: int = 5
 ) -> list[tuple[str, float]]:
     """Incidents that share this one's most distinctive words, by cosine similarity of their
     word counts: a near-duplicate comes first. Only the words this person may read count, so
-    the scores cannot tell them anything the pages would not."""
-    own = [d for d in _documents_of(incident) if _readable(d, viewer)]
-    counts = Counter(w for d in own for w in text_terms(f"{d.title} {d.body}"))
+    the scores cannot tell them anything the pages would not.
+
+    Candidates are found by the words that are frequent here and rare elsewhere (tf-idf), as
+    many as match at most MATCH_BUDGET documents together: a word in a fifth of all documents
+    tells little and costs most, since every document it matches is ranked."""
+    readable = SearchDocument.objects.filter(
+        visible_q(viewer), organisation_id=incident.organisation_id
+    ).values_list("incident_key", "title", "body")
+    counts = Counter(
+        w
+        for _, title, body in readable.filter(incident_key=incident.key)
+        for w in text_terms(f"{title} {body}")
+    )
     if not counts:
         return []
-    candidates = {
-        h.incident_key
-        for h in _query(
-            incident.organisation_id,
-            [w for w, _ in counts.most_common(16)],
-            any_term=True,
-            limit=40,
-            viewer=viewer,
-        )
-    } - {incident.key}
+    considered = Counter(dict(counts.most_common(CONSIDERED)))
+    words = _distinctive(considered, *document_frequencies(list(considered)))
+    candidates = _candidates(incident.organisation_id, words, viewer, incident.key)
     theirs: dict[str, Counter[str]] = {key: Counter() for key in candidates}
-    rows = SearchDocument.objects.filter(
-        visible_q(viewer), organisation_id=incident.organisation_id, incident_key__in=candidates
-    )
-    for key, title, body in rows.values_list("incident_key", "title", "body"):
+    for key, title, body in readable.filter(incident_key__in=candidates):
         theirs[key].update(text_terms(f"{title} {body}"))
     scored = [(key, _cosine(counts, other)) for key, other in theirs.items()]
-    return sorted(scored, key=lambda pair: -pair[1])[:limit]
+    return sorted(scored, key=lambda pair: (-pair[1], pair[0]))[:limit]
 
 
-def _readable(document: SearchDocument, viewer: Membership) -> bool:
-    reader = _reader(viewer)
-    return (
-        reader is None
-        or document.analyst_id is None
-        or document.analyst_id == reader[0]
-        or document.incident_team_id == reader[1]
-    )
+def _distinctive(counts: Counter[str], total: int, frequencies: dict[str, int]) -> list[str]:
+    """The words to look for: by weight (count here x rarity among `total` documents), while
+    together they match at most MATCH_BUDGET documents; at least the rarest word."""
+
+    def weight(word: str) -> float:
+        return counts[word] * math.log((total + 1) / (frequencies.get(word, 0) + 1))
+
+    chosen: list[str] = []
+    matched = 0
+    for word in sorted(counts, key=lambda w: (-weight(w), w)):
+        found = frequencies.get(word, 0)
+        if matched + found <= MATCH_BUDGET:
+            chosen.append(word)
+            matched += found
+        if len(chosen) == WORDS:
+            break
+    return chosen or [min(counts, key=lambda w: (frequencies.get(w, 0), w))]
+
+
+def document_frequencies(words: list[str]) -> tuple[int, dict[str, int]]:
+    """How many search documents there are, and how many hold each word (stemmed as the index
+    stems it), as far as the database knows it cheaply: PostgreSQL from its statistics of the
+    stored vectors (a word too rare to be among their most common elements counts 0), SQLite
+    by counting each word's matches up to one past MATCH_BUDGET (a word over it is not used)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT max(id) FROM insights_searchdocument")
+            total = int(cursor.fetchone()[0] or 0)
+            if not words:
+                return total, {}
+            capped = (
+                "SELECT %s, count(*) FROM (SELECT 1 FROM insights_fts "
+                "WHERE insights_fts MATCH %s LIMIT %s)"
+            )
+            cursor.execute(
+                " UNION ALL ".join(capped for _ in words),
+                [p for n, w in enumerate(words) for p in (n, f'"{w}"', MATCH_BUDGET + 1)],
+            )
+            return total, {words[n]: int(found) for n, found in cursor.fetchall()}
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'insights_searchdocument'::regclass"
+        )
+        total = max(int(cursor.fetchone()[0]), 0)  # -1 before the first ANALYZE
+        cursor.execute(
+            "SELECT w, s.f FROM unnest(%s::text[]) AS w "
+            "JOIN (SELECT e, f FROM pg_stats, "
+            "unnest(most_common_elems::text::text[], most_common_elem_freqs) AS u(e, f) "
+            "WHERE schemaname = current_schema() AND tablename = 'insights_searchdocument' "
+            "AND attname = 'search_vector') AS s ON s.e = (ts_lexize('english_stem', w))[1]",
+            [words],
+        )
+        return total, {word: int(share * total) for word, share in cursor.fetchall()}
+
+
+def _candidates(
+    organisation_id: int, words: list[str], viewer: Membership, own_key: str
+) -> list[str]:
+    """Other incidents whose readable documents hold any of these words, best matches first."""
+    rule, rule_params = visible_to(viewer)
+    if connection.vendor == "sqlite":
+        sql = (
+            "SELECT d.incident_key FROM insights_fts f "  # noqa: S608 - fixed SQL
+            "JOIN insights_searchdocument d ON d.id = f.rowid "
+            f"WHERE insights_fts MATCH %s AND d.organisation_id = %s{rule} "
+            "AND d.incident_key != %s GROUP BY d.incident_key "
+            "ORDER BY min(f.rank), d.incident_key LIMIT %s"
+        )
+        query = " OR ".join(f'"{w}"' for w in words)
+    else:
+        sql = (
+            "SELECT d.incident_key FROM insights_searchdocument d, "  # noqa: S608 - fixed SQL
+            "to_tsquery('english', %s) q "
+            f"WHERE d.search_vector @@ q AND d.organisation_id = %s{rule} "
+            "AND d.incident_key != %s GROUP BY d.incident_key "
+            "ORDER BY max(ts_rank(d.search_vector, q)) DESC, d.incident_key LIMIT %s"
+        )
+        query = " | ".join(words)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [query, organisation_id, *rule_params, own_key, CANDIDATES])
+        return [key for (key,) in cursor.fetchall()]
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
