@@ -33,7 +33,7 @@ def main() -> int:
     args = configure()
     from django.core.management import call_command
 
-    from bench import chat, floor, homes, intake, measure, review, seed
+    from bench import chat, floor, homes, intake, load, measure, review, seed
 
     call_command("migrate", interactive=False, verbosity=0)
     org = None if args.fresh else seed.existing(args.incidents)
@@ -52,6 +52,7 @@ def main() -> int:
     if not args.no_http:
         rows += measure.over_http(args.requests)
         rows += floor.against_the_floor(args.requests)
+        rows += load.under_load(org, args.requests * 2)
         rows += intake.deliveries(org, args.requests)
     measure.report(org, rows)
     return 0

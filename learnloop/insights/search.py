@@ -122,7 +122,8 @@ def _fts(rows: Iterable[SearchDocument]) -> None:
             )
 
 
-def _unindex(incidents: list[Incident]) -> None:
+def unindex(incidents: list[Incident]) -> None:
+    """Removes these incidents' documents from the index (before they are rebuilt or deleted)."""
     by_organisation: dict[int, list[str]] = {}
     for incident in incidents:
         by_organisation.setdefault(incident.organisation_id, []).append(incident.key)
@@ -149,7 +150,7 @@ def reindex(incidents: Iterable[Incident]) -> int:
         .order_by("pk")
         .values_list("pk")
     )
-    _unindex(chosen)
+    unindex(chosen)
     docs = [doc for incident in chosen for doc in _documents_of(incident)]
     SearchDocument.objects.bulk_create(docs, batch_size=2000)
     _fts(docs)
