@@ -36,10 +36,24 @@ BATCH = 2000
 
 
 def check(path: Path) -> tuple[zipfile.ZipFile, dict[str, Any]]:
-    """Everything that can be known before writing; raises ArchiveError with the reason."""
+    """What the archive alone tells (no database needed, so a bad archive is refused at once):
+    readable, every member whole, sealed with a key we hold; raises ArchiveError."""
     archive = open_archive(path)
     manifest = read_manifest(archive, path)
     verify(archive, manifest, path)
+    try:
+        opened = unseal(manifest["sealed_check"])
+    except ValueError as error:
+        raise ArchiveError(
+            f"{path}: its secrets were sealed with another encryption key: set that key as "
+            "LEARNLOOP_ENCRYPTION_KEY (or in LEARNLOOP_OLD_ENCRYPTION_KEYS) before restoring"
+        ) from error
+    assert opened == SEALED_CHECK
+    return archive, manifest
+
+
+def check_schema(path: Path, manifest: dict[str, Any]) -> None:
+    """The backup's schema is this version's (after migrating the database)."""
     ours = applied()
     theirs = manifest["schema"]
     if theirs != ours:
@@ -50,15 +64,6 @@ def check(path: Path) -> tuple[zipfile.ZipFile, dict[str, Any]]:
             f"({len(newer)} migrations this version lacks, {len(older)} it has beyond the "
             "backup's): restore with the version that wrote it, then upgrade"
         )
-    try:
-        opened = unseal(manifest["sealed_check"])
-    except ValueError as error:
-        raise ArchiveError(
-            f"{path}: its secrets were sealed with another encryption key: set that key as "
-            "LEARNLOOP_ENCRYPTION_KEY (or in LEARNLOOP_OLD_ENCRYPTION_KEYS) before restoring"
-        ) from error
-    assert opened == SEALED_CHECK
-    return archive, manifest
 
 
 def occupied() -> list[str]:
@@ -72,8 +77,9 @@ def occupied() -> list[str]:
 
 def restore(path: Path, replace: bool = False) -> dict[str, int]:
     """Returns the rows restored per table."""
-    call_command("migrate", interactive=False, verbosity=0)
     archive, manifest = check(path)
+    call_command("migrate", interactive=False, verbosity=0)
+    check_schema(path, manifest)
     full = occupied()
     if full and not replace:
         raise ArchiveError(
