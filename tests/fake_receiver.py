@@ -22,6 +22,7 @@ class Inbox:
     refused: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
+    held_from: int = 0  # the port the held request came from (which process sent it)
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -58,6 +59,7 @@ class Handler(BaseHTTPRequestHandler):
             inbox.deliveries.append(message_id)
             inbox.received.setdefault(message_id, event)
         if fault == "hold":
+            inbox.held_from = self.client_address[1]
             inbox.arrived.set()
             inbox.release.wait(30)
             self.connection.close()
