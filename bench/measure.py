@@ -342,9 +342,10 @@ def backlog_and_delivery(org: Organisation) -> list[Row]:
             )
             connection.token = "bench"  # noqa: S105 - a local test server
             connection.save()
-            TrackerPush.objects.bulk_create(
+            for push in TrackerPush.objects.bulk_create(
                 TrackerPush(action=a, connection=connection) for a in actions[:200]
-            )
+            ):
+                services.queue(push)
             started = time.perf_counter()
             delivered = services.run_once()
             elapsed = time.perf_counter() - started

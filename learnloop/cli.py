@@ -116,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser(
         "worker",
-        help="run background work: tracker pushes, the task queue (deliveries of published "
-        "narratives to email, Slack, Confluence), and tracker reconciliation",
+        help="run background work, the task queue: actions filed in trackers, deliveries of "
+        "published narratives (email, Slack, Confluence), events to subscribers, invitations; "
+        "and tracker reconciliation",
     )
     worker.add_argument("--once", action="store_true", help="deliver what is due, then exit")
     worker.add_argument(

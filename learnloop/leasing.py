@@ -2,7 +2,9 @@
 events to their subscribers): a task leases its delivery before sending, so that no two workers
 send it; a worker that dies leaves its lease to run out, and the sweep takes the delivery up; a
 due delivery whose task is gone is queued again. The models have the same columns (state,
-attempts, lease_until, next_attempt_at, task_id) and the states of publishing.DeliveryState."""
+attempts, lease_until, next_attempt_at, task_id) and the states of publishing.DeliveryState;
+tracker pushes, whose states say less (pending, done, failed), pass theirs: a leased push stays
+pending, its lease says that a worker holds it."""
 
 from __future__ import annotations
 
@@ -25,31 +27,41 @@ Leased = TypeVar("Leased", bound=models.Model)
 
 
 def claim(
-    rows: models.QuerySet[Leased], pk: int, now: datetime | None = None, **also: Any
+    rows: models.QuerySet[Leased],
+    pk: int,
+    now: datetime | None = None,
+    waiting: tuple[str, ...] = WAITING,
+    sending: str = DeliveryState.SENDING,
+    **also: Any,
 ) -> Leased | None:
     """Leases the delivery if it is due and nobody holds it (one conditional UPDATE: of two
     workers racing, exactly one changes the row), setting `also` with it; None otherwise. The
     delivery is read from `rows` (which may select related rows)."""
     now = now or timezone.now()
     claimed = (
-        rows.model._default_manager.filter(pk=pk, state__in=WAITING, next_attempt_at__lte=now)
+        rows.model._default_manager.filter(pk=pk, state__in=waiting, next_attempt_at__lte=now)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(
-            state=DeliveryState.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1, **also
-        )
+        .update(state=sending, lease_until=now + LEASE, attempts=F("attempts") + 1, **also)
     )
     return rows.get(pk=pk) if claimed else None
 
 
-def lost(model: type[Leased], now: datetime) -> models.QuerySet[Leased]:
+def lost(
+    model: type[Leased], now: datetime, sending: str = DeliveryState.SENDING
+) -> models.QuerySet[Leased]:
     """Deliveries whose worker stopped while sending: their lease ran out."""
-    return model._default_manager.filter(state=DeliveryState.SENDING, lease_until__lt=now)
+    return model._default_manager.filter(state=sending, lease_until__lt=now)
 
 
-def requeue_orphans(model: type[Leased], queue: Callable[[Leased], None], now: datetime) -> int:
+def requeue_orphans(
+    model: type[Leased],
+    queue: Callable[[Leased], None],
+    now: datetime,
+    waiting: tuple[str, ...] = WAITING,
+) -> int:
     """Due deliveries whose task is gone (the queue lost it) are queued again; how many."""
     touched = 0
-    overdue = model._default_manager.filter(state__in=WAITING, next_attempt_at__lt=now - LEASE)
+    overdue = model._default_manager.filter(state__in=waiting, next_attempt_at__lt=now - LEASE)
     for delivery in overdue:
         if not task_alive(delivery.task_id):  # type: ignore[attr-defined]
             with transaction.atomic():

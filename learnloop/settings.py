@@ -286,13 +286,14 @@ if HTTPS:
     SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS")
 
-# Background work (deliveries of published narratives) is queued in the database itself, so the
-# embedded default needs no other service; a task enqueued inside a transaction commits with it.
-# `learnloop worker` runs the tasks.
+# Background work (deliveries of published narratives, events to subscribers, invitations,
+# actions filed in trackers) is queued in the database itself, so the embedded default needs no
+# other service; a task enqueued inside a transaction commits with it. `learnloop worker` runs
+# the tasks of every queue.
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "trackers"],
     }
 }
 

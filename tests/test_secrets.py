@@ -139,6 +139,8 @@ def fail_everything(world: World, key: str) -> None:
     for connection in TrackerConnection.objects.all():
         trackers.check(connection)
     TrackerPush.objects.update(next_attempt_at=now, attempts=0, state=PushState.PENDING)
+    for push in TrackerPush.objects.all():
+        trackers.queue(push)
     trackers.run_once()
 
 

@@ -19,7 +19,7 @@ from learnloop.integrations.jira.transport import adf
 from learnloop.trackers import services
 from tests.conftest import SHARED, World
 from tests.fake_trackers import FakeTrackers, Recorded
-from tests.test_tracker_delivery import an_action, connect
+from tests.test_tracker_delivery import an_action, connect, due_now
 
 CONTRACTS = SHARED / "contracts"
 SPECS = {
@@ -90,9 +90,7 @@ def exercise(world: World, fake: FakeTrackers, kind: str) -> list[Recorded]:
     fake.state.faults = ["drop"]
     services.enqueue(an_action(world))
     services.run_once()
-    from learnloop.trackers.models import TrackerPush
-
-    TrackerPush.objects.update(next_attempt_at=TrackerPush.objects.get().created_at)
+    due_now()
     services.run_once()
     services.reconcile(connection)
     return fake.state.requests

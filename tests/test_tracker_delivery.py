@@ -59,7 +59,11 @@ def an_action(world: World, title: str = "Add a circuit breaker") -> Improvement
 
 
 def due_now() -> None:
+    """The waiting retries are due (no test waits for real): the pushes and their tasks."""
+    from django_tasks_db.models import DBTaskResult
+
     TrackerPush.objects.update(next_attempt_at=timezone.now())
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -152,17 +156,20 @@ def test_a_timeout_is_retried_and_finds_the_ticket_the_slow_server_stored(world,
 def test_a_worker_killed_mid_delivery_leaves_its_lease_to_expire_and_no_duplicate(world, fake):
     connection = connect(world, fake, "jira_dc")
     action = an_action(world)
-    services.enqueue(action)
-    push = services.claim()
-    assert push is not None
+    push = services.enqueue(action)
+    assert services.claim(push.pk) is not None
     # The worker files the ticket, then dies before recording it.
     from learnloop.integrations.registry import tracker
 
     tracker(connection.kind, connection.settings()).create(services.ticket_for(action))
-    assert services.claim() is None  # leased: no other worker takes it meanwhile
+    assert services.claim(push.pk) is None  # leased: no other worker takes it meanwhile
+    assert services.sweep() == 0  # the lease holds
     TrackerPush.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert services.sweep() == 1  # taken up, queued again
     services.run_once()
-    assert TrackerPush.objects.get().state == PushState.DONE
+    push.refresh_from_db()
+    assert push.state == PushState.DONE
+    assert [a.outcome for a in push.attempt_log.all()] == ["interrupted", "found"]
     assert len(fake.state.tickets) == 1
     action.refresh_from_db()
     assert action.tracker_key == "LL-1"  # the ticket the dead worker filed
@@ -240,3 +247,19 @@ def test_the_api_pushes_and_reports_deliveries(world: World, fake):
     reader = Client(headers={"Authorization": f"Bearer {member}"})
     assert reader.get("/api/v1/teams/payments/tracker").status_code == 403
     assert reader.post(f"/api/v1/actions/{action.uid}/push").status_code == 403
+
+
+def test_a_push_whose_task_is_gone_is_queued_again_by_the_sweep(world: World, fake: FakeTrackers):
+    """An upgrade from the outbox loop leaves pending pushes without a task; a queue can lose
+    one. The worker's sweep queues such a push again once it is overdue."""
+    from django_tasks_db.models import DBTaskResult
+
+    connect(world, fake, "github")
+    push = services.enqueue(an_action(world))
+    DBTaskResult.objects.all().delete()
+    assert services.sweep() == 0  # not overdue yet: its task may simply be waiting
+    TrackerPush.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    assert services.sweep() == 1
+    assert services.run_once() == 1
+    push.refresh_from_db()
+    assert push.state == PushState.DONE and len(fake.state.tickets) == 1

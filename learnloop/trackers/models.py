@@ -106,8 +106,9 @@ class PushState(models.TextChoices):
 
 
 class TrackerPush(models.Model):
-    """One action to file in one tracker. The worker leases it while it works, so a second
-    worker never works on it at the same time, and a dead worker's lease simply runs out."""
+    """One action to file in one tracker, by a task of the queue (`task_id`). The task leases
+    it while it works, so a second worker never works on it at the same time, and a dead
+    worker's lease simply runs out (learnloop.leasing)."""
 
     action = models.OneToOneField(
         ImprovementAction, on_delete=models.CASCADE, related_name="tracker_push"
@@ -119,6 +120,7 @@ class TrackerPush(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, default="")
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)

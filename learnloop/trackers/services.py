@@ -1,6 +1,7 @@
 """Filing improvement actions in trackers, and letting their status flow back.
 
-Never lost: pushing commits an outbox row in the action's transaction; the worker files it later.
+Never lost: pushing commits a push row and its task in the action's transaction; a worker files
+it later (learnloop.leasing: leased while it works, taken up again if its worker dies).
 Never twice: an attempt after any earlier one (a timeout, a dropped connection, a worker killed
 mid-call) first looks for the ticket by the marker it carries, and only creates one if none exists.
 No loops: learnloop never writes statuses to trackers, and statuses read back do not push."""
@@ -15,17 +16,18 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from learnloop import leasing
 from learnloop.actions.models import ActionStatus, ImprovementAction
 from learnloop.actions.services import OPEN, transition
 from learnloop.integrations.base import Ticket, TrackerError
 from learnloop.integrations.registry import tracker
 from learnloop.lib.redact import scrub
+from learnloop.trackers import tasks
 from learnloop.trackers.models import PushAttempt, PushState, TrackerConnection, TrackerPush
 from learnloop.webhooks.models import EventType
 from learnloop.webhooks.outbox import emit
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 3600.0
 
@@ -56,7 +58,7 @@ def ticket_for(action: ImprovementAction) -> Ticket:
 
 
 def enqueue(action: ImprovementAction) -> TrackerPush:
-    """Records that the action is to be filed; the worker does it after commit."""
+    """Records that the action is to be filed, with the task that files it after commit."""
     team_id = action.owner_team_id or action.incident.team_id
     connection = TrackerConnection.objects.filter(team_id=team_id).first() if team_id else None
     if connection is None:
@@ -72,27 +74,54 @@ def enqueue(action: ImprovementAction) -> TrackerPush:
                 "",
             )
             push.save()
+        if created or (push.state == PushState.PENDING and not leasing.task_alive(push.task_id)):
+            queue(push)
     return push
 
 
-def claim(now: datetime | None = None) -> TrackerPush | None:
-    """Leases the next due push, or returns None. Safe with several workers: PostgreSQL skips
-    rows locked by another; SQLite's immediate transactions let one writer in at a time."""
+def queue(push: TrackerPush, at: datetime | None = None) -> None:
+    """Enqueues the task that files the push (at `at`, or now); commits with the caller."""
+    task = tasks.file_push.using(run_after=at) if at else tasks.file_push
+    push.task_id = str(task.enqueue(push.pk).id)
+    TrackerPush.objects.filter(pk=push.pk).update(task_id=push.task_id)
+
+
+WAITING = (PushState.PENDING,)  # a leased push stays pending: its lease says a worker holds it
+
+
+def claim(push_id: int, now: datetime | None = None) -> TrackerPush | None:
+    """Leases the push if it is due and nobody holds it; None otherwise."""
+    rows = TrackerPush.objects.select_related("connection")
+    return leasing.claim(rows, push_id, now, waiting=WAITING, sending=PushState.PENDING)
+
+
+def attempt(push_id: int) -> str:
+    """The task's work: claim, file, record. Returns the outcome (or "skipped")."""
+    push = claim(push_id)
+    return deliver(push) if push is not None else "skipped"
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Takes up pushes whose worker died (their lease ran out) and queues again due pushes
+    whose task is gone. Returns how many it touched."""
     now = now or timezone.now()
-    with transaction.atomic():
-        due = (
-            TrackerPush.objects.select_for_update(skip_locked=True)
-            .filter(state=PushState.PENDING, next_attempt_at__lte=now)
-            .exclude(lease_until__gt=now)
-            .order_by("next_attempt_at", "id")
-            .first()
-        )
-        if due is None:
-            return None
-        due.lease_until = now + LEASE
-        due.attempts += 1
-        due.save(update_fields=["lease_until", "attempts"])
-    return due
+    touched = 0
+    for push in leasing.lost(TrackerPush, now, sending=PushState.PENDING):
+        with transaction.atomic():
+            if not TrackerPush.objects.filter(pk=push.pk, lease_until=push.lease_until).update(
+                lease_until=None, next_attempt_at=now
+            ):
+                continue  # another sweep took it up first
+            PushAttempt.objects.create(
+                push=push,
+                started_at=push.lease_until - leasing.LEASE if push.lease_until else now,
+                outcome="interrupted",
+                detail="The worker stopped before this attempt finished; queued again.",
+            )
+            leasing.close_dead_task(push.task_id, now)
+            queue(push)
+        touched += 1
+    return touched + leasing.requeue_orphans(TrackerPush, queue, now, waiting=WAITING)
 
 
 def backoff(attempts: int) -> float:
@@ -142,6 +171,7 @@ def _failed(push: TrackerPush, error: TrackerError) -> str:
         else:
             wait = max(error.retry_after or 0.0, backoff(push.attempts))
             push.next_attempt_at, outcome = timezone.now() + timedelta(seconds=wait), "retry"
+            queue(push, at=push.next_attempt_at)
         push.save()
         PushAttempt.objects.create(push=push, outcome=outcome, detail=push.last_error)
     log.warning("tracker push %s: %s: %s", push.pk, outcome, push.last_error)
@@ -149,12 +179,12 @@ def _failed(push: TrackerPush, error: TrackerError) -> str:
 
 
 def run_once() -> int:
-    """Delivers every push that is due now; returns how many were tried."""
-    tried = 0
-    while (push := claim()) is not None:
-        deliver(push)
-        tried += 1
-    return tried
+    """Files every push that is due now (the trackers' queue only); returns how many tasks ran.
+    `learnloop worker` runs every queue; this is for a command or a test that wants only
+    these."""
+    from learnloop.trackers.worker import run_tasks
+
+    return run_tasks(queues=[tasks.QUEUE])
 
 
 def apply_tracker_status(connection: TrackerConnection, key: str, status_name: str) -> bool:

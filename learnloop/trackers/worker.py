@@ -1,8 +1,9 @@
-"""`learnloop worker`: one loop for all background work. Each round it files due tracker pushes,
-sweeps deliveries whose worker died (their lease ran out), and runs every ready django-tasks task
-from the database queue (deliveries of published narratives, events to subscribers); now and
-then it reads trackers' statuses. Several workers may run at once: pushes and deliveries are
-leased, tasks claimed."""
+"""`learnloop worker`: one loop for all background work. Each round it sweeps what a dead worker
+left (deliveries, events and tracker pushes whose lease ran out; due ones whose task is gone),
+repairs the search index, and runs every ready task of the database queue (django-tasks: deliveries
+of published narratives, events to subscribers, invitations, actions filed in trackers); now and
+then it reads trackers' statuses. Several workers may run at once: tasks are claimed, and what
+they deliver is leased."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ def reconcile_all() -> int:
     return sum(services.reconcile(c) for c in TrackerConnection.objects.all())
 
 
-def run_tasks(worker_id: str | None = None) -> int:
-    """Runs the ready tasks of the database queue until none is left; returns how many ran.
+def run_tasks(worker_id: str | None = None, queues: list[str] | None = None) -> int:
+    """Runs the ready tasks of the database queue (of these queues, or all) until none is left;
+    returns how many ran.
     Claims each the way django_tasks_db's own worker does (locked, marked running with this
     worker's id) and runs it with that worker's run_task, which records success or failure."""
     from django.db import OperationalError
@@ -30,7 +32,7 @@ def run_tasks(worker_id: str | None = None) -> int:
 
     worker_id = worker_id or get_random_string(32)
     worker = Worker(
-        queue_names=["*"],
+        queue_names=queues or ["*"],
         interval=0,
         batch=True,
         backend_name="default",
@@ -42,6 +44,8 @@ def run_tasks(worker_id: str | None = None) -> int:
     ran = 0
     while True:
         ready = DBTaskResult.objects.ready().filter(backend_name="default")
+        if queues:
+            ready = ready.filter(queue_name__in=queues)
         try:
             with exclusive_transaction(ready.db):
                 claimed = ready.get_locked()
@@ -63,7 +67,7 @@ def one_round(worker_id: str | None = None) -> int:
     from learnloop.publishing.services import sweep
     from learnloop.webhooks.services import sweep as sweep_events
 
-    done = services.run_once()
+    done = services.sweep()
     done += sweep()
     done += sweep_events()
     done += repair()
