@@ -78,6 +78,7 @@ def test_the_search_api_pages_and_links(world: World):
     assert client.get("/api/v1/search").status_code == 422  # q is required
     assert world.client_for(world.outsider).get("/api/v1/search", {"q": "gateway"}).json() == {
         "items": [],
+        "order": "relevance",
         "next_offset": None,
     }
 

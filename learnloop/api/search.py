@@ -27,6 +27,10 @@ class HitOut(Schema):
 
 class SearchPage(Schema):
     items: list[HitOut]
+    order: str = Field(
+        description="`relevance`: the best matches first; `newest`: the words are in so many "
+        "documents (over 5,000) that the newest are listed first instead of ranking them all"
+    )
     next_offset: int | None = Field(None, description="Pass as `offset` for the next page.")
 
 
@@ -48,5 +52,6 @@ def search_api(request: HttpRequest, query: Query[SearchQuery]) -> SearchPage:
     more = len(hits) > query.limit
     return SearchPage(
         items=[HitOut.of(h) for h in hits[: query.limit]],
+        order="newest" if hits.newest_first else "relevance",
         next_offset=query.offset + query.limit if more else None,
     )

@@ -217,46 +217,61 @@ def visible_q(membership: Membership | None) -> Q:
     return Q(analyst_id__isnull=True) | Q(analyst_id=user_id) | Q(incident_team_id=team_id)
 
 
+class Hits(list[Hit]):
+    """What a search found, best first; or, when every word is so common that its matches are
+    more than MATCH_BUDGET documents (ranking them all would take most of a second), the newest
+    first."""
+
+    newest_first: bool = False
+
+
 def _query(
     organisation_id: int,
     terms: list[str],
-    any_term: bool,
     limit: int,
     viewer: Membership | None,
-    offset: int = 0,
+    offset: int,
+    newest_first: bool,
 ) -> list[Hit]:
-    if not terms:
-        return []
     rule, rule_params = visible_to(viewer)
     if connection.vendor == "sqlite":
-        match = (" OR " if any_term else " ").join(f'"{t}"' for t in terms)
+        match = " ".join(f'"{t}"' for t in terms)
+        order = "f.rowid DESC" if newest_first else "f.rank, d.id"
         sql = (
             "SELECT d.kind, d.ref, d.incident_key, d.title, d.body FROM insights_fts f "  # noqa: S608
             "JOIN insights_searchdocument d ON d.id = f.rowid "
             f"WHERE insights_fts MATCH %s AND d.organisation_id = %s{rule} "
-            "ORDER BY f.rank, d.id LIMIT %s OFFSET %s"
+            f"ORDER BY {order} LIMIT %s OFFSET %s"
         )
         params: list[str | int] = [match, organisation_id, *rule_params, limit, offset]
     else:
-        query = (" | " if any_term else " & ").join(terms)
         vector = "d.search_vector"  # stored, with its GIN index (migration 0004)
+        order = "d.id DESC" if newest_first else f"ts_rank({vector}, q) DESC, d.id"
         sql = (
             f"SELECT d.kind, d.ref, d.incident_key, d.title, d.body FROM "  # noqa: S608 - fixed SQL
             f"insights_searchdocument d, to_tsquery('english', %s) q "
             f"WHERE {vector} @@ q AND d.organisation_id = %s{rule} "
-            f"ORDER BY ts_rank({vector}, q) DESC, d.id LIMIT %s OFFSET %s"
+            f"ORDER BY {order} LIMIT %s OFFSET %s"
         )
-        params = [query, organisation_id, *rule_params, limit, offset]
+        params = [" & ".join(terms), organisation_id, *rule_params, limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [Hit(*row) for row in cursor.fetchall()]
 
 
-def search(membership: Membership, text: str, limit: int = 50, offset: int = 0) -> list[Hit]:
-    """Every word must match (stemmed); the best matches first; only what this person may see
-    on the pages."""
+def search(membership: Membership, text: str, limit: int = 50, offset: int = 0) -> Hits:
+    """Every word must match (stemmed); the best matches first (see Hits); only what this
+    person may see on the pages."""
     terms = text_terms(text)[:12]
-    return _query(membership.organisation_id, terms, False, limit, membership, offset)
+    if not terms:
+        return Hits()
+    _, frequencies = document_frequencies(terms)
+    found = Hits()
+    found.newest_first = min(frequencies.get(t, 0) for t in terms) > MATCH_BUDGET
+    found += _query(
+        membership.organisation_id, terms, limit, membership, offset, found.newest_first
+    )
+    return found
 
 
 CANDIDATES = 40  # incidents scored in full for "similar incidents"
