@@ -61,8 +61,9 @@ test-postgres: $(STAMP) chromium $(OIDC_PROVIDER) $(AXE)
 
 test: lint typecheck test-sqlite test-postgres
 
+# SCALE=100000 measures an organisation of that many incidents (seeded once, in its own folder).
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(SCALE),--incidents $(SCALE))
 
 # Rewrites the lock from what the virtual environment holds (after changing pyproject.toml).
 lock:

@@ -1,8 +1,9 @@
 """`make bench`: seeds a large organisation (once) and prints timings and memory.
 
-    python -m bench [--fresh] [--incidents N] [--requests N]
+    python -m bench [--fresh] [--incidents N] [--requests N]      (make bench SCALE=N)
 
-SQLite in var/bench by default; BENCH_DATABASE_URL=postgres://... measures PostgreSQL instead."""
+SQLite in var/bench by default (var/bench-N for another size); BENCH_DATABASE_URL=postgres://...
+measures PostgreSQL instead (give each size its own database)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def configure() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
     parser.add_argument("--no-http", action="store_true", help="skip the gunicorn measurement")
     args = parser.parse_args()
-    os.environ["LEARNLOOP_DATA_DIR"] = str(Path("var/bench").resolve())
+    # Each size has its own folder, so that the usual 20,000 and a larger one are both kept.
+    folder = "var/bench" if args.incidents == 20_000 else f"var/bench-{args.incidents}"
+    os.environ["LEARNLOOP_DATA_DIR"] = str(Path(folder).resolve())
     os.environ["LEARNLOOP_DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "")
     os.environ["DJANGO_SETTINGS_MODULE"] = "learnloop.settings"
     os.environ.setdefault("LEARNLOOP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
