@@ -29,7 +29,8 @@ class SearchPage(Schema):
     items: list[HitOut]
     order: str = Field(
         description="`relevance`: the best matches first; `newest`: the words are in so many "
-        "documents (over 5,000) that the newest are listed first instead of ranking them all"
+        "documents (over 5,000) that the most recently written are listed first instead of "
+        "ranking them all"
     )
     next_offset: int | None = Field(None, description="Pass as `offset` for the next page.")
 

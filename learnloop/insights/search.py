@@ -219,8 +219,8 @@ def visible_q(membership: Membership | None) -> Q:
 
 class Hits(list[Hit]):
     """What a search found, best first; or, when every word is so common that its matches are
-    more than MATCH_BUDGET documents (ranking them all would take most of a second), the newest
-    first."""
+    more than MATCH_BUDGET documents (ranking them all would take most of a second), the most
+    recently written first (by the index's own order)."""
 
     newest_first: bool = False
 
