@@ -18,7 +18,6 @@ from django.contrib.auth.models import User
 from bench.measure import Row, percentile, serving
 from learnloop.accounts.models import ApiToken, Membership, Organisation, Role, Team
 from learnloop.incidents.models import Incident
-from learnloop.insights.search import unindex
 
 
 def _call(base: str, token: str, method: str, path: str, body: dict[str, object] | None) -> int:
@@ -114,7 +113,7 @@ def under_load(org: Organisation, n: int) -> list[Row]:
 
 
 def _delete(organisation: Organisation) -> None:
-    unindex(list(Incident.objects.filter(organisation=organisation)))
+    """The organisation and everything it holds (its incidents take their search documents)."""
     tokens = ApiToken.objects.filter(name="bench load")
     User.objects.filter(username="load@bench.test").delete()
     tokens.delete()

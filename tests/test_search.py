@@ -109,6 +109,18 @@ def test_a_word_in_too_many_documents_lists_the_newest_first(world: World, monke
     assert not search(reader, "gateway zebra").newest_first  # "zebra" is rare: ranked
 
 
+def test_a_deleted_incident_is_no_longer_found(world: World):
+    incident = record_incident(world.org, None, title="Walrus stampede", team=world.payments)
+    KeyEvent.objects.create(incident=incident, description="The walrus herd moved")
+    reader = Membership.objects.get(user__email="pm@acme.test")
+    assert len(search(reader, "walrus")) == 2
+    incident.delete()
+    assert search(reader, "walrus") == []
+    from learnloop.insights.models import SearchDocument
+
+    assert not SearchDocument.objects.filter(incident_key=incident.key).exists()
+
+
 def test_the_incident_page_loads_similar_incidents_after_it(world: World):
     first = record_incident(world.org, None, title="Payment gateway timeout storm")
     second = record_incident(world.org, None, title="Payment gateway timeout storm again")

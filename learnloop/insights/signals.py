@@ -56,6 +56,15 @@ def incident_saved(sender: Any, instance: Incident, **kwargs: Any) -> None:
     _later(instance.pk)
 
 
+@receiver(post_delete, sender=Incident)
+def incident_deleted(sender: Any, instance: Incident, **kwargs: Any) -> None:
+    """A deleted incident (through Django's admin site) takes its documents with it, in the
+    same transaction: search never links to an incident that is gone."""
+    from learnloop.insights.search import unindex
+
+    unindex([instance])
+
+
 @receiver([post_save, post_delete], sender=KeyEvent)
 @receiver([post_save, post_delete], sender=ImprovementAction)
 def child_changed(sender: Any, instance: KeyEvent | ImprovementAction, **kwargs: Any) -> None:
