@@ -217,6 +217,12 @@ def visible_q(membership: Membership | None) -> Q:
     return Q(analyst_id__isnull=True) | Q(analyst_id=user_id) | Q(incident_team_id=team_id)
 
 
+CANDIDATES = 40  # incidents scored in full for "similar incidents"
+CONSIDERED = 100  # an incident's most frequent words, of which the distinctive are chosen
+WORDS = 16  # at most this many of an incident's words look for candidates
+MATCH_BUDGET = 5_000  # matches a search ranks, or similar incidents look through (estimated)
+
+
 class Hits(list[Hit]):
     """What a search found, best first; or, when every word is so common that its matches are
     more than MATCH_BUDGET documents (ranking them all would take most of a second), the most
@@ -272,12 +278,6 @@ def search(membership: Membership, text: str, limit: int = 50, offset: int = 0) 
         membership.organisation_id, terms, limit, membership, offset, found.newest_first
     )
     return found
-
-
-CANDIDATES = 40  # incidents scored in full for "similar incidents"
-CONSIDERED = 100  # an incident's most frequent words, of which the distinctive are chosen
-WORDS = 16  # at most this many of an incident's words look for candidates
-MATCH_BUDGET = 5_000  # documents the chosen words may match, by the database's estimate
 
 
 def similar_incidents(
