@@ -301,8 +301,10 @@ def similar_incidents(
     if not counts:
         return []
     considered = Counter(dict(counts.most_common(CONSIDERED)))
-    words = _distinctive(considered, *document_frequencies(list(considered)))
-    candidates = _candidates(incident.organisation_id, words, viewer, incident.key)
+    total, frequencies = document_frequencies(list(considered))
+    words = _distinctive(considered, total, frequencies)
+    over = sum(frequencies.get(w, 0) for w in words) > MATCH_BUDGET  # only the rarest word left
+    candidates = _candidates(incident.organisation_id, words, viewer, incident.key, over)
     theirs: dict[str, Counter[str]] = {key: Counter() for key in candidates}
     for key, title, body in readable.filter(incident_key__in=candidates):
         theirs[key].update(text_terms(f"{title} {body}"))
@@ -365,17 +367,26 @@ def document_frequencies(words: list[str]) -> tuple[int, dict[str, int]]:
 
 
 def _candidates(
-    organisation_id: int, words: list[str], viewer: Membership, own_key: str
+    organisation_id: int, words: list[str], viewer: Membership, own_key: str, newest_first: bool
 ) -> list[str]:
-    """Other incidents whose readable documents hold any of these words, best matches first."""
+    """Other incidents whose readable documents hold any of these words, best matches first; or,
+    when the words match more than MATCH_BUDGET documents, the most recently written first
+    (ranking them all is what made this slow)."""
     rule, rule_params = visible_to(viewer)
+    if newest_first:
+        group, limit = "", CANDIDATES * 10  # documents, of fewer incidents
+        order = "f.rowid DESC" if connection.vendor == "sqlite" else "d.id DESC"
+    elif connection.vendor == "sqlite":
+        group, limit, order = "GROUP BY d.incident_key ", CANDIDATES, "min(f.rank), d.incident_key"
+    else:
+        group, limit = "GROUP BY d.incident_key ", CANDIDATES
+        order = "max(ts_rank(d.search_vector, q)) DESC, d.incident_key"
     if connection.vendor == "sqlite":
         sql = (
             "SELECT d.incident_key FROM insights_fts f "  # noqa: S608 - fixed SQL
             "JOIN insights_searchdocument d ON d.id = f.rowid "
             f"WHERE insights_fts MATCH %s AND d.organisation_id = %s{rule} "
-            "AND d.incident_key != %s GROUP BY d.incident_key "
-            "ORDER BY min(f.rank), d.incident_key LIMIT %s"
+            f"AND d.incident_key != %s {group}ORDER BY {order} LIMIT %s"
         )
         query = " OR ".join(f'"{w}"' for w in words)
     else:
@@ -383,13 +394,13 @@ def _candidates(
             "SELECT d.incident_key FROM insights_searchdocument d, "  # noqa: S608 - fixed SQL
             "to_tsquery('english', %s) q "
             f"WHERE d.search_vector @@ q AND d.organisation_id = %s{rule} "
-            "AND d.incident_key != %s GROUP BY d.incident_key "
-            "ORDER BY max(ts_rank(d.search_vector, q)) DESC, d.incident_key LIMIT %s"
+            f"AND d.incident_key != %s {group}ORDER BY {order} LIMIT %s"
         )
         query = " | ".join(words)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query, organisation_id, *rule_params, own_key, CANDIDATES])
-        return [key for (key,) in cursor.fetchall()]
+        cursor.execute(sql, [query, organisation_id, *rule_params, own_key, limit])
+        keys = dict.fromkeys(key for (key,) in cursor.fetchall())  # in order, once each
+    return list(keys)[:CANDIDATES]
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
