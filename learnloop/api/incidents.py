@@ -226,7 +226,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> dic
         started_from=filters.started_from,
         started_to=filters.started_to,
         q=filters.q,
-    ).apply(incidents_for(membership))
+    ).apply(incidents_for(membership), membership.organisation_id)
     start = filters.offset
     # One row more than asked tells whether there is a next page, without counting every row.
     page = listing(chosen).values(

@@ -57,7 +57,7 @@ def incident_list(request: HttpRequest, membership: Membership) -> HttpResponse:
             started_from=data["started_from"],
             started_to=data["started_to"],
             q=data["q"],
-        ).apply(incidents)
+        ).apply(incidents, membership.organisation_id)
     try:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
