@@ -173,6 +173,22 @@ def flush_past_the_append_only_triggers() -> Iterator[None]:
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def run_outside(env: dict[str, str], module: str, *args: str) -> str:
+    """Runs `module.outside(*args)` in a process of its own against the database `env` names
+    (outside_env), and returns what it printed."""
+    code = f"import django; django.setup(); from {module} import outside; import sys; "
+    done = subprocess.run(
+        [sys.executable, "-c", code + "outside(*sys.argv[1:])", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 @pytest.fixture(scope="module")
 def outside_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A database of its own for the worker processes: SQLite in a fresh data folder, or, when

@@ -13,23 +13,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_outside
 from tests.fake_publishing import FakePublishing, SmtpServer
-
-SEED = "import django; django.setup(); from tests.fake_publishing import outside; import sys; "
 
 
 def outside(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", SEED + "outside(*sys.argv[1:])", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_outside(env, "tests.fake_publishing", *args)
 
 
 def report(env: dict[str, str], delivery: str) -> dict[str, Any]:

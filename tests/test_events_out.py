@@ -195,23 +195,14 @@ def test_a_worker_killed_mid_delivery_delivers_again_with_the_same_id(outside_en
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, run_outside
     from tests.test_delivery_worker import kill_in_flight
 
     server = Receiver()
-    seed = "import django; django.setup(); from tests.fake_receiver import outside; import sys; "
 
     def outside(*args: str) -> Any:
-        done = subprocess.run(
-            [sys.executable, "-c", seed + "outside(*sys.argv[1:])", *args],
-            env=outside_env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout) if done.stdout else None
+        printed = run_outside(outside_env, "tests.fake_receiver", *args)
+        return json.loads(printed) if printed else None
 
     try:
         seeded = outside("seed", server.url)

@@ -20,11 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_outside
+from tests.fake_publishing import free_port
 from tests.fake_receiver import Receiver
 from tests.test_intake import contract
 
-HELPER = "import django; django.setup(); from tests.test_scale_out import outside; import sys; "
 CREATES, ALERTS, READS = 80, 20, 40
 
 
@@ -74,24 +74,8 @@ def outside(command: str, *args: str) -> None:
 
 
 def helper(env: dict[str, str], *args: str) -> Any:
-    done = subprocess.run(
-        [sys.executable, "-c", HELPER + "outside(*sys.argv[1:])", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout) if done.stdout else None
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    printed = run_outside(env, "tests.test_scale_out", *args)
+    return json.loads(printed) if printed else None
 
 
 def start_server(env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
