@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.contrib.auth.models import User
 
-from bench.measure import Row, percentile, serving
+from bench.measure import Row, memory_mb, percentile, serving
 from learnloop.accounts.models import ApiToken, Membership, Organisation, Role, Team
 from learnloop.incidents.models import Incident
 
@@ -83,7 +83,7 @@ def under_load(org: Organisation, n: int) -> list[Row]:
             .values_list("key", flat=True)[:500]
         )
 
-        with serving() as (base, _):
+        with serving() as (base, server):
 
             def create(i: int) -> int:
                 body = {"title": f"Load {i}", "team": "load", "severity": 2 + i % 3}
@@ -107,6 +107,15 @@ def under_load(org: Organisation, n: int) -> list[Row]:
                 _row("list and incident API, 8 clients at once", _together(8, n, read)),
                 _row("reads and creates mixed, 16 clients at once", _together(16, n, mixed)),
             ]
+            rss, pss = memory_mb(server.pid)
+            rows.append(
+                (
+                    "server memory after the load above (master + 2 workers)",
+                    f"{pss:.0f} MB",
+                    "",
+                    f"proportional set size (shared pages counted once); resident {rss:.0f} MB",
+                )
+            )
     finally:
         _delete(target)
     return rows

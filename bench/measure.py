@@ -180,18 +180,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB."""
-    total = 0
+def memory_mb(pid: int) -> tuple[float, float]:
+    """Memory of a process and its children, in MB: resident (each process counts the shared
+    pages it touches, so the sum counts them several times) and proportional (each shared page
+    divided among the processes sharing it: what the whole server costs the machine)."""
     pids = [pid]
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
         pids += [int(p) for p in children.read_text().split()]
+    rss = pss = 0
     for each in pids:
-        for line in Path(f"/proc/{each}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total / 1024
+        for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name == "Rss":
+                rss += int(value.split()[0])
+            elif name == "Pss":
+                pss += int(value.split()[0])
+    return rss / 1024, pss / 1024
 
 
 @contextmanager
@@ -257,15 +262,15 @@ def over_http(n: int) -> list[Row]:
             Incident.objects.filter(organisation__slug="bench").values_list("key", flat=True)
         )
         item_samples = timed(lambda i: get(f"/api/v1/incidents/{rng.choice(keys)}"), n)
-        memory = rss_mb(server.pid)
+        rss, pss = memory_mb(server.pid)
     return [
         row("list API over HTTP (gunicorn, 2 workers)", list_samples, "sequential requests"),
         row("incident API over HTTP", item_samples, "sequential requests"),
         (
-            "server memory (gunicorn master + 2 workers, RSS)",
-            f"{memory:.0f} MB",
+            "server memory (gunicorn master + 2 workers)",
+            f"{pss:.0f} MB",
             "",
-            "after the requests above",
+            f"after the requests above; proportional set size, resident {rss:.0f} MB",
         ),
     ]
 

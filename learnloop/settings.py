@@ -219,7 +219,6 @@ OIDC_USE_NONCE = True
 OIDC_STORE_ID_TOKEN = True  # the hint for logging out at the provider too
 OIDC_CREATE_USER = True
 OIDC_TIMEOUT = 10
-OIDC_AUTHENTICATE_CLASS = "learnloop.accounts.sso.SignIn"
 OIDC_OP_LOGOUT_URL_METHOD = "learnloop.accounts.sso.logout_url"
 LOGIN_REDIRECT_URL_FAILURE = "/login/"
 # With single sign-on, password sign-in can be switched off for everyone but the break-glass

@@ -1,15 +1,26 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from mozilla_django_oidc.views import OIDCLogoutView  # type: ignore[import-untyped]
+from mozilla_django_oidc.views import (  # type: ignore[import-untyped]
+    OIDCAuthenticationCallbackView,
+    OIDCLogoutView,
+)
 
+from learnloop.accounts import sso
 from learnloop.accounts.forms import LoginForm
 from learnloop.api.urls import api, root
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", OIDCLogoutView.as_view(), name="logout"),  # at the provider too, if SSO
-    path("oidc/", include("mozilla_django_oidc.urls")),
+    # The library's own URLs, but for the sign-in view, which is loaded on first use (sso.py).
+    path("oidc/authenticate/", sso.sign_in, name="oidc_authentication_init"),
+    path(
+        "oidc/callback/",
+        OIDCAuthenticationCallbackView.as_view(),
+        name="oidc_authentication_callback",
+    ),
+    path("oidc/logout/", OIDCLogoutView.as_view(), name="oidc_logout"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "account/password/done/",

@@ -27,6 +27,7 @@ from django.test import Client
 
 from learnloop.accounts import sso
 from learnloop.accounts.models import Membership
+from learnloop.accounts.provider import ProviderBackend
 from tests.conftest import PASSWORD, World
 from tests.test_mail import free_port
 
@@ -206,7 +207,7 @@ def test_an_unverified_email_or_no_role_is_turned_away_in_words(
 def test_tokens_are_checked_for_audience_issuer_expiry_and_nonce(
     world: World, signed_on: Provider, claims: dict[str, Any], why: str
 ):
-    backend = sso.Backend()
+    backend = ProviderBackend()
     good = signed_on.token(nonce="the-nonce")
     assert backend.verify_token(good, nonce="the-nonce")["sub"] == "sam"
     bad = signed_on.token(**{"nonce": "the-nonce", **claims})
@@ -219,7 +220,7 @@ def test_a_token_signed_by_another_key_is_refused(world: World, signed_on: Provi
         signed_on.issuer, rsa.generate_private_key(public_exponent=65537, key_size=2048)
     )
     with pytest.raises(SuspiciousOperation):
-        sso.Backend().verify_token(forger.token(nonce="n"), nonce="n")
+        ProviderBackend().verify_token(forger.token(nonce="n"), nonce="n")
 
 
 def test_passwords_can_be_switched_off_but_for_the_break_glass_accounts(

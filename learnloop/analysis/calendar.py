@@ -4,12 +4,12 @@ with their periods, reviews, walkthroughs and playbacks."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from learnloop.analysis.models import AnalysisAssignment
 from learnloop.narratives.models import Walkthrough
@@ -17,8 +17,13 @@ from learnloop.portal import invitations
 from learnloop.reviews import calendar as review_calendar
 from learnloop.reviews.models import Review, ReviewStatus
 
+if TYPE_CHECKING:  # icalendar is imported by the first invitation or feed, not by every worker
+    from icalendar import Calendar, Event
+
 
 def _calendar(method: str | None = None) -> Calendar:
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", "-//learnloop//analysis periods//EN")
     cal.add("version", "2.0")
@@ -28,6 +33,8 @@ def _calendar(method: str | None = None) -> Calendar:
 
 
 def _event(assignment: AnalysisAssignment) -> Event:
+    from icalendar import Event, vCalAddress, vText
+
     incident = assignment.incident
     link = settings.BASE_URL + reverse("assignment", args=[assignment.pk])
     event = Event()

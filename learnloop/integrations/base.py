@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from learnloop.lib.redact import header_secrets, request_secrets, scrub, where
+
+if TYPE_CHECKING:  # httpx is imported by the first delivery, not by every web worker
+    import httpx
 
 
 @dataclass
@@ -106,6 +107,8 @@ def checked(response: httpx.Response, secrets: Iterable[str] = (), url: str = ""
 def send(method: str, url: str, **kwargs: Any) -> httpx.Response:
     """lib.http.request, with network failures as TransientError and refusals as permanent.
     No error names the URL's secret parts or quotes a credential the request carried."""
+    import httpx
+
     from learnloop.lib import http
 
     secrets = request_secrets(url, kwargs)

@@ -8,12 +8,13 @@ import functools
 import ipaddress
 import socket
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-import certifi
-import httpx
 from django.conf import settings
+
+if TYPE_CHECKING:  # httpx (with certifi) is imported by the first request, not by every worker
+    import httpx
 
 
 class DestinationRefused(Exception):  # noqa: N818 - reads as what happened
@@ -61,11 +62,15 @@ def pinned(url: str, address: str, options: dict[str, Any]) -> str:
 @functools.cache
 def _tls() -> ssl.SSLContext:
     """Built once: loading the certificate store took most of a request's time."""
+    import certifi
+
     return ssl.create_default_context(cafile=certifi.where())
 
 
 def request(method: str, url: str, **kwargs: Any) -> httpx.Response:
     """Sends one request. Raises DestinationRefused, or httpx's errors for the network."""
+    import httpx
+
     address = check_destination(url)
     if address is not None:
         url = pinned(url, address, kwargs)

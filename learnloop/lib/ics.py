@@ -5,9 +5,12 @@ rather than adding another; times written in UTC, so every calendar shows its ow
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
+
+if TYPE_CHECKING:  # icalendar is imported by the first invitation or feed, not by every worker
+    from icalendar import Event, vCalAddress
 
 
 def request(prodid: str, event: Event) -> bytes:
@@ -22,6 +25,8 @@ def cancel(prodid: str, event: Event) -> bytes:
 
 
 def _message(prodid: str, method: str, event: Event) -> bytes:
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", prodid)
     cal.add("version", "2.0")
@@ -31,6 +36,8 @@ def _message(prodid: str, method: str, event: Event) -> bytes:
 
 
 def address(email: str, name: str = "") -> vCalAddress:
+    from icalendar import vCalAddress, vText
+
     found = vCalAddress(f"mailto:{email}")
     if name:
         found.params["cn"] = vText(name)
@@ -50,6 +57,8 @@ def session(
     attendee: vCalAddress,
     organiser: vCalAddress,
 ) -> Event:
+    from icalendar import Event, vText
+
     event = Event()
     event.add("uid", uid)
     event.add("sequence", sequence)

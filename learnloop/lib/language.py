@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:  # the parser is imported by the first check, not by every worker
+    from markdown_it import MarkdownIt
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,13 @@ _PERSON_SUGGESTION = (
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})")
 # A code span ends at its closing backticks and never crosses a blank line.
 _CODE_SPAN = re.compile(r"(`+)((?:[^\n]|\n(?![ \t]*\n))+?)(?<!`)\1(?!`)")
-_parser = MarkdownIt("commonmark")
+
+
+@cache
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
 
 
 def _bounded(pattern: str) -> str:
@@ -147,7 +156,7 @@ def person_rules(people_names: Iterable[str]) -> list[Rule]:
 def _masked(text: str) -> str:
     """The text with code blocks and code spans blanked out, every other character in place."""
     lines = text.split("\n")
-    for token in _parser.parse(text):
+    for token in _parser().parse(text):
         if token.type in ("fence", "code_block") and token.map:
             start, end = token.map
             for index in range(start, min(end, len(lines))):

@@ -1,9 +1,20 @@
 """Markdown to safe HTML: a real CommonMark parser, then an allow-list sanitiser."""
 
-import nh3
-from markdown_it import MarkdownIt
+from __future__ import annotations
 
-_parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the parser is imported by the first text rendered, not by every worker
+    from markdown_it import MarkdownIt
+
+
+@cache
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
 
 _TAGS = {
     "p",
@@ -37,8 +48,10 @@ _ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {
 
 def render(text: str) -> str:
     """Returns HTML that is safe to place in a page: no script, handler or javascript: link."""
+    import nh3
+
     return nh3.clean(
-        _parser.render(text or ""),
+        _parser().render(text or ""),
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},

@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
-
-def _fernet(material: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(material.encode()).digest()))
+if TYPE_CHECKING:  # cryptography is imported by the first secret opened, not by every worker
+    from cryptography.fernet import MultiFernet
 
 
 def _box() -> MultiFernet:
+    from cryptography.fernet import Fernet, MultiFernet
+
     current = settings.ENCRYPTION_KEY or settings.SECRET_KEY
-    return MultiFernet([_fernet(k) for k in (current, *settings.OLD_ENCRYPTION_KEYS)])
+    keys = (current, *settings.OLD_ENCRYPTION_KEYS)
+    return MultiFernet(
+        [Fernet(base64.urlsafe_b64encode(hashlib.sha256(k.encode()).digest())) for k in keys]
+    )
 
 
 def seal(secret: str) -> str:
@@ -26,6 +30,8 @@ def seal(secret: str) -> str:
 
 
 def unseal(sealed: str) -> str:
+    from cryptography.fernet import InvalidToken
+
     if not sealed:
         return ""
     try:
@@ -39,6 +45,8 @@ def unseal(sealed: str) -> str:
 
 def reseal(sealed: str) -> str:
     """The same secret sealed with the current key (raises ValueError when no key opens it)."""
+    from cryptography.fernet import InvalidToken
+
     if not sealed:
         return ""
     try:

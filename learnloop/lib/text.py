@@ -5,9 +5,8 @@ Snowball English stemmer (Porter2), so that "rolled back", "rolling back" and "r
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
-import snowballstemmer  # type: ignore[import-untyped]
+from functools import cache, lru_cache
+from typing import Any
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -19,7 +18,13 @@ has have had do does did done can could would should will shall may might must a
 just only very too which who whom what when where why how while during more new add use"""
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
-_STEMMER = snowballstemmer.stemmer("english")
+
+@cache
+def _stemmer() -> Any:
+    """Made on first use: the stemmer package loads every language's stemmer when imported."""
+    import snowballstemmer  # type: ignore[import-untyped]
+
+    return snowballstemmer.stemmer("english")
 
 
 def terms(text: str) -> list[str]:
@@ -31,7 +36,7 @@ def terms(text: str) -> list[str]:
 
 @lru_cache(maxsize=20_000)
 def stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
+    return str(_stemmer().stemWord(word))
 
 
 def stems(text: str) -> frozenset[str]:

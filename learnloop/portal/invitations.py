@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
-from icalendar import Event
 
 from learnloop.lib import ics
 from learnloop.narratives.models import Walkthrough
+
+if TYPE_CHECKING:  # icalendar is imported by the first invitation or feed, not by every worker
+    from icalendar import Event
 
 
 def invitation(walkthrough: Walkthrough, attendee: User) -> bytes:

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-import httpx
 from django.utils import timezone
 
 from learnloop.integrations.base import TrackerError
@@ -62,6 +61,8 @@ def _status(error: TrackerError) -> int | None:
 
 def _never_sent(error: TrackerError) -> bool:
     """True when the request cannot have reached the server: it could not even connect."""
+    import httpx
+
     return isinstance(error.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
 
 

@@ -3,13 +3,17 @@ event already in their calendar (SEQUENCE goes up) rather than adding a second o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
-from icalendar import Event
 
 from learnloop.lib import ics
 from learnloop.reviews.models import Review
+
+if TYPE_CHECKING:  # icalendar is imported by the first invitation or feed, not by every worker
+    from icalendar import Event
 
 
 def review_link(review: Review) -> str:
