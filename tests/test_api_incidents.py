@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.test import Client
 
 from learnloop.accounts.models import ApiToken
@@ -106,6 +107,29 @@ def test_another_organisation_gets_404_and_no_credentials_401(world: World):
     token.revoke()
     revoked = Client(headers={"Authorization": f"Bearer {raw}"})
     assert revoked.get("/api/v1/incidents").status_code == 401
+
+
+def test_a_token_speaks_for_its_live_person_and_their_organisation_only(world: World):
+    """The token and the membership are read together; each way it can fail is still told."""
+    keep, kept = ApiToken.issue(world.alice, "kept")
+    gone, revoked = ApiToken.issue(world.alice, "revoked")
+    gone.revoke()
+    assert (
+        Client(headers={"Authorization": f"Bearer {kept}"}).get("/api/v1/incidents").status_code
+        == 200
+    )
+    refused = Client(headers={"Authorization": f"Bearer {revoked}"}).get("/api/v1/incidents")
+    assert refused.status_code == 401  # another live token of the same person changes nothing
+    keep.refresh_from_db()
+    assert keep.last_used_at is not None
+    nobody = User.objects.create_user("nobody@acme.test", "nobody@acme.test")
+    assert bearer(nobody).get("/api/v1/incidents").status_code == 403  # no organisation
+    world.alice.is_active = False
+    world.alice.save()
+    assert (
+        Client(headers={"Authorization": f"Bearer {kept}"}).get("/api/v1/incidents").status_code
+        == 401
+    )
 
 
 def test_a_member_may_read_but_not_record(world: World):

@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from learnloop.analysis.models import KeyEvent
 from learnloop.incidents.services import record_incident
-from learnloop.insights.models import SearchDocument
+from learnloop.insights.models import IndexBacklog, SearchDocument
+from learnloop.insights.search import search
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,3 +36,22 @@ def test_a_rolled_back_change_does_not_stop_later_reindexing(world: World):
     assert list(SearchDocument.objects.filter(kind="key_event").values_list("body", flat=True)) == [
         "kept  "
     ]
+
+
+def test_a_recorded_incident_is_indexed_in_the_transaction_that_records_it(world: World):
+    """Nothing is left for later (no backlog row, no second transaction), and a recording
+    that is rolled back leaves no document behind."""
+    with CaptureQueriesContext(connection) as captured:
+        incident = record_incident(world.org, None, title="Checkout outage", team=world.payments)
+    assert not IndexBacklog.objects.exists()
+    assert sum(q["sql"].startswith("BEGIN") for q in captured.captured_queries) == 1
+    found = SearchDocument.objects.get(incident_key=incident.key)
+    assert (found.kind, found.title) == ("incident", "Checkout outage")
+    assert [
+        hit.incident_key for hit in search(world.payments_pm.memberships.get(), "checkout")
+    ] == [incident.key]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record_incident(world.org, None, title="Never recorded", team=world.payments)
+        raise RuntimeError
+    assert not SearchDocument.objects.filter(title="Never recorded").exists()
+    assert search(world.payments_pm.memberships.get(), "recorded") == []

@@ -31,6 +31,13 @@ def membership_of(user: AnyUser) -> Membership | None:
     return cached
 
 
+def remember_membership(user: Any, membership: Membership | None) -> None:
+    """Keeps a membership read with the user (API tokens read both in one query) for
+    membership_of. None is not kept: membership_of then looks for one itself."""
+    if membership is not None:
+        user._learnloop_membership = membership
+
+
 def incidents_for(membership: Membership) -> QuerySet[Incident]:
     """Every member of an organisation reads its incidents: learning is organisation-wide."""
     return Incident.objects.filter(organisation_id=membership.organisation_id)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from learnloop.accounts.models import ApiToken
+from learnloop.accounts.rights import remember_membership
 
 
 class BearerToken(HttpBearer):
@@ -15,8 +16,10 @@ class BearerToken(HttpBearer):
         found = ApiToken.authenticate(token)
         if found is None:
             return None
-        request.user = found.user
-        return found.user
+        user, membership = found
+        remember_membership(user, membership)
+        request.user = user  # type: ignore[assignment]
+        return user
 
 
 class Session(SessionAuth):

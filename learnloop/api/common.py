@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field
+from ninja.renderers import JSONRenderer
 
 from learnloop.accounts.models import Membership
 from learnloop.accounts.rights import can_view_assignment, incidents_for, membership_of
@@ -49,3 +51,15 @@ def assignment(membership: Membership, pk: RowId) -> AnalysisAssignment:
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied("You may not do this.")
+
+
+def answer(data: Any) -> HttpResponse:
+    """The answer written as django-ninja writes it (same encoder, same content type), without
+    validating it again against the operation's schema. Only for the busiest reads, whose every
+    value comes typed from the database: validating 25 incidents took a fifth of the list's time.
+    The API tests hold these answers to the published schema (schemathesis checks every one)."""
+    renderer = JSONRenderer()
+    return HttpResponse(
+        json.dumps(data, cls=renderer.encoder_class),
+        content_type=f"{renderer.media_type}; charset={renderer.charset}",
+    )

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -22,7 +22,7 @@ from learnloop.accounts.rights import (
     can_record_incident,
     incidents_for,
 )
-from learnloop.api.common import Offset, incident, member, require
+from learnloop.api.common import Offset, answer, incident, member, require
 from learnloop.incidents import services
 from learnloop.incidents.models import Incident, ResponseRole, Severity
 from learnloop.incidents.models import Status as IncidentStatus
@@ -107,10 +107,15 @@ LISTED = (
 
 
 def listed(row: dict[str, Any]) -> dict[str, Any]:
-    """One incident of a page, from its LISTED values (no model instance, no responders)."""
-    team, service = row.pop("team_slug"), row.pop("service_slug")
-    url = reverse("incident_detail", args=[row["key"]])
-    return {**row, "team": team, "service": service, "responders": [], "url": url}
+    """One incident of a page, from its LISTED values (no model instance, no responders), its
+    fields in the schema's order."""
+    row.update(
+        team=row.pop("team_slug"),
+        service=row.pop("service_slug"),
+        responders=[],
+        url=reverse("incident_detail", args=[row["key"]]),
+    )
+    return {name: row[name] for name in IncidentOut.model_fields}
 
 
 class IncidentPage(Schema):
@@ -215,7 +220,7 @@ def _resolve(membership: Membership, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/incidents", response=IncidentPage, summary="List incidents, newest first")
-def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> dict[str, Any]:
+def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> HttpResponse:
     membership = member(request)
     chosen = IncidentFilter(
         team=filters.team,
@@ -234,10 +239,12 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> dic
     )
     rows = list(page[start : start + filters.limit + 1])
     more = len(rows) > filters.limit
-    return {
-        "items": [listed(row) for row in rows[: filters.limit]],
-        "next_offset": start + filters.limit if more else None,
-    }
+    return answer(
+        {
+            "items": [listed(row) for row in rows[: filters.limit]],
+            "next_offset": start + filters.limit if more else None,
+        }
+    )
 
 
 @router.post("/incidents", response={201: IncidentOut}, summary="Record an incident")

@@ -46,9 +46,12 @@ def next_key(organisation: Organisation) -> str:
 def record_incident(organisation: Organisation, by: User | None, **fields: Any) -> Incident:
     responders = fields.pop("responders", [])
     incident = Incident(organisation=organisation, **fields)
-    if not incident.key:
-        incident.key = next_key(organisation)
-    incident.full_clean(exclude=["themes"])
+    chosen = bool(incident.key)
+    if not chosen:
+        incident.key = next_key(organisation)  # free: taken under the organisation's lock
+    # The organisation, team and service are rows the caller read: not looked up again.
+    read = [name for name in ("team", "service") if getattr(incident, f"{name}_id") is not None]
+    incident.full_clean(exclude=["themes", "organisation", *read], validate_unique=chosen)
     incident.save()
     for user, role in responders:
         Responder.objects.create(incident=incident, user=user, response_role=role)

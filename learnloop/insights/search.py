@@ -56,18 +56,20 @@ class Hit:
         return text if len(text) <= 200 else text[:199].rstrip() + "…"
 
 
+def _incident_document(incident: Incident) -> SearchDocument:
+    return SearchDocument(
+        organisation_id=incident.organisation_id,
+        kind="incident",
+        ref=incident.key[:64],
+        incident_key=incident.key,
+        title=incident.title[:300],
+        body=" ".join((incident.summary, incident.impact_summary)),
+    )
+
+
 def _documents_of(incident: Incident) -> list[SearchDocument]:
     org = incident.organisation_id
-    docs = [
-        SearchDocument(
-            organisation_id=org,
-            kind="incident",
-            ref=incident.key[:64],
-            incident_key=incident.key,
-            title=incident.title[:300],
-            body=" ".join((incident.summary, incident.impact_summary)),
-        )
-    ]
+    docs = [_incident_document(incident)]
     for event in incident.key_events.select_related("assignment"):
         docs.append(
             SearchDocument(
@@ -156,6 +158,14 @@ def reindex(incidents: Iterable[Incident]) -> int:
     _fts(docs)
     IndexBacklog.objects.filter(incident_id__in=[i.pk for i in chosen]).delete()
     return len(docs)
+
+
+def index_new(incident: Incident) -> None:
+    """Indexes an incident just recorded, in the transaction that records it: it has nothing
+    else to index yet (its key events, actions and narrative come later and reindex it)."""
+    document = _incident_document(incident)
+    document.save(force_insert=True)
+    _fts([document])
 
 
 def queue(incident_ids: Iterable[int]) -> None:

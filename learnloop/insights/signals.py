@@ -52,8 +52,13 @@ def _later(incident_id: int) -> None:
 
 
 @receiver(post_save, sender=Incident)
-def incident_saved(sender: Any, instance: Incident, **kwargs: Any) -> None:
-    _later(instance.pk)
+def incident_saved(sender: Any, instance: Incident, created: bool, **kwargs: Any) -> None:
+    if created:
+        from learnloop.insights.search import index_new
+
+        index_new(instance)  # in the same transaction: no backlog row, no second transaction
+    else:
+        _later(instance.pk)
 
 
 @receiver(post_delete, sender=Incident)
