@@ -203,24 +203,14 @@ def memory_mb(pid: int) -> tuple[float, float]:
 def serving(
     app: str = "learnloop.wsgi:application", env: dict[str, str] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Our own server on a free port, started as `learnloop serve` does (gunicorn, 2 workers
-    of 4 threads); its address once it answers, and the process. Stopped afterwards."""
+    """Our own server on a free port, started as `learnloop serve` starts it (gunicorn,
+    2 workers of 4 threads, the application loaded once before the workers fork); its address
+    once it answers, and the process. Stopped afterwards."""
+    from learnloop.server import gunicorn_arguments
+
     port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--worker-class",
-            "gthread",
-        ],
+        [sys.executable, *gunicorn_arguments(f"127.0.0.1:{port}", app)],
         env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

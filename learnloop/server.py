@@ -45,27 +45,16 @@ def serve(host: str, port: int, demo: bool) -> int:
     print(
         f"learnloop is serving on http://{host}:{port}/ (data in {settings.DATA_DIR})", flush=True
     )
-    workers = os.environ.get("LEARNLOOP_WORKERS", "2")
     os.execv(  # noqa: S606 - replaces this process with gunicorn, our production server
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "learnloop.wsgi:application",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            workers,
-            "--threads",
-            "4",
-            "--worker-class",
-            "gthread",
-            "--access-logfile",
-            "-",
-            "--logger-class",
-            "learnloop.accesslog.AccessLog",
-            "--forwarded-allow-ips",
-            "127.0.0.1",
-        ],
+        sys.executable, [sys.executable, *gunicorn_arguments(f"{host}:{port}")]
     )
+
+
+def gunicorn_arguments(bind: str, app: str = "learnloop.wsgi:application") -> list[str]:
+    """How learnloop runs under gunicorn (settings and hooks in gunicorn_config.py), with an
+    access log on standard output."""
+    return [
+        *("-m", "gunicorn", app),
+        *("--config", "python:learnloop.gunicorn_config", "--bind", bind),
+        *("--access-logfile", "-"),
+    ]

@@ -96,7 +96,7 @@ def test_token_create_prints_the_token_once_and_stores_only_its_hash(world: Worl
     raw = capsys.readouterr().out.strip()
     token = ApiToken.objects.get(user=world.alice)
     assert raw.startswith("ll_") and raw not in token.token_hash
-    assert ApiToken.authenticate(raw) == token
+    assert ApiToken.authenticate(raw) == (world.alice, world.alice.memberships.get())
     token.revoke()
     assert ApiToken.authenticate(raw) is None
 

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from learnloop.server import gunicorn_arguments
 from tests.conftest import ROOT, run_outside
 from tests.fake_publishing import free_port
 from tests.fake_receiver import Receiver
@@ -81,12 +82,8 @@ def helper(env: dict[str, str], *args: str) -> Any:
 def start_server(env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
     port = free_port()
     server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "learnloop.wsgi:application"),
-            *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"),
-            *("--worker-class", "gthread"),
-        ],
-        env=env,
+        [sys.executable, *gunicorn_arguments(f"127.0.0.1:{port}")],  # as `learnloop serve`
+        env={**env, "LEARNLOOP_WORKERS": "1"},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
