@@ -1,6 +1,7 @@
-"""Keeps the search index current when records are saved one by one. Bulk writes (imports, the
-benchmark seed) call search.reindex themselves. Either way a backlog row written with the change
-says what is still to be indexed, so nothing committed stays unsearchable."""
+"""Keeps the search index current when records are saved one by one. Bulk writes send no
+signals: they call reindex_later (imports, intake) or search.reindex (the benchmark seed)
+themselves. Either way a backlog row written with the change says what is still to be indexed,
+so nothing committed stays unsearchable."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def _pending() -> set[int]:
     return marker[1]
 
 
-def _later(incident_id: int) -> None:
+def reindex_later(incident_id: int) -> None:
     """Queues the incident in the backlog inside the current transaction, and rebuilds its
     documents after the commit: if the process dies in between, the backlog row remains and
     search.repair() rebuilds them later."""
@@ -58,7 +59,7 @@ def incident_saved(sender: Any, instance: Incident, created: bool, **kwargs: Any
 
         index_new(instance)  # in the same transaction: no backlog row, no second transaction
     else:
-        _later(instance.pk)
+        reindex_later(instance.pk)
 
 
 @receiver(post_delete, sender=Incident)
@@ -73,10 +74,10 @@ def incident_deleted(sender: Any, instance: Incident, **kwargs: Any) -> None:
 @receiver([post_save, post_delete], sender=KeyEvent)
 @receiver([post_save, post_delete], sender=ImprovementAction)
 def child_changed(sender: Any, instance: KeyEvent | ImprovementAction, **kwargs: Any) -> None:
-    _later(instance.incident_id)
+    reindex_later(instance.incident_id)
 
 
 @receiver(post_save, sender=Narrative)
 def narrative_saved(sender: Any, instance: Narrative, **kwargs: Any) -> None:
     """Publishing moves the narrative's current revision; saving a draft changes nothing here."""
-    _later(instance.incident_id)
+    reindex_later(instance.incident_id)

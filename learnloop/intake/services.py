@@ -22,6 +22,7 @@ from learnloop.audit.models import AuditAction
 from learnloop.audit.trail import record
 from learnloop.incidents.models import Incident, ResponseRole
 from learnloop.incidents.services import add_responder, record_incident, update_incident
+from learnloop.insights.signals import reindex_later
 from learnloop.intake import alertmanager, opsgenie, pagerduty
 from learnloop.intake.events import Event, Person, Unreadable
 from learnloop.intake.models import (
@@ -302,4 +303,5 @@ def _add_moments(incident: Incident, event: Event) -> list[str]:
         )
         for n, moment in enumerate(fresh, start=1)
     )
+    reindex_later(incident.pk)  # written in bulk, which sends no signals
     return [f"{len(fresh)} key event{'s' if len(fresh) != 1 else ''} added."]
