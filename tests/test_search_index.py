@@ -8,12 +8,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from learnloop.analysis.models import KeyEvent
+from learnloop.cli import main
 from learnloop.incidents.models import Incident
 from learnloop.incidents.services import record_incident
 from learnloop.insights.models import IndexBacklog, SearchDocument
 from learnloop.insights.search import search
-from learnloop.interchange.checks import FACTS, Document
-from learnloop.interchange.importer import import_documents
 from tests.conftest import World
 from tests.test_intake import pagerduty_source, pd_sequence, post_pd
 
@@ -64,19 +63,23 @@ def test_a_recorded_incident_is_indexed_in_the_transaction_that_records_it(world
     assert search(world.payments_pm.memberships.get(), "recorded") == []
 
 
-def test_what_imports_and_intake_write_in_bulk_is_found(world: World, shared_incidents: Path):
+def test_what_imports_and_intake_write_in_bulk_is_found(
+    world: World, shared_incidents: Path, tmp_path: Path
+):
     """Bulk writes send no signals; an imported report's timeline and actions, a timeline event
     added by importing the report again, and the moments an alert brings are indexed all the
     same."""
     report = sorted(shared_incidents.glob("*.json"))[0]
     doc = json.loads(report.read_text())
-    import_documents([Document(report.name, doc, FACTS)], world.org.slug)
+    assert main(["import", str(report), "--org", world.org.slug]) == 0
     indexed = SearchDocument.objects.filter(incident_key=doc["id"])
     assert indexed.filter(kind="key_event").count() == len(doc["timeline"])
     assert indexed.filter(kind="action").count() == len(doc["improvement_actions"])
 
     doc["timeline"].append({"timestamp_utc": None, "precision": "unknown", "event": "Zanzibar"})
-    import_documents([Document(report.name, doc, FACTS)], world.org.slug)
+    again = tmp_path / report.name
+    again.write_text(json.dumps(doc))
+    assert main(["import", str(again), "--org", world.org.slug]) == 0
     member = world.member.memberships.get()
     assert [hit.incident_key for hit in search(member, "zanzibar")] == [doc["id"]]
 

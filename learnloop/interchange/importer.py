@@ -46,7 +46,16 @@ def import_documents(documents: list[Document], org_slug: str | None) -> list[tu
                     outcomes.extend(restore.import_snapshot(document.data))
         restore.link_duplicates([d.data for d in documents if d.kind != FACTS])
         _audit(documents, outcomes, catalogue)
+        # The incidents queued for indexing are rebuilt in batches once this has committed;
+        # should the process die first, the backlog keeps them for the next run or the worker.
+        transaction.on_commit(_index_queued)
     return outcomes
+
+
+def _index_queued() -> None:
+    from learnloop.insights.search import repair
+
+    repair()
 
 
 def _audit(
@@ -113,6 +122,11 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
             errors.extend(clash_errors(document.name, document.data))
     if errors:
         refuse(errors)
+    from learnloop.insights.search import repair
+
+    if repaired := repair():  # an earlier import killed between its commit and its indexing
+        notice = f"search: rebuilt the documents of {repaired} incidents left unindexed"
+        print(notice, file=sys.stderr)
     try:
         outcomes = import_documents(documents, org_slug)
     except ImportRefused as error:
@@ -121,11 +135,6 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
         print(f"{outcome} {key}", file=out)
     if len(outcomes) >= ANALYSE_AFTER:
         refresh_statistics()
-    from learnloop.insights.search import repair
-
-    if repaired := repair():  # an earlier import killed between its commit and its indexing
-        notice = f"search: rebuilt the documents of {repaired} incidents left unindexed"
-        print(notice, file=sys.stderr)
     return 0
 
 

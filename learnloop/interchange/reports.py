@@ -15,7 +15,7 @@ from learnloop.actions.models import ActionChange, ActionKind, ActionStatus, Imp
 from learnloop.analysis.models import KeyEvent, LearningTheme
 from learnloop.incidents.models import Incident, Status
 from learnloop.incidents.services import apply_policy, policy_for
-from learnloop.insights.signals import reindex_later
+from learnloop.insights.search import queue
 from learnloop.interchange.sync import assign, sync_children, sync_m2m
 from learnloop.interchange.values import load_datetime
 from learnloop.reviews.models import ContributingFactor, FactorKind
@@ -133,7 +133,9 @@ def import_report(doc: dict[str, Any], catalogue: Catalogue) -> tuple[str, str]:
     if outcome == "unchanged" and incident.of_consequence != before:
         outcome = "updated"
     if outcome != "unchanged":
-        reindex_later(incident.pk)  # its children were written in bulk, which sends no signals
+        # Its children were written in bulk, which sends no signals: the importer rebuilds
+        # every queued incident in batches once its transaction has committed.
+        queue([incident.pk])
     return outcome, key
 
 
