@@ -194,6 +194,12 @@ def queue(incident_ids: Iterable[int]) -> None:
     IndexBacklog.objects.bulk_create(rows, ignore_conflicts=True)
 
 
+def reindex_batches(incident_ids: list[int], batch: int = 500) -> None:
+    """Rebuilds these incidents' documents, each batch in a transaction of its own."""
+    for at in range(0, len(incident_ids), batch):
+        reindex(Incident.objects.filter(pk__in=incident_ids[at : at + batch]))
+
+
 def repair(batch: int = 500) -> int:
     """Rebuilds every incident left in the backlog (a process died between its commit and the
     indexing after it, or is about to index it itself); returns how many were rebuilt."""

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from learnloop.cli import CommandError
+from learnloop.insights.search import reindex_batches
 from learnloop.interchange import restore
 from learnloop.interchange.checks import FACTS, Document, json_path, load_all
 from learnloop.interchange.clashes import clash_errors
@@ -46,16 +47,12 @@ def import_documents(documents: list[Document], org_slug: str | None) -> list[tu
                     outcomes.extend(restore.import_snapshot(document.data))
         restore.link_duplicates([d.data for d in documents if d.kind != FACTS])
         _audit(documents, outcomes, catalogue)
-        # The incidents queued for indexing are rebuilt in batches once this has committed;
-        # should the process die first, the backlog keeps them for the next run or the worker.
-        transaction.on_commit(_index_queued)
+        if catalogue is not None and catalogue.queued:
+            # The reports' incidents are rebuilt in batches once this has committed; should the
+            # process die first, the backlog keeps them for the next run or the worker.
+            queued = catalogue.queued
+            transaction.on_commit(lambda: reindex_batches(queued))
     return outcomes
-
-
-def _index_queued() -> None:
-    from learnloop.insights.search import repair
-
-    repair()
 
 
 def _audit(
@@ -122,11 +119,6 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
             errors.extend(clash_errors(document.name, document.data))
     if errors:
         refuse(errors)
-    from learnloop.insights.search import repair
-
-    if repaired := repair():  # an earlier import killed between its commit and its indexing
-        notice = f"search: rebuilt the documents of {repaired} incidents left unindexed"
-        print(notice, file=sys.stderr)
     try:
         outcomes = import_documents(documents, org_slug)
     except ImportRefused as error:
@@ -135,6 +127,11 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
         print(f"{outcome} {key}", file=out)
     if len(outcomes) >= ANALYSE_AFTER:
         refresh_statistics()
+    from learnloop.insights.search import repair
+
+    if repaired := repair():  # an earlier import killed between its commit and its indexing
+        notice = f"search: rebuilt the documents of {repaired} incidents left unindexed"
+        print(notice, file=sys.stderr)
     return 0
 
 

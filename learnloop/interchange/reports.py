@@ -49,6 +49,7 @@ class Catalogue:
         self.services = {s.slug: s for s in organisation.services.all()}
         self.themes = {t.slug: t for t in organisation.themes.all()}
         self.policy = policy_for(organisation)
+        self.queued: list[int] = []  # incidents whose search documents are to be rebuilt
 
     def service(self, name: str) -> Service | None:
         slug = slugify(name)[:100]
@@ -134,8 +135,9 @@ def import_report(doc: dict[str, Any], catalogue: Catalogue) -> tuple[str, str]:
         outcome = "updated"
     if outcome != "unchanged":
         # Its children were written in bulk, which sends no signals: the importer rebuilds
-        # every queued incident in batches once its transaction has committed.
+        # the queued incidents in batches once its transaction has committed.
         queue([incident.pk])
+        catalogue.queued.append(incident.pk)
     return outcome, key
 
 
