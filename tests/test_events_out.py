@@ -106,6 +106,7 @@ def test_a_subscriber_receives_each_kind_once_verified(world: World, receiver: R
     by_type = {e["type"]: e for e in inbox.received.values()}
     recorded = by_type["io.learnloop.incident.recorded"]
     assert recorded["subject"] == recorded["data"]["key"] and recorded["data"]["severity"] == 1
+    assert recorded["data"]["of_consequence"] is True  # the policy decides as it is recorded
     assert by_type["io.learnloop.analysis.submitted"]["data"]["analyst"] == world.alice.email
     assert by_type["io.learnloop.action.status_changed"]["data"]["to"] == "planned"
     assert by_type["io.learnloop.action.ticket_linked"]["data"]["tracker"] == "github"

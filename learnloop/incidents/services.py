@@ -22,7 +22,7 @@ from learnloop.incidents.models import (
     ResponseRole,
 )
 from learnloop.webhooks.models import EventType
-from learnloop.webhooks.outbox import emit, incident_data
+from learnloop.webhooks.outbox import emit, incident_data, listeners
 
 
 def policy_for(organisation: Organisation) -> ConsequencePolicy:
@@ -44,8 +44,14 @@ def next_key(organisation: Organisation) -> str:
 
 @transaction.atomic
 def record_incident(organisation: Organisation, by: User | None, **fields: Any) -> Incident:
+    """Records the incident and has the policy decide on it. What can be read before the key is
+    taken is read first (the policy, who listens for events): the key's lock on the organisation
+    lasts until the commit, and the organisation's other creates wait for it."""
     responders = fields.pop("responders", [])
     incident = Incident(organisation=organisation, **fields)
+    reasons = policy_for(organisation).reasons(incident)
+    incident.of_consequence = bool(reasons)
+    listening = listeners(organisation.pk)
     chosen = bool(incident.key)
     if not chosen:
         incident.key = next_key(organisation)  # free: taken under the organisation's lock
@@ -55,10 +61,19 @@ def record_incident(organisation: Organisation, by: User | None, **fields: Any) 
     incident.save()
     for user, role in responders:
         Responder.objects.create(incident=incident, user=user, response_role=role)
-    emit(
-        incident.organisation_id, EventType.INCIDENT_RECORDED, incident.key, incident_data(incident)
+    data = incident_data(incident)
+    emit(organisation.pk, EventType.INCIDENT_RECORDED, incident.key, data, among=listening)
+    reason = _policy_reason(reasons)
+    ConsequenceDecision.objects.create(
+        incident=incident, of_consequence=bool(reasons), by_policy=True, reason=reason
     )
-    apply_policy(incident)
+    if reasons:
+        if responders:
+            open_learning(incident)
+        data = {**data, "reason": reason, "by_policy": True}
+        emit(
+            organisation.pk, EventType.INCIDENT_OF_CONSEQUENCE, incident.key, data, among=listening
+        )
     return incident
 
 
@@ -110,8 +125,11 @@ def apply_policy(incident: Incident, policy: ConsequencePolicy | None = None) ->
         if decided:
             open_learning(incident)
         return
-    reason = "Policy: " + "; ".join(reasons) if reasons else "Policy: no criterion met"
-    _decide(incident, decided, reason, by=None)
+    _decide(incident, decided, _policy_reason(reasons), by=None)
+
+
+def _policy_reason(reasons: list[str]) -> str:
+    return "Policy: " + "; ".join(reasons) if reasons else "Policy: no criterion met"
 
 
 def decide_by_hand(

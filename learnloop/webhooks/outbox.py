@@ -13,14 +13,23 @@ from learnloop.webhooks import tasks
 from learnloop.webhooks.models import EventDelivery, OutboundEvent, Subscription
 
 
-def emit(organisation_id: int, event_type: str, subject: str, data: dict[str, Any]) -> None:
+def listeners(organisation_id: int) -> list[Subscription]:
+    """The organisation's active subscriptions: read once by a caller about to emit several
+    events, and passed to emit as `among`."""
+    return list(Subscription.objects.filter(organisation_id=organisation_id, active=True))
+
+
+def emit(
+    organisation_id: int,
+    event_type: str,
+    subject: str,
+    data: dict[str, Any],
+    among: list[Subscription] | None = None,
+) -> None:
     """Records the event and one delivery per subscription that wants it, in the caller's
     transaction. Nothing is recorded when nobody listens."""
-    wanted = [
-        s
-        for s in Subscription.objects.filter(organisation_id=organisation_id, active=True)
-        if s.wants(event_type)
-    ]
+    subscriptions = listeners(organisation_id) if among is None else among
+    wanted = [s for s in subscriptions if s.wants(event_type)]
     if not wanted:
         return
     with transaction.atomic():
