@@ -7,6 +7,7 @@ import secrets
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
@@ -139,7 +140,7 @@ class ApiToken(models.Model):
         return token, raw
 
     @classmethod
-    def authenticate(cls, raw: str) -> tuple[models.Model, Membership | None] | None:
+    def authenticate(cls, raw: str) -> tuple[User, Membership | None] | None:
         """The person a live token belongs to, and their membership (the first, as
         rights.membership_of reads it), found together in one query when they have one."""
         hashed = hash_token(raw)

@@ -18,7 +18,7 @@ class BearerToken(HttpBearer):
             return None
         user, membership = found
         remember_membership(user, membership)
-        request.user = user  # type: ignore[assignment]
+        request.user = user
         return user
 
 
