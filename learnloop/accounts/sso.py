@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
@@ -92,8 +93,9 @@ class Backend:
         return ProviderBackend().authenticate(request, **kwargs)
 
     def get_user(self, user_id: int) -> User | None:
-        """The signed-in person of a session that began at the provider."""
-        return User.objects.filter(pk=user_id, is_active=True).first()
+        """The signed-in person of a session that began at the provider, as Django's own
+        backend finds them (active people only)."""
+        return ModelBackend().get_user(user_id)
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:

@@ -240,10 +240,11 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Htt
     rows = list(page[start : start + filters.limit + 1])
     more = len(rows) > filters.limit
     return answer(
+        request,
         {
             "items": [listed(row) for row in rows[: filters.limit]],
             "next_offset": start + filters.limit if more else None,
-        }
+        },
     )
 
 
