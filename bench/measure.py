@@ -300,6 +300,8 @@ def backlog_and_delivery(org: Organisation) -> list[Row]:
     from learnloop.actions.models import ActionKind, ImprovementAction, PlannedFeature
     from learnloop.trackers import services
     from learnloop.trackers.models import TrackerConnection, TrackerPush
+    from learnloop.trackers.tasks import QUEUE
+    from learnloop.trackers.worker import run_tasks
     from tests.fake_trackers import FakeTrackers
 
     rows: list[Row] = []
@@ -348,7 +350,7 @@ def backlog_and_delivery(org: Organisation) -> list[Row]:
             ):
                 services.queue(push)
             started = time.perf_counter()
-            delivered = services.run_once()
+            delivered = run_tasks(queues=[QUEUE])
             elapsed = time.perf_counter() - started
             rows.append(
                 (

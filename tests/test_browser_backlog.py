@@ -11,6 +11,7 @@ from learnloop.actions.models import ActionKind, ActionStatus, ImprovementAction
 from learnloop.actions.services import add_action
 from learnloop.incidents.services import record_incident
 from tests.conftest import World, log_in
+from tests.queue import run_tracker_pushes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,7 +72,6 @@ def test_a_manager_ranks_the_backlog_and_closes_an_action_with_evidence(page: An
 
 
 def test_a_manager_pushes_an_action_to_the_teams_tracker(page: Any, world: World, settings):
-    from learnloop.trackers import services
     from tests.fake_trackers import FakeTrackers
 
     settings.ALLOW_PRIVATE_DESTINATIONS = True
@@ -97,7 +97,7 @@ def test_a_manager_pushes_an_action_to_the_teams_tracker(page: Any, world: World
         page.goto(f"/actions/{action.uid}/")
         page.click("#push-form button")
         assert "Queued" in page.inner_text(".messages")
-        assert services.run_once() == 1  # the worker
+        assert run_tracker_pushes() == 1  # the worker
         page.reload()
         link = page.locator("a", has_text="LL-1")
         assert link.get_attribute("href") == f"{fake.base}/browse/LL-1"

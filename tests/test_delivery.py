@@ -24,9 +24,9 @@ from learnloop.publishing.models import (
     DeliveryState,
     PublishChannel,
 )
-from learnloop.trackers.worker import run_tasks
 from tests.conftest import World
 from tests.fake_publishing import BODY, FakePublishing, SmtpServer, publish
+from tests.queue import run_tasks
 
 
 @pytest.fixture

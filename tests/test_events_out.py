@@ -24,12 +24,12 @@ from learnloop.publishing.models import DeliveryState
 from learnloop.reviews import services as reviews
 from learnloop.trackers import services as trackers
 from learnloop.trackers.models import TrackerConnection
-from learnloop.trackers.worker import run_tasks
 from learnloop.webhooks.models import EventDelivery, EventType, OutboundEvent
 from learnloop.webhooks.services import subscribe
 from tests.conftest import World, utc
 from tests.fake_receiver import Receiver
 from tests.fake_trackers import FakeTrackers
+from tests.queue import run_tasks, run_tracker_pushes
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def every_kind(world: World) -> None:
         connection.token = "tracker-token"
         connection.save()
         trackers.enqueue(action)
-        assert trackers.run_once() == 1
+        assert run_tracker_pushes() == 1
     finally:
         fake.close()
 

@@ -17,8 +17,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from learnloop.mail.models import SentMail
 from learnloop.portal import services as portal
-from learnloop.trackers.worker import run_tasks
 from tests.conftest import World, utc
+from tests.queue import run_tasks
 from tests.test_portal_helpers import published_narrative
 from tests.test_reviews import scheduled
 from tests.tls_material import Tls, make_tls

@@ -24,9 +24,9 @@ from learnloop.publishing import services as publishing
 from learnloop.publishing.models import ChannelKind, Delivery, DeliveryState, PublishChannel
 from learnloop.trackers import services as trackers
 from learnloop.trackers.models import PushState, TrackerConnection, TrackerPush
-from learnloop.trackers.worker import run_tasks
 from tests.conftest import World, make_person
 from tests.fake_publishing import BODY, free_port, publish
+from tests.queue import run_tasks, run_tracker_pushes
 
 SLACK_PATH = "/services/T0SECRETWS/B0SECRETBOT/SLACKSECRETSLACKSECRET24"
 CONFLUENCE_TOKEN = "CONFLUENCE-TOKEN-SECRET-7731"
@@ -141,7 +141,7 @@ def fail_everything(world: World, key: str) -> None:
     TrackerPush.objects.update(next_attempt_at=now, attempts=0, state=PushState.PENDING)
     for push in TrackerPush.objects.all():
         trackers.queue(push)
-    trackers.run_once()
+    run_tracker_pushes()
 
 
 def everything_shown(world: World, key: str, tmp_path: Any) -> list[str]:

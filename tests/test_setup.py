@@ -21,8 +21,8 @@ from learnloop.accounts.catalog import CatalogError, import_catalog
 from learnloop.accounts.models import ApiToken, Membership, Service, Team
 from learnloop.audit.models import AuditEntry
 from learnloop.cli import main
-from learnloop.trackers.worker import run_tasks
 from tests.conftest import World
+from tests.queue import run_tasks
 from tests.test_mail import Server, free_port, use
 
 JSON = "application/json"

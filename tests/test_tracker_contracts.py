@@ -19,6 +19,7 @@ from learnloop.integrations.jira.transport import adf
 from learnloop.trackers import services
 from tests.conftest import SHARED, World
 from tests.fake_trackers import FakeTrackers, Recorded
+from tests.queue import run_tracker_pushes
 from tests.test_tracker_delivery import an_action, connect, due_now
 
 CONTRACTS = SHARED / "contracts"
@@ -89,9 +90,9 @@ def exercise(world: World, fake: FakeTrackers, kind: str) -> list[Recorded]:
     assert services.check(connection)
     fake.state.faults = ["drop"]
     services.enqueue(an_action(world))
-    services.run_once()
+    run_tracker_pushes()
     due_now()
-    services.run_once()
+    run_tracker_pushes()
     services.reconcile(connection)
     return fake.state.requests
 

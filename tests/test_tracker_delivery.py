@@ -18,6 +18,7 @@ from learnloop.trackers import services
 from learnloop.trackers.models import PushState, TrackerConnection, TrackerPush
 from tests.conftest import World
 from tests.fake_trackers import FakeTrackers
+from tests.queue import run_tracker_pushes
 
 KINDS = {
     "jira_cloud": ("", "PAY"),
@@ -72,7 +73,7 @@ def test_an_action_is_filed_once_and_linked(world: World, fake: FakeTrackers, ki
     assert services.check(connection), connection.last_check
     action = an_action(world)
     services.enqueue(action)
-    assert services.run_once() == 1
+    assert run_tracker_pushes() == 1
     action.refresh_from_db()
     assert action.tracker_url.startswith(fake.base) and action.tracker_url.endswith("LL-1")
     assert action.tracker_key in ("LL-1", "1")
@@ -81,7 +82,7 @@ def test_an_action_is_filed_once_and_linked(world: World, fake: FakeTrackers, ki
     assert ticket["title"] == "Add a circuit breaker" and f"learnloop-{action.uid}" in (
         ticket["text"] + " ".join(ticket["labels"])
     )
-    assert services.run_once() == 0  # nothing left to do
+    assert run_tracker_pushes() == 0  # nothing left to do
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -92,11 +93,11 @@ def test_a_connection_dropped_after_the_ticket_was_stored_does_not_duplicate_it(
     action = an_action(world)
     fake.state.faults = ["drop"]
     services.enqueue(action)
-    services.run_once()
+    run_tracker_pushes()
     push = TrackerPush.objects.get()
     assert push.state == PushState.PENDING and push.attempt_log.get().outcome == "retry"
     due_now()
-    services.run_once()
+    run_tracker_pushes()
     push.refresh_from_db()
     assert push.state == PushState.DONE
     assert [a.outcome for a in push.attempt_log.all()] == ["retry", "found"]
@@ -109,15 +110,15 @@ def test_server_errors_are_retried_with_backoff_and_nothing_is_lost(world: World
     fake.state.faults = ["500", "500"]
     services.enqueue(action)
     before = timezone.now()
-    services.run_once()
+    run_tracker_pushes()
     push = TrackerPush.objects.get()
     assert push.next_attempt_at >= before + timedelta(seconds=30)
     due_now()
-    services.run_once()
+    run_tracker_pushes()
     push.refresh_from_db()
     assert push.next_attempt_at >= timezone.now() + timedelta(seconds=59)  # doubled
     due_now()
-    services.run_once()
+    run_tracker_pushes()
     push.refresh_from_db()
     assert push.state == PushState.DONE and len(fake.state.tickets) == 1
     assert [a.outcome for a in push.attempt_log.all()] == ["retry", "retry", "created"]
@@ -133,7 +134,7 @@ def test_a_429_waits_at_least_as_long_as_retry_after_says(world: World, fake, se
     module.backoff = lambda attempts: 0.0  # only Retry-After counts here
     try:
         before = timezone.now()
-        services.run_once()
+        run_tracker_pushes()
     finally:
         module.backoff = original
     push = TrackerPush.objects.get()
@@ -145,10 +146,10 @@ def test_a_timeout_is_retried_and_finds_the_ticket_the_slow_server_stored(world,
     connect(world, fake, "trello")
     fake.state.faults = ["slow"]  # answers after 2 s; learnloop gives up after 1 s
     services.enqueue(an_action(world))
-    services.run_once()
+    run_tracker_pushes()
     assert TrackerPush.objects.get().last_error.startswith("POST")
     due_now()
-    services.run_once()
+    run_tracker_pushes()
     assert TrackerPush.objects.get().state == PushState.DONE
     assert len(fake.state.tickets) == 1
 
@@ -166,7 +167,7 @@ def test_a_worker_killed_mid_delivery_leaves_its_lease_to_expire_and_no_duplicat
     assert services.sweep() == 0  # the lease holds
     TrackerPush.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
     assert services.sweep() == 1  # taken up, queued again
-    services.run_once()
+    run_tracker_pushes()
     push.refresh_from_db()
     assert push.state == PushState.DONE
     assert [a.outcome for a in push.attempt_log.all()] == ["interrupted", "found"]
@@ -180,13 +181,13 @@ def test_bad_credentials_fail_at_once_and_are_shown(world: World, fake):
     fake.state.faults = ["401"]
     action = an_action(world)
     services.enqueue(action)
-    services.run_once()
+    run_tracker_pushes()
     push = TrackerPush.objects.get()
     assert push.state == PushState.FAILED and "401" in push.last_error
     page = world.client_for(world.payments_pm).get("/teams/payments/tracker/").content.decode()
     assert "bad credentials" in page
     services.enqueue(action)  # pushing again after fixing the credentials retries
-    services.run_once()
+    run_tracker_pushes()
     assert TrackerPush.objects.get().state == PushState.DONE
 
 
@@ -218,7 +219,7 @@ def test_reconciliation_reads_statuses_missed_by_webhooks(world: World, fake, ki
     connection = connect(world, fake, kind)
     action = an_action(world)
     services.enqueue(action)
-    services.run_once()
+    run_tracker_pushes()
     fake.state.tickets["LL-1"]["status"] = "Done"
     services.reconcile(connection)
     action.refresh_from_db()
@@ -238,7 +239,7 @@ def test_the_api_pushes_and_reports_deliveries(world: World, fake):
     api = Client(headers={"Authorization": f"Bearer {raw}"})
     queued = api.post(f"/api/v1/actions/{action.uid}/push")
     assert queued.status_code == 202 and queued.json()["state"] == "pending"
-    services.run_once()
+    run_tracker_pushes()
     report = api.get("/api/v1/teams/payments/tracker").json()
     assert report["pushes"][0]["state"] == "done"
     assert report["pushes"][0]["log"][0]["outcome"] == "created"
@@ -260,6 +261,6 @@ def test_a_push_whose_task_is_gone_is_queued_again_by_the_sweep(world: World, fa
     assert services.sweep() == 0  # not overdue yet: its task may simply be waiting
     TrackerPush.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
     assert services.sweep() == 1
-    assert services.run_once() == 1
+    assert run_tracker_pushes() == 1
     push.refresh_from_db()
     assert push.state == PushState.DONE and len(fake.state.tickets) == 1

@@ -6,8 +6,8 @@ from __future__ import annotations
 from icalendar import Calendar
 
 from learnloop.portal.services import reschedule, schedule_walkthrough
-from learnloop.trackers.worker import run_tasks
 from tests.conftest import World, utc
+from tests.queue import run_tasks
 from tests.test_portal_helpers import published_narrative
 from tests.test_reviews import Inbox, inbox  # noqa: F401 - the real SMTP server fixture
 

@@ -178,15 +178,6 @@ def _failed(push: TrackerPush, error: TrackerError) -> str:
     return outcome
 
 
-def run_once() -> int:
-    """Files every push that is due now (the trackers' queue only); returns how many tasks ran.
-    `learnloop worker` runs every queue; this is for a command or a test that wants only
-    these."""
-    from learnloop.trackers.worker import run_tasks
-
-    return run_tasks(queues=[tasks.QUEUE])
-
-
 def apply_tracker_status(connection: TrackerConnection, key: str, status_name: str) -> bool:
     """Moves the action filed as `key` to the mapped lifecycle status; True if it moved.
     In practice is never reached from a tracker: it needs evidence that a person records."""

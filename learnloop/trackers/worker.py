@@ -1,13 +1,20 @@
-"""`learnloop worker`: one loop for all background work. Each round it sweeps what a dead worker
-left (deliveries, events and tracker pushes whose lease ran out; due ones whose task is gone),
-repairs the search index, and runs every ready task of the database queue (django-tasks: deliveries
-of published narratives, events to subscribers, invitations, actions filed in trackers); now and
-then it reads trackers' statuses. Several workers may run at once: tasks are claimed, and what
-they deliver is leased."""
+"""`learnloop worker`: one worker for all background work. django-tasks-db's own worker
+(`db_worker`, its public command) runs every task of the database queue: deliveries of published
+narratives, events to subscribers, invitations, actions filed in trackers. Beside it, a
+maintenance loop sweeps what a dead worker left (deliveries, events and tracker pushes whose lease
+ran out; due ones whose task is gone) back into that queue, repairs the search index and now and
+then reads trackers' statuses. Several workers may run at once: tasks are claimed, and what they
+deliver is leased."""
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from django.db import close_old_connections
 from django.utils.crypto import get_random_string
@@ -15,83 +22,99 @@ from django.utils.crypto import get_random_string
 from learnloop.trackers import services
 from learnloop.trackers.models import TrackerConnection
 
+logger = logging.getLogger(__name__)
+STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+
 
 def reconcile_all() -> int:
     return sum(services.reconcile(c) for c in TrackerConnection.objects.all())
 
 
-def run_tasks(worker_id: str | None = None, queues: list[str] | None = None) -> int:
-    """Runs the ready tasks of the database queue (of these queues, or all) until none is left;
-    returns how many ran.
-    Claims each the way django_tasks_db's own worker does (locked, marked running with this
-    worker's id) and runs it with that worker's run_task, which records success or failure."""
-    from django.db import OperationalError
-    from django_tasks_db.management.commands.db_worker import Worker
-    from django_tasks_db.models import DBTaskResult
-    from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
-
-    worker_id = worker_id or get_random_string(32)
-    worker = Worker(
-        queue_names=queues or ["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=worker_id,
-        excluded_queue_names=[],
-    )
-    ran = 0
-    while True:
-        ready = DBTaskResult.objects.ready().filter(backend_name="default")
-        if queues:
-            ready = ready.filter(queue_name__in=queues)
-        try:
-            with exclusive_transaction(ready.db):
-                claimed = ready.get_locked()
-                if claimed is not None:
-                    claimed.claim(worker_id)
-        except OperationalError as error:
-            if not is_locked_database_exception(error):
-                raise
-            return ran  # another worker holds the queue: try again next round
-        if claimed is None:
-            return ran
-        worker.run_task(claimed)
-        ran += 1
-
-
-def one_round(worker_id: str | None = None) -> int:
-    """Everything that is due now, once; returns how many pieces of work were done."""
+def maintain() -> int:
+    """Puts back into the queue what dead workers left and repairs the search index, once;
+    returns how many pieces of work it found."""
     from learnloop.insights.search import repair
     from learnloop.publishing.services import sweep
     from learnloop.webhooks.services import sweep as sweep_events
 
-    done = services.sweep()
-    done += sweep()
-    done += sweep_events()
-    done += repair()
-    done += run_tasks(worker_id)
-    return done
+    return services.sweep() + sweep() + sweep_events() + repair()
+
+
+@contextmanager
+def signals_kept() -> Iterator[None]:
+    """db_worker installs its own stop handlers; a batch run leaves the caller's in place."""
+    kept = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in kept.items():
+            signal.signal(number, handler)
+
+
+def run_tasks(worker_id: str | None = None, queues: list[str] | None = None) -> int:
+    """Runs the ready tasks of the database queue (of these queues, or all) until none is left,
+    with django-tasks-db's worker in batch mode; returns how many this worker ran."""
+    from django.core.management import call_command
+    from django_tasks.signals import task_finished
+
+    worker_id = worker_id or get_random_string(32)
+    ran: list[str] = []
+
+    def count(sender: Any, task_result: Any, **kwargs: Any) -> None:
+        if worker_id in task_result.worker_ids:
+            ran.append(task_result.id)
+
+    task_finished.connect(count, weak=False)
+    try:
+        with signals_kept():
+            call_command(
+                "db_worker",
+                queue_name=",".join(queues or ["*"]),
+                batch=True,
+                interval=0,
+                startup_delay=False,
+                reload=False,
+                worker_id=worker_id,
+                verbosity=1,
+            )
+    finally:
+        task_finished.disconnect(count)
+    return len(ran)
+
+
+def maintain_forever(reconcile_every: int, poll_seconds: float) -> None:
+    last_reconcile = 0.0
+    while True:
+        close_old_connections()
+        try:
+            maintain()
+            if reconcile_every and time.monotonic() - last_reconcile >= reconcile_every:
+                reconcile_all()
+                last_reconcile = time.monotonic()
+        except Exception:  # the database may be away for a while: try again next round
+            logger.exception("learnloop worker: maintenance round failed")
+        time.sleep(poll_seconds)
 
 
 def run(once: bool, reconcile_every: int, poll_seconds: float = 2.0) -> int:
+    from django.core.management import call_command
+
     worker_id = get_random_string(32)
     if once:
-        done = one_round(worker_id)
+        done = maintain() + run_tasks(worker_id)
         moved = reconcile_all() if reconcile_every else 0
         print(f"done {done}, statuses moved {moved}")
         return 0
     print("learnloop worker: delivering; Ctrl-C stops", flush=True)
-    last_reconcile = 0.0
-    try:
-        while True:
-            close_old_connections()
-            done = one_round(worker_id)
-            if reconcile_every and time.monotonic() - last_reconcile >= reconcile_every:
-                reconcile_all()
-                last_reconcile = time.monotonic()
-            if not done:
-                time.sleep(poll_seconds)
-    except KeyboardInterrupt:
-        return 0
+    threading.Thread(
+        target=maintain_forever, args=(reconcile_every, poll_seconds), daemon=True
+    ).start()
+    call_command(
+        "db_worker",
+        queue_name="*",
+        interval=poll_seconds,
+        reload=False,
+        worker_id=worker_id,
+        verbosity=1,
+    )
+    return 0
