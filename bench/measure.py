@@ -300,9 +300,8 @@ def backlog_and_delivery(org: Organisation) -> list[Row]:
     from learnloop.actions.models import ActionKind, ImprovementAction, PlannedFeature
     from learnloop.trackers import services
     from learnloop.trackers.models import TrackerConnection, TrackerPush
-    from learnloop.trackers.tasks import QUEUE
-    from learnloop.trackers.worker import run_tasks
     from tests.fake_trackers import FakeTrackers
+    from tests.queue import run_tracker_pushes
 
     rows: list[Row] = []
     settings.ALLOW_PRIVATE_DESTINATIONS = True
@@ -350,7 +349,7 @@ def backlog_and_delivery(org: Organisation) -> list[Row]:
             ):
                 services.queue(push)
             started = time.perf_counter()
-            delivered = run_tasks(queues=[QUEUE])
+            delivered = run_tracker_pushes()  # inside the transaction rolled back
             elapsed = time.perf_counter() - started
             rows.append(
                 (
