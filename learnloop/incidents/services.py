@@ -63,7 +63,7 @@ def record_incident(organisation: Organisation, by: User | None, **fields: Any) 
         Responder.objects.create(incident=incident, user=user, response_role=role)
     data = incident_data(incident)
     emit(organisation.pk, EventType.INCIDENT_RECORDED, incident.key, data, among=listening)
-    reason = _policy_reason(reasons)
+    reason = policy_reason(reasons)
     ConsequenceDecision.objects.create(
         incident=incident, of_consequence=bool(reasons), by_policy=True, reason=reason
     )
@@ -125,10 +125,10 @@ def apply_policy(incident: Incident, policy: ConsequencePolicy | None = None) ->
         if decided:
             open_learning(incident)
         return
-    _decide(incident, decided, _policy_reason(reasons), by=None)
+    _decide(incident, decided, policy_reason(reasons), by=None)
 
 
-def _policy_reason(reasons: list[str]) -> str:
+def policy_reason(reasons: list[str]) -> str:
     return "Policy: " + "; ".join(reasons) if reasons else "Policy: no criterion met"
 
 

@@ -18,6 +18,7 @@ from learnloop.insights.search import reindex_batches
 from learnloop.interchange import restore
 from learnloop.interchange.checks import FACTS, Document, json_path, load_all
 from learnloop.interchange.clashes import clash_errors
+from learnloop.interchange.new_reports import BATCH, NewReports, known_keys
 from learnloop.interchange.reports import Catalogue, import_report
 from learnloop.interchange.values import FieldProblem
 from learnloop.lib.planner import refresh_statistics
@@ -35,16 +36,25 @@ def import_documents(documents: list[Document], org_slug: str | None) -> list[tu
 
     outcomes: list[tuple[str, str]] = []
     with transaction.atomic():
-        catalogue = None
-        if any(d.kind == FACTS for d in documents):
+        catalogue = batch = None
+        facts = [d for d in documents if d.kind == FACTS]
+        if facts:
             catalogue = Catalogue(organisation_from(org_slug))
+            batch = Batch(catalogue, facts)
         for document in documents:
+            if batch is not None and document.kind == FACTS and batch.takes(document):
+                outcomes.extend(batch.add(document))
+                continue
+            if batch is not None:
+                outcomes.extend(batch.write())  # the new ones before, in the documents' order
             with refusals(document):
                 if document.kind == FACTS:
                     assert catalogue is not None
                     outcomes.append(import_report(document.data, catalogue))
                 else:
                     outcomes.extend(restore.import_snapshot(document.data))
+        if batch is not None:
+            outcomes.extend(batch.write())
         restore.link_duplicates([d.data for d in documents if d.kind != FACTS])
         _audit(documents, outcomes, catalogue)
         if catalogue is not None and catalogue.queued:
@@ -53,6 +63,41 @@ def import_documents(documents: list[Document], org_slug: str | None) -> list[tu
             queued = catalogue.queued
             transaction.on_commit(lambda: reindex_batches(queued))
     return outcomes
+
+
+class Batch:
+    """The facts documents whose incidents are new, written BATCH at a time. When the database
+    refuses a batch, its documents are written again one by one, so the refusal names one."""
+
+    def __init__(self, catalogue: Catalogue, documents: list[Document]) -> None:
+        self.catalogue = catalogue
+        self.known = known_keys(catalogue, [d.data["id"] for d in documents])
+        self.documents: list[Document] = []
+        self.reports = NewReports(catalogue)
+
+    def takes(self, document: Document) -> bool:
+        return document.data["id"] not in self.known
+
+    def add(self, document: Document) -> list[tuple[str, str]]:
+        with refusals(document):
+            self.reports.add(document.data)
+        self.known.add(document.data["id"])  # the same key again is an update of this one
+        self.documents.append(document)
+        return self.write() if len(self.documents) >= BATCH else []
+
+    def write(self) -> list[tuple[str, str]]:
+        documents, self.documents = self.documents, []
+        if not documents:
+            return []
+        try:
+            with transaction.atomic():
+                return self.reports.write()
+        except (DatabaseError, ValidationError, ValueError, ArithmeticError):
+            outcomes = []
+            for document in documents:
+                with refusals(document):
+                    outcomes.append(import_report(document.data, self.catalogue))
+            return outcomes  # each alone was stored: the batch as a whole was not
 
 
 def _audit(

@@ -5,6 +5,8 @@ child rows get ids derived from it, so importing the same document again changes
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -141,10 +143,10 @@ def import_report(doc: dict[str, Any], catalogue: Catalogue) -> tuple[str, str]:
     return outcome, key
 
 
-def _timeline(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
-    desired = [
+def timeline_rows(key: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
         {
-            "uid": child_uid(incident.key, "event", index),
+            "uid": child_uid(key, "event", index),
             "occurred_at": load_datetime(entry["timestamp_utc"]),
             "precision": entry["precision"],
             "actor_role": entry.get("actor_role") or "",
@@ -156,43 +158,53 @@ def _timeline(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
         }
         for index, entry in enumerate(doc["timeline"])
     ]
+
+
+def _timeline(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
     changed, _ = sync_children(
         [] if new else incident.key_events.filter(assignment__isnull=True),
-        desired,
+        timeline_rows(incident.key, doc),
         lambda values: KeyEvent(incident=incident, **values),
     )
     return changed
 
 
-def _factors(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
+def factor_rows(key: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
     factors = doc["contributing_factors"]
     split = [(FactorKind.TECHNICAL, text) for text in factors["technical"]] + [
         (FactorKind.HUMAN, text) for text in factors["human_organisational"]
     ]
-    desired = [
+    return [
         {
-            "uid": child_uid(incident.key, "factor", index),
+            "uid": child_uid(key, "factor", index),
             "kind": kind,
             "description": text,
             "position": index,
         }
         for index, (kind, text) in enumerate(split)
     ]
+
+
+def _factors(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
     changed, _ = sync_children(
         [] if new else incident.contributing_factors.filter(review__isnull=True),
-        desired,
+        factor_rows(incident.key, doc),
         lambda values: ContributingFactor(incident=incident, **values),
     )
     return changed
 
 
-def _actions(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
-    # Recorded at the review, after the incident: the idea dates from its end (or start).
-    idea_at = incident.resolved_at or incident.started_at or timezone.now()
-    desired = []
+def idea_at_of(incident: Incident) -> datetime:
+    """Actions are recorded at the review, after the incident: the idea dates from its end."""
+    return incident.resolved_at or incident.started_at or timezone.now()
+
+
+def action_rows(incident: Incident, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
     for index, entry in enumerate(doc["improvement_actions"]):
         status = ACTION_STATUS[entry["status_in_report"]]
-        desired.append(
+        done = status == ActionStatus.IN_PRACTICE
+        rows.append(
             {
                 "uid": child_uid(incident.key, "action", index),
                 "title": entry["action"],
@@ -202,27 +214,35 @@ def _actions(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
                 "reference": entry.get("reference", "")[:500],
                 "position": index,
                 "owner_team_id": incident.team_id,
-                "in_practice_at": idea_at if status == ActionStatus.IN_PRACTICE else None,
-                "evidence": "Done according to the incident report"
-                if status == ActionStatus.IN_PRACTICE
-                else "",
+                "in_practice_at": idea_at_of(incident) if done else None,
+                "evidence": "Done according to the incident report" if done else "",
             }
         )
+    return rows
+
+
+def first_changes(actions: Iterable[ImprovementAction]) -> list[ActionChange]:
+    """The first entry of each imported action's history."""
+    return [
+        ActionChange(
+            action=action,
+            to_status=action.status,
+            source="import",
+            note="Imported from the incident report",
+        )
+        for action in actions
+    ]
+
+
+def _actions(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
+    idea_at = idea_at_of(incident)
     existing = [] if new else list(incident.improvement_actions.all())
     known = {a.uid for a in existing}
     changed, rows = sync_children(
         existing,
-        desired,
+        action_rows(incident, doc),
         lambda values: ImprovementAction(incident=incident, idea_at=idea_at, **values),
     )
-    ActionChange.objects.bulk_create(
-        ActionChange(
-            action=row,
-            to_status=row.status,
-            source="import",
-            note="Imported from the incident report",
-        )
-        for uid, row in rows.items()
-        if uid not in known
-    )
+    added = [action for uid, action in rows.items() if uid not in known]
+    ActionChange.objects.bulk_create(first_changes(added))
     return changed

@@ -1,0 +1,125 @@
+"""Reports whose incidents learnloop does not know yet, written together: each kind of row in
+one statement for the whole batch, which is what makes a large import fast. Each report is read
+on its own first (`add`), so what is wrong with one still names its document; what only the
+database refuses is found again by the importer writing the batch's documents one at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from learnloop.actions.models import ActionChange, ImprovementAction
+from learnloop.analysis.models import KeyEvent
+from learnloop.incidents.models import ConsequenceDecision, Incident
+from learnloop.incidents.services import policy_reason
+from learnloop.insights.search import queue
+from learnloop.interchange.reports import (
+    Catalogue,
+    action_rows,
+    factor_rows,
+    first_changes,
+    idea_at_of,
+    incident_fields,
+    timeline_rows,
+)
+from learnloop.reviews.models import ContributingFactor
+from learnloop.webhooks.models import EventType
+from learnloop.webhooks.outbox import emit, incident_data, listeners
+
+BATCH = 200  # reports per batch: a few thousand rows per statement at most
+
+
+def known_keys(catalogue: Catalogue, keys: list[str]) -> set[str]:
+    """Which of these keys the organisation's incidents already hold."""
+    known: set[str] = set()
+    incidents = Incident.objects.filter(organisation=catalogue.organisation)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        known.update(incidents.filter(key__in=chunk).values_list("key", flat=True))
+    return known
+
+
+@dataclass
+class Report:
+    incident: Incident  # not saved yet, decided by the policy
+    doc: dict[str, Any]
+    themes: list[int]
+    reason: str  # the policy's
+
+
+class NewReports:
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.reports: list[Report] = []
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    def add(self, doc: dict[str, Any]) -> None:
+        """Reads one report into the batch; the policy decides on its incident here."""
+        catalogue = self.catalogue
+        incident = Incident(
+            organisation=catalogue.organisation,
+            key=doc["id"],
+            **incident_fields(doc, catalogue),
+        )
+        reasons = catalogue.policy.reasons(incident)
+        incident.of_consequence = bool(reasons)
+        themes = catalogue.theme_list(doc.get("learning_themes", []))
+        theme_ids = [*dict.fromkeys(theme.pk for theme in themes)]
+        self.reports.append(Report(incident, doc, theme_ids, policy_reason(reasons)))
+
+    def write(self) -> list[tuple[str, str]]:
+        """Writes the batch (in the caller's transaction) and empties it."""
+        reports, self.reports = self.reports, []
+        Incident.objects.bulk_create([r.incident for r in reports])
+        ConsequenceDecision.objects.bulk_create(
+            ConsequenceDecision(
+                incident=r.incident,
+                of_consequence=bool(r.incident.of_consequence),
+                by_policy=True,
+                reason=r.reason,
+            )
+            for r in reports
+        )
+        KeyEvent.objects.bulk_create(
+            KeyEvent(incident=r.incident, **values)
+            for r in reports
+            for values in timeline_rows(r.incident.key, r.doc)
+        )
+        ContributingFactor.objects.bulk_create(
+            ContributingFactor(incident=r.incident, **values)
+            for r in reports
+            for values in factor_rows(r.incident.key, r.doc)
+        )
+        actions = ImprovementAction.objects.bulk_create(
+            ImprovementAction(incident=r.incident, idea_at=idea_at_of(r.incident), **values)
+            for r in reports
+            for values in action_rows(r.incident, r.doc)
+        )
+        ActionChange.objects.bulk_create(first_changes(actions))
+        through = Incident.themes.through
+        through.objects.bulk_create(
+            through(incident_id=r.incident.pk, learningtheme_id=theme)
+            for r in reports
+            for theme in r.themes
+        )
+        self._announce(reports)
+        created = [r.incident.pk for r in reports]
+        queue(created)
+        self.catalogue.queued.extend(created)
+        return [("created", r.incident.key) for r in reports]
+
+    def _announce(self, reports: list[Report]) -> None:
+        """Subscribers hear of each incident of consequence, as when the policy decides one."""
+        listening = listeners(self.catalogue.organisation.pk)
+        for r in reports:
+            if r.incident.of_consequence:
+                data = {**incident_data(r.incident), "reason": r.reason, "by_policy": True}
+                emit(
+                    r.incident.organisation_id,
+                    EventType.INCIDENT_OF_CONSEQUENCE,
+                    r.incident.key,
+                    data,
+                    among=listening,
+                )

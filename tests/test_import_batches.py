@@ -1,0 +1,150 @@
+"""Reports of new incidents are written in batches (learnloop.interchange.new_reports); what they
+write is what the report-at-a-time path writes, in the documents' order, and a batch the
+database refuses still names the one document it refused."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+
+from learnloop.accounts.models import Membership, Organisation
+from learnloop.cli import main
+from learnloop.incidents.models import Incident
+from learnloop.insights.search import search
+from learnloop.interchange.checks import FACTS, Document
+from learnloop.interchange.importer import import_documents
+from learnloop.interchange.reports import Catalogue, import_report
+from learnloop.interchange.snapshot import export
+from learnloop.webhooks.models import EventType, OutboundEvent, Subscription
+from tests.conftest import World
+
+
+def reports(shared_incidents: Path, copies: int) -> list[dict[str, Any]]:
+    """The real reports, and copies of them under other ids with other words."""
+    real = [json.loads(p.read_text()) for p in sorted(shared_incidents.glob("*.json"))]
+    docs = list(real)
+    for n in range(copies):
+        doc = copy.deepcopy(real[n % len(real)])
+        doc["id"] = f"{doc['id']}-copy-{n}"
+        doc["title"] = f"{doc['title']} (copy {n})"
+        doc["timeline"] = doc["timeline"][n % 3 :]
+        doc["learning_themes"] = [*doc.get("learning_themes", []), f"copy theme {n % 4}"]
+        docs.append(doc)
+    return docs
+
+
+WRITTEN_AT = {"created_at", "updated_at", "exported_at"}  # when, not what
+
+
+def exported(organisation: Organisation) -> Any:
+    def what(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: what(v) for k, v in value.items() if k not in WRITTEN_AT}
+        if isinstance(value, list):
+            return [what(item) for item in value]
+        return value
+
+    return what(export(organisation))
+
+
+def test_a_batch_writes_what_one_report_at_a_time_writes(world: World, shared_incidents: Path):
+    docs = reports(shared_incidents, 12)
+    with transaction.atomic():
+        one_at_a_time = Catalogue(world.org)
+        for doc in docs:
+            import_report(doc, one_at_a_time)
+        expected = exported(world.org)
+        transaction.set_rollback(True)
+    assert not Incident.objects.exists()
+    import_documents([Document(f"{d['id']}.json", d, FACTS) for d in docs], world.org.slug)
+    assert Incident.objects.filter(organisation=world.org).count() == len(docs)
+    assert exported(world.org) == expected
+
+
+def test_new_and_known_reports_keep_their_order(
+    world: World, shared_incidents: Path, tmp_path: Path, capsys: Any
+):
+    docs = reports(shared_incidents, 4)
+    known = docs[1]
+    for doc in (known, docs[3]):
+        (tmp_path / "first.json").write_text(json.dumps(doc))
+        assert main(["import", str(tmp_path / "first.json"), "--org", "acme"]) == 0
+    known["title"] = "Changed since the first import"
+    for n, doc in enumerate(docs):
+        (tmp_path / f"{n:02}.json").write_text(json.dumps(doc))
+    (tmp_path / "first.json").unlink()
+    capsys.readouterr()
+    assert main(["import", str(tmp_path), "--org", "acme"]) == 0
+    outcomes = capsys.readouterr().out.splitlines()
+    expected = ["created"] * len(docs)
+    expected[1], expected[3] = "updated", "unchanged"
+    assert outcomes == [f"{o} {d['id']}" for o, d in zip(expected, docs, strict=True)]
+    assert Incident.objects.get(key=known["id"]).title == known["title"]
+
+
+def test_subscribers_hear_of_each_imported_incident_of_consequence(
+    world: World, shared_incidents: Path
+):
+    Subscription.objects.create(
+        organisation=world.org, url="https://hooks.example.com/in", types=[]
+    )
+    docs = reports(shared_incidents, 3)
+    import_documents([Document(f"{d['id']}.json", d, FACTS) for d in docs], world.org.slug)
+    decided = set(
+        Incident.objects.filter(organisation=world.org, of_consequence=True).values_list(
+            "key", flat=True
+        )
+    )
+    heard = OutboundEvent.objects.filter(type=EventType.INCIDENT_OF_CONSEQUENCE)
+    assert decided and set(heard.values_list("subject", flat=True)) == decided
+
+
+def test_what_a_batch_wrote_is_found_after_its_commit(
+    world: World, shared_incidents: Path, django_capture_on_commit_callbacks: Any
+):
+    docs = reports(shared_incidents, 2)
+    word = "zanzibarite"
+    docs[-1]["timeline"][-1]["event"] += f" {word}"
+    with django_capture_on_commit_callbacks(execute=True):
+        import_documents([Document(f"{d['id']}.json", d, FACTS) for d in docs], world.org.slug)
+    reader = Membership.objects.get(user=world.admin)
+    assert {hit.incident_key for hit in search(reader, word)} == {docs[-1]["id"]}
+
+
+def refuse_in_the_database(title: str) -> None:
+    """A rule only the database knows: it refuses an incident with this title."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "CREATE TRIGGER refuse_title BEFORE INSERT ON incidents_incident "
+                f"WHEN NEW.title = '{title}' BEGIN SELECT RAISE(ABORT, 'title refused'); END"
+            )
+            return
+        cursor.execute(
+            "CREATE FUNCTION refuse_title() RETURNS trigger AS $$ BEGIN "
+            f"IF NEW.title = '{title}' THEN RAISE EXCEPTION 'title refused'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_title BEFORE INSERT ON incidents_incident "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_title()"
+        )
+
+
+def test_a_batch_the_database_refuses_names_the_document_and_writes_nothing(
+    world: World, shared_incidents: Path, tmp_path: Path, capsys: Any
+):
+    docs = reports(shared_incidents, 6)
+    docs[7]["title"] = "Refused by the database"
+    refuse_in_the_database(docs[7]["title"])
+    for n, doc in enumerate(docs):
+        (tmp_path / f"{n:02}.json").write_text(json.dumps(doc))
+    capsys.readouterr()
+    assert main(["import", str(tmp_path), "--org", "acme"]) == 1
+    errors = capsys.readouterr().err
+    assert f"{tmp_path / '07.json'}: $: cannot be stored: " in errors and "title refused" in errors
+    assert not Incident.objects.filter(organisation=world.org).exists()
