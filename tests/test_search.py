@@ -51,6 +51,22 @@ def test_search_finds_words_from_narratives_key_events_and_actions(world: World)
     assert '<span class="badge">key event</span>' in html and "key_event" not in html  # words
 
 
+def test_a_documents_kind_is_not_among_its_words(world: World):
+    """SQLite's index holds each document's kind (insights/0005) for the portal: a search for
+    the word of a kind finds only documents whose text has it."""
+    incident = record_incident(world.org, None, title="Checkout outage", team=world.payments)
+    KeyEvent.objects.create(incident=incident, description="The gateway stopped answering")
+    add_action(incident, None, title="Alert on gateway silence", kind=ActionKind.CONFIGURATION)
+    narrative = services.narrative_for(incident)
+    services.save_version(narrative, "Nobody had rehearsed the failover drill before.", None, 0)
+    services.publish(services.change_status(narrative, "in_review"), None)
+    reader = world.member.memberships.get()
+    for kind in ("incident", "key event", "event", "action", "narrative"):
+        assert search(reader, kind) == [], kind
+    assert {h.kind for h in search(reader, "gateway")} == {"key_event", "action"}
+    assert search(reader, "rehearsed")[0].kind == "narrative"
+
+
 def test_a_near_duplicate_ranks_first_among_similar_incidents(
     world: World, shared_incidents, tmp_path, capsys
 ):

@@ -186,8 +186,8 @@ def _after_load(restored: list[type[models.Model]]) -> None:
         if connection.vendor == "sqlite":
             cursor.execute("DELETE FROM insights_fts")
             cursor.execute(
-                "INSERT INTO insights_fts(rowid, title, body) "
-                "SELECT id, title, body FROM insights_searchdocument"
+                "INSERT INTO insights_fts(rowid, title, body, kind) "
+                "SELECT id, title, body, kind FROM insights_searchdocument"
             )
 
 

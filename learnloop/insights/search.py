@@ -133,12 +133,21 @@ def _documents_of(incidents: list[Incident]) -> list[SearchDocument]:
     return docs
 
 
+def fts_match(words: Iterable[str], any_word: bool = False, kind: str | None = None) -> str:
+    """An FTS5 query for these (stemmed) words in documents' titles and bodies: every word, or
+    any of them; only documents of this kind, when given (the table's `kind` column, which the
+    words must never match)."""
+    joined = (" OR " if any_word else " ").join(f'"{w}"' for w in words)
+    text = f"{{title body}} : ({joined})"
+    return f"kind : {kind} AND {text}" if kind else text
+
+
 def _fts(rows: Iterable[SearchDocument]) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO insights_fts(rowid, title, body) VALUES (%s, %s, %s)",
-                [(d.pk, d.title, d.body) for d in rows],
+                "INSERT INTO insights_fts(rowid, title, body, kind) VALUES (%s, %s, %s, %s)",
+                [(d.pk, d.title, d.body, d.kind) for d in rows],
             )
 
 
@@ -277,7 +286,7 @@ def _query(
 ) -> list[Hit]:
     rule, rule_params = visible_to(viewer)
     if connection.vendor == "sqlite":
-        match = " ".join(f'"{t}"' for t in terms)
+        match = fts_match(terms)
         order = "f.rowid DESC" if newest_first else "f.rank, d.id"
         sql = (
             "SELECT d.kind, d.ref, d.incident_key, d.title, d.body FROM insights_fts f "  # noqa: S608
@@ -384,7 +393,7 @@ def document_frequencies(words: list[str]) -> tuple[int, dict[str, int]]:
             )
             cursor.execute(
                 " UNION ALL ".join(capped for _ in words),
-                [p for n, w in enumerate(words) for p in (n, f'"{w}"', MATCH_BUDGET + 1)],
+                [p for n, w in enumerate(words) for p in (n, fts_match([w]), MATCH_BUDGET + 1)],
             )
             return total, {words[n]: int(found) for n, found in cursor.fetchall()}
         cursor.execute(
@@ -424,7 +433,7 @@ def _candidates(
             f"WHERE insights_fts MATCH %s AND d.organisation_id = %s{rule} "
             f"AND d.incident_key != %s {group}ORDER BY {order} LIMIT %s"
         )
-        query = " OR ".join(f'"{w}"' for w in words)
+        query = fts_match(words, any_word=True)
     else:
         sql = (
             "SELECT d.incident_key FROM insights_searchdocument d, "  # noqa: S608 - fixed SQL

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from learnloop.insights.search import fts_match
 from learnloop.lib.text import terms as text_terms
 from learnloop.narratives.models import Narrative, NarrativeStatus
 
@@ -48,7 +49,7 @@ def _matching_keys(organisation_id: int, text: str) -> RawSQL | None:
             "CROSS JOIN insights_searchdocument d ON d.id = f.rowid "
             "WHERE insights_fts MATCH %s AND d.organisation_id = %s AND d.kind = 'narrative'"
         )
-        match = " ".join(f'"{t}"' for t in terms)
+        match = fts_match(terms, kind="narrative")  # answered by the index alone (0005)
         return RawSQL(sql, (match, organisation_id))  # noqa: S611 - fixed SQL, bound terms
     # The stored vector and its GIN index (insights/0004_stored_search_vector).
     sql = (
@@ -99,9 +100,13 @@ def filtered(
 def window(
     narratives: QuerySet[Narrative], offset: int, limit: int
 ) -> tuple[list[Narrative], bool]:
-    """One query fetches the rows plus one, which says whether more exist without counting
-    every match."""
-    rows = list(listing(narratives)[offset : offset + limit + 1])
+    """The page's rows plus one, which says whether more exist without counting every match.
+    The page is chosen first by the filters alone, then its rows read in full: a search's row
+    estimate can be off a hundredfold (words that come together), and the joins of what the
+    list shows were then planned for a few rows and run for thousands."""
+    chosen = narratives.order_by("-published_at", "-id").values_list("pk", flat=True)
+    ids = list(chosen[offset : offset + limit + 1])
+    rows = list(listing(Narrative.objects.filter(pk__in=ids)))
     return rows[:limit], len(rows) > limit
 
 
