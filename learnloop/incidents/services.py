@@ -21,7 +21,7 @@ from learnloop.incidents.models import (
     Responder,
     ResponseRole,
 )
-from learnloop.webhooks.models import EventType
+from learnloop.webhooks.models import EventType, Subscription
 from learnloop.webhooks.outbox import emit, incident_data, listeners
 
 
@@ -63,17 +63,12 @@ def record_incident(organisation: Organisation, by: User | None, **fields: Any) 
         Responder.objects.create(incident=incident, user=user, response_role=role)
     data = incident_data(incident)
     emit(organisation.pk, EventType.INCIDENT_RECORDED, incident.key, data, among=listening)
-    reason = policy_reason(reasons)
-    ConsequenceDecision.objects.create(
-        incident=incident, of_consequence=bool(reasons), by_policy=True, reason=reason
-    )
+    decision = policy_decision(incident, reasons)
+    decision.save()
     if reasons:
         if responders:
             open_learning(incident)
-        data = {**data, "reason": reason, "by_policy": True}
-        emit(
-            organisation.pk, EventType.INCIDENT_OF_CONSEQUENCE, incident.key, data, among=listening
-        )
+        announce_consequence(decision, among=listening, data=data)
     return incident
 
 
@@ -132,6 +127,39 @@ def policy_reason(reasons: list[str]) -> str:
     return "Policy: " + "; ".join(reasons) if reasons else "Policy: no criterion met"
 
 
+def policy_decision(incident: Incident, reasons: list[str]) -> ConsequenceDecision:
+    """The policy's decision, not saved yet, for an incident inserted already decided (recorded,
+    or imported in a batch)."""
+    return ConsequenceDecision(
+        incident=incident,
+        of_consequence=bool(reasons),
+        by_policy=True,
+        reason=policy_reason(reasons),
+    )
+
+
+def announce_consequence(
+    decision: ConsequenceDecision,
+    among: list[Subscription] | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Subscribers hear that the incident is now of consequence, and why (`data`: the
+    incident's, when the caller has it already)."""
+    incident = decision.incident
+    data = {
+        **(data or incident_data(incident)),
+        "reason": decision.reason,
+        "by_policy": decision.by_policy,
+    }
+    emit(
+        incident.organisation_id,
+        EventType.INCIDENT_OF_CONSEQUENCE,
+        incident.key,
+        data,
+        among=among,
+    )
+
+
 def decide_by_hand(
     incident: Incident, of_consequence: bool, reason: str, by: User
 ) -> ConsequenceDecision:
@@ -167,6 +195,5 @@ def _decide(
     if of_consequence:
         open_learning(incident)
         if not was:
-            data = {**incident_data(incident), "reason": reason, "by_policy": by is None}
-            emit(incident.organisation_id, EventType.INCIDENT_OF_CONSEQUENCE, incident.key, data)
+            announce_consequence(decision)
     return decision

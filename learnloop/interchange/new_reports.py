@@ -11,7 +11,7 @@ from typing import Any
 from learnloop.actions.models import ActionChange, ImprovementAction
 from learnloop.analysis.models import KeyEvent
 from learnloop.incidents.models import ConsequenceDecision, Incident
-from learnloop.incidents.services import policy_reason
+from learnloop.incidents.services import announce_consequence, policy_decision
 from learnloop.insights.search import queue
 from learnloop.interchange.reports import (
     Catalogue,
@@ -23,8 +23,7 @@ from learnloop.interchange.reports import (
     timeline_rows,
 )
 from learnloop.reviews.models import ContributingFactor
-from learnloop.webhooks.models import EventType
-from learnloop.webhooks.outbox import emit, incident_data, listeners
+from learnloop.webhooks.outbox import listeners
 
 BATCH = 200  # reports per batch: a few thousand rows per statement at most
 
@@ -44,7 +43,7 @@ class Report:
     incident: Incident  # not saved yet, decided by the policy
     doc: dict[str, Any]
     themes: list[int]
-    reason: str  # the policy's
+    reasons: list[str]  # the policy's
 
 
 class NewReports:
@@ -67,20 +66,14 @@ class NewReports:
         incident.of_consequence = bool(reasons)
         themes = catalogue.theme_list(doc.get("learning_themes", []))
         theme_ids = [*dict.fromkeys(theme.pk for theme in themes)]
-        self.reports.append(Report(incident, doc, theme_ids, policy_reason(reasons)))
+        self.reports.append(Report(incident, doc, theme_ids, reasons))
 
     def write(self) -> list[tuple[str, str]]:
         """Writes the batch (in the caller's transaction) and empties it."""
         reports, self.reports = self.reports, []
         Incident.objects.bulk_create([r.incident for r in reports])
-        ConsequenceDecision.objects.bulk_create(
-            ConsequenceDecision(
-                incident=r.incident,
-                of_consequence=bool(r.incident.of_consequence),
-                by_policy=True,
-                reason=r.reason,
-            )
-            for r in reports
+        decisions = ConsequenceDecision.objects.bulk_create(
+            policy_decision(r.incident, r.reasons) for r in reports
         )
         KeyEvent.objects.bulk_create(
             KeyEvent(incident=r.incident, **values)
@@ -104,22 +97,11 @@ class NewReports:
             for r in reports
             for theme in r.themes
         )
-        self._announce(reports)
+        listening = listeners(self.catalogue.organisation.pk)
+        for decision in decisions:
+            if decision.of_consequence:  # subscribers hear, as when the policy decides one
+                announce_consequence(decision, among=listening)
         created = [r.incident.pk for r in reports]
         queue(created)
         self.catalogue.queued.extend(created)
         return [("created", r.incident.key) for r in reports]
-
-    def _announce(self, reports: list[Report]) -> None:
-        """Subscribers hear of each incident of consequence, as when the policy decides one."""
-        listening = listeners(self.catalogue.organisation.pk)
-        for r in reports:
-            if r.incident.of_consequence:
-                data = {**incident_data(r.incident), "reason": r.reason, "by_policy": True}
-                emit(
-                    r.incident.organisation_id,
-                    EventType.INCIDENT_OF_CONSEQUENCE,
-                    r.incident.key,
-                    data,
-                    among=listening,
-                )
