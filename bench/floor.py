@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from bench import seed
 from bench.measure import Row, percentile, row, serving
 from learnloop.accounts.models import ApiToken
 
@@ -47,7 +47,7 @@ def _get(base: str, url: str, token: str) -> bytes:
 
 
 def against_the_floor(n: int) -> list[Row]:
-    user = User.objects.get(username="reader@bench.test")
+    user = seed.reader()
     _, token = ApiToken.issue(user, "bench floor")
     plans, answers = _plans(token)
     path = Path(settings.DATA_DIR) / "floor-plans.json"

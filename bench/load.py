@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.contrib.auth.models import User
 
+from bench import seed
 from bench.measure import Row, memory_mb, percentile, serving
 from learnloop.accounts.models import ApiToken, Membership, Organisation, Role, Team
 from learnloop.incidents.models import Incident
@@ -75,7 +76,7 @@ def under_load(org: Organisation, n: int) -> list[Row]:
             user=writer, organisation=target, role=Role.PRODUCT_MANAGER, team=team
         )
         _, write_token = ApiToken.issue(writer, "bench load")
-        reader = User.objects.get(username="reader@bench.test")
+        reader = seed.reader()
         _, read_token = ApiToken.issue(reader, "bench load")
         keys = list(
             Incident.objects.filter(organisation=org)

@@ -19,11 +19,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from bench.seed import reader, reader_client
 from learnloop.accounts.models import ApiToken, Membership, Organisation, Role
 from learnloop.incidents.models import Incident
 
@@ -66,9 +66,7 @@ def queries(client: Client, url: str) -> int:
 
 
 def in_process(org: Organisation, n: int) -> list[Row]:
-    client = Client()
-    # Signed in as the reader without the sign-in form (django-axes wants a request for that).
-    client.force_login(User.objects.get(username="reader@bench.test"))
+    client = reader_client()
     rng = random.Random(7)
     keys = list(Incident.objects.filter(organisation=org).values_list("key", flat=True)[:20_000])
     teams = [f"team-{t:02}" for t in range(50)]
@@ -238,12 +236,7 @@ def serving(
 
 
 def over_http(n: int) -> list[Row]:
-    _, raw = ApiToken.issue(
-        __import__("django.contrib.auth.models", fromlist=["User"]).User.objects.get(
-            username="reader@bench.test"
-        ),
-        "bench",
-    )
+    _, raw = ApiToken.issue(reader(), "bench")
     headers = {"Authorization": f"Bearer {raw}"}
     with serving() as (base, server):
         rng = random.Random(11)

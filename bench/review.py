@@ -10,10 +10,9 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.test import Client
 
 from bench.measure import RollbackError, Row, queries, row, timed
-from bench.seed import WORDS
+from bench.seed import WORDS, reader_client
 from learnloop.accounts.models import Organisation
 from learnloop.analysis.models import AnalysisAssignment, KeyEvent
 from learnloop.incidents.models import Incident
@@ -169,9 +168,7 @@ def portal(org: Organisation, n: int) -> list[Row]:
     from learnloop.portal.queries import published
 
     ensure_published(org)
-    client = Client()
-    # Signed in as the reader without the sign-in form (django-axes wants a request for that).
-    client.force_login(User.objects.get(username="reader@bench.test"))
+    client = reader_client()
     words = ("certificate", "replica", "rolled back", "cache", "pool limit", "status page")
     rows = [
         row(

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
+from django.test import Client
 
 from learnloop.accounts.models import Membership, Organisation, Role, Service, Team
 from learnloop.analysis.models import AnalysisAssignment, KeyEvent
@@ -61,6 +62,21 @@ EVENT_TYPES = (
 
 
 SHAPE = 2  # bumped when the seed's shape changes, so that an older seed is made again
+
+
+READER = "reader@bench.test"  # a member of the bench organisation, who reads
+
+
+def reader() -> User:
+    return User.objects.get(username=READER)
+
+
+def reader_client() -> Client:
+    """A test client signed in as the reader, without the sign-in form (django-axes wants a
+    request for that)."""
+    client = Client()
+    client.force_login(reader())
+    return client
 
 
 def existing(incidents: int) -> Organisation | None:
@@ -121,7 +137,7 @@ def seed(incidents: int = 20_000, events_per_incident: int = 20, teams: int = 50
             )
             for n, u in enumerate(people)
         )
-        reader = User.objects.create_user("reader@bench.test", "reader@bench.test", "bench-pass")
+        reader = User.objects.create_user(READER, READER, "bench-pass")
         Membership.objects.create(
             user=reader,
             organisation=org,
