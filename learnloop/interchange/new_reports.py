@@ -40,10 +40,15 @@ def known_keys(catalogue: Catalogue, keys: list[str]) -> set[str]:
 
 @dataclass
 class Report:
-    incident: Incident  # not saved yet, decided by the policy
-    doc: dict[str, Any]
-    themes: list[int]
+    """One report read into rows, none saved yet: everything that can be wrong with its values
+    is found while reading it, where the refusal can name its document."""
+
+    incident: Incident  # decided by the policy
     reasons: list[str]  # the policy's
+    events: list[dict[str, Any]]
+    factors: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    themes: list[int]
 
 
 class NewReports:
@@ -66,7 +71,16 @@ class NewReports:
         incident.of_consequence = bool(reasons)
         themes = catalogue.theme_list(doc.get("learning_themes", []))
         theme_ids = [*dict.fromkeys(theme.pk for theme in themes)]
-        self.reports.append(Report(incident, doc, theme_ids, reasons))
+        self.reports.append(
+            Report(
+                incident,
+                reasons,
+                timeline_rows(incident.key, doc),
+                factor_rows(incident.key, doc),
+                action_rows(incident, doc),
+                theme_ids,
+            )
+        )
 
     def write(self) -> list[tuple[str, str]]:
         """Writes the batch (in the caller's transaction) and empties it."""
@@ -76,19 +90,17 @@ class NewReports:
             policy_decision(r.incident, r.reasons) for r in reports
         )
         KeyEvent.objects.bulk_create(
-            KeyEvent(incident=r.incident, **values)
-            for r in reports
-            for values in timeline_rows(r.incident.key, r.doc)
+            KeyEvent(incident=r.incident, **values) for r in reports for values in r.events
         )
         ContributingFactor.objects.bulk_create(
             ContributingFactor(incident=r.incident, **values)
             for r in reports
-            for values in factor_rows(r.incident.key, r.doc)
+            for values in r.factors
         )
         actions = ImprovementAction.objects.bulk_create(
             ImprovementAction(incident=r.incident, idea_at=idea_at_of(r.incident), **values)
             for r in reports
-            for values in action_rows(r.incident, r.doc)
+            for values in r.actions
         )
         ActionChange.objects.bulk_create(first_changes(actions))
         through = Incident.themes.through
