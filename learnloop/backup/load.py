@@ -29,6 +29,7 @@ from learnloop.backup.archive import (
     verify,
 )
 from learnloop.backup.dump import SEALED_CHECK
+from learnloop.insights.search import refill_fulltext
 from learnloop.lib import append_only
 from learnloop.lib.sealed import unseal
 
@@ -183,12 +184,7 @@ def _after_load(restored: list[type[models.Model]]) -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), restored):
             cursor.execute(sql)
-        if connection.vendor == "sqlite":
-            cursor.execute("DELETE FROM insights_fts")
-            cursor.execute(
-                "INSERT INTO insights_fts(rowid, title, body, kind) "
-                "SELECT id, title, body, kind FROM insights_searchdocument"
-            )
+    refill_fulltext()
 
 
 def _unpack_files(archive: zipfile.ZipFile) -> None:

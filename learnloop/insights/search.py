@@ -142,6 +142,18 @@ def fts_match(words: Iterable[str], any_word: bool = False, kind: str | None = N
     return f"kind : {kind} AND {text}" if kind else text
 
 
+def refill_fulltext() -> None:
+    """SQLite's full-text table made again from the search documents (after a restore); its
+    columns are the ones _fts below writes (migration insights/0005)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM insights_fts")
+            cursor.execute(
+                "INSERT INTO insights_fts(rowid, title, body, kind) "
+                "SELECT id, title, body, kind FROM insights_searchdocument"
+            )
+
+
 def _fts(rows: Iterable[SearchDocument]) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:

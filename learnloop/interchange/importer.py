@@ -18,7 +18,13 @@ from learnloop.insights.search import reindex_batches
 from learnloop.interchange import restore
 from learnloop.interchange.checks import FACTS, Document, json_path, load_all
 from learnloop.interchange.clashes import clash_errors
-from learnloop.interchange.new_reports import BATCH, NewReports, known_keys
+from learnloop.interchange.new_reports import (
+    BATCH,
+    Report,
+    known_keys,
+    read_report,
+    write_reports,
+)
 from learnloop.interchange.reports import Catalogue, import_report
 from learnloop.interchange.values import FieldProblem
 from learnloop.lib.planner import refresh_statistics
@@ -72,29 +78,27 @@ class Batch:
     def __init__(self, catalogue: Catalogue, documents: list[Document]) -> None:
         self.catalogue = catalogue
         self.known = known_keys(catalogue, [d.data["id"] for d in documents])
-        self.documents: list[Document] = []
-        self.reports = NewReports(catalogue)
+        self.pending: list[tuple[Document, Report]] = []
 
     def takes(self, document: Document) -> bool:
         return document.data["id"] not in self.known
 
     def add(self, document: Document) -> list[tuple[str, str]]:
         with refusals(document):
-            self.reports.add(document.data)
+            self.pending.append((document, read_report(document.data, self.catalogue)))
         self.known.add(document.data["id"])  # the same key again is an update of this one
-        self.documents.append(document)
-        return self.write() if len(self.documents) >= BATCH else []
+        return self.write() if len(self.pending) >= BATCH else []
 
     def write(self) -> list[tuple[str, str]]:
-        documents, self.documents = self.documents, []
-        if not documents:
+        pending, self.pending = self.pending, []
+        if not pending:
             return []
         try:
             with transaction.atomic():
-                return self.reports.write()
+                return write_reports([report for _, report in pending], self.catalogue)
         except (DatabaseError, ValidationError, ValueError, ArithmeticError):
             outcomes = []
-            for document in documents:
+            for document, _ in pending:
                 with refusals(document):
                     outcomes.append(import_report(document.data, self.catalogue))
             return outcomes  # each alone was stored: the batch as a whole was not

@@ -51,69 +51,55 @@ class Report:
     themes: list[int]
 
 
-class NewReports:
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
-        self.reports: list[Report] = []
+def read_report(doc: dict[str, Any], catalogue: Catalogue) -> Report:
+    """Reads one report of a new incident into rows; the policy decides on its incident here."""
+    incident = Incident(
+        organisation=catalogue.organisation,
+        key=doc["id"],
+        **incident_fields(doc, catalogue),
+    )
+    reasons = catalogue.policy.reasons(incident)
+    incident.of_consequence = bool(reasons)
+    themes = catalogue.theme_list(doc.get("learning_themes", []))
+    return Report(
+        incident,
+        reasons,
+        timeline_rows(incident.key, doc),
+        factor_rows(incident.key, doc),
+        action_rows(incident, doc),
+        [*dict.fromkeys(theme.pk for theme in themes)],
+    )
 
-    def __len__(self) -> int:
-        return len(self.reports)
 
-    def add(self, doc: dict[str, Any]) -> None:
-        """Reads one report into the batch; the policy decides on its incident here."""
-        catalogue = self.catalogue
-        incident = Incident(
-            organisation=catalogue.organisation,
-            key=doc["id"],
-            **incident_fields(doc, catalogue),
-        )
-        reasons = catalogue.policy.reasons(incident)
-        incident.of_consequence = bool(reasons)
-        themes = catalogue.theme_list(doc.get("learning_themes", []))
-        theme_ids = [*dict.fromkeys(theme.pk for theme in themes)]
-        self.reports.append(
-            Report(
-                incident,
-                reasons,
-                timeline_rows(incident.key, doc),
-                factor_rows(incident.key, doc),
-                action_rows(incident, doc),
-                theme_ids,
-            )
-        )
-
-    def write(self) -> list[tuple[str, str]]:
-        """Writes the batch (in the caller's transaction) and empties it."""
-        reports, self.reports = self.reports, []
-        Incident.objects.bulk_create([r.incident for r in reports])
-        decisions = ConsequenceDecision.objects.bulk_create(
-            policy_decision(r.incident, r.reasons) for r in reports
-        )
-        KeyEvent.objects.bulk_create(
-            KeyEvent(incident=r.incident, **values) for r in reports for values in r.events
-        )
-        ContributingFactor.objects.bulk_create(
-            ContributingFactor(incident=r.incident, **values)
-            for r in reports
-            for values in r.factors
-        )
-        actions = ImprovementAction.objects.bulk_create(
-            ImprovementAction(incident=r.incident, idea_at=idea_at_of(r.incident), **values)
-            for r in reports
-            for values in r.actions
-        )
-        ActionChange.objects.bulk_create(first_changes(actions))
-        through = Incident.themes.through
-        through.objects.bulk_create(
-            through(incident_id=r.incident.pk, learningtheme_id=theme)
-            for r in reports
-            for theme in r.themes
-        )
-        listening = listeners(self.catalogue.organisation.pk)
-        for decision in decisions:
-            if decision.of_consequence:  # subscribers hear, as when the policy decides one
-                announce_consequence(decision, among=listening)
-        created = [r.incident.pk for r in reports]
-        queue(created)
-        self.catalogue.queued.extend(created)
-        return [("created", r.incident.key) for r in reports]
+def write_reports(reports: list[Report], catalogue: Catalogue) -> list[tuple[str, str]]:
+    """Writes the reports together, in the caller's transaction."""
+    Incident.objects.bulk_create([r.incident for r in reports])
+    decisions = ConsequenceDecision.objects.bulk_create(
+        policy_decision(r.incident, r.reasons) for r in reports
+    )
+    KeyEvent.objects.bulk_create(
+        KeyEvent(incident=r.incident, **values) for r in reports for values in r.events
+    )
+    ContributingFactor.objects.bulk_create(
+        ContributingFactor(incident=r.incident, **values) for r in reports for values in r.factors
+    )
+    actions = ImprovementAction.objects.bulk_create(
+        ImprovementAction(incident=r.incident, idea_at=idea_at_of(r.incident), **values)
+        for r in reports
+        for values in r.actions
+    )
+    ActionChange.objects.bulk_create(first_changes(actions))
+    through = Incident.themes.through
+    through.objects.bulk_create(
+        through(incident_id=r.incident.pk, learningtheme_id=theme)
+        for r in reports
+        for theme in r.themes
+    )
+    listening = listeners(catalogue.organisation.pk)
+    for decision in decisions:
+        if decision.of_consequence:  # subscribers hear, as when the policy decides one
+            announce_consequence(decision, among=listening)
+    created = [r.incident.pk for r in reports]
+    queue(created)
+    catalogue.queued.extend(created)
+    return [("created", r.incident.key) for r in reports]
