@@ -21,6 +21,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Window,
 )
 from django.urls import reverse
@@ -282,27 +283,37 @@ def _narratives_in_review(membership: Membership) -> Section:
 def _late_actions(membership: Membership) -> tuple[Section, Section]:
     from learnloop.actions.models import ImprovementAction
     from learnloop.actions.services import OPEN
+    from learnloop.incidents.models import Incident
     from learnloop.incidents.services import policy_for
 
-    now = timezone.now()
-    policy = policy_for(membership.organisation)
-    late = Q()
-    for severity in (1, 2, 3, 4, 5, None):
-        since = now - timedelta(days=policy.target_days_for(severity))
-        late |= Q(incident__severity=severity, idea_at__lt=since)
-    unestimated = Q(cost_of_delay_per_week__isnull=True) | Q(estimate_weeks__isnull=True)
-    # Open actions are few beside the incidents: one pass over them says which are late and
-    # which unestimated (oldest first), then the few shown are read in full.
-    flags = list(
-        ImprovementAction.objects.filter(managed_incidents(membership, "incident__"))
-        .filter(status__in=OPEN)
+    def of_incident(column: str, *managed: Q) -> Subquery:
+        incident = Incident.objects.filter(*managed, pk=OuterRef("incident_id")).order_by()
+        return Subquery(incident.values(column))
+
+    # Open actions are few beside the incidents: each one's incident is looked up by its key (a
+    # correlated subquery, one index probe per action) for whether this person manages it and
+    # for its severity. Joining the incidents instead had PostgreSQL read every incident of the
+    # organisation to find the few hundred with open actions.
+    open_actions = (
+        ImprovementAction.objects.filter(status__in=OPEN)
+        .alias(managed=of_incident("pk", managed_incidents(membership)))
+        .filter(managed__isnull=False)
         .annotate(
-            late=ExpressionWrapper(late, output_field=BooleanField()),
-            unestimated=ExpressionWrapper(unestimated, output_field=BooleanField()),
+            severity=of_incident("severity"),
+            unestimated=ExpressionWrapper(
+                Q(cost_of_delay_per_week__isnull=True) | Q(estimate_weeks__isnull=True),
+                output_field=BooleanField(),
+            ),
         )
         .order_by("idea_at", "pk")
-        .values_list("pk", "late", "unestimated")
+        .values_list("pk", "idea_at", "severity", "unestimated")
     )
+    now = timezone.now()
+    policy = policy_for(membership.organisation)
+    flags = [
+        (pk, idea_at < now - timedelta(days=policy.target_days_for(severity)), unestimated)
+        for pk, idea_at, severity, unestimated in open_actions
+    ]
     overdue = [pk for pk, is_late, _ in flags if is_late]
     not_estimated = [pk for pk, _, is_unestimated in reversed(flags) if is_unestimated]
     shown = ImprovementAction.objects.only("uid", "title", "idea_at").in_bulk(
