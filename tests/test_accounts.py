@@ -49,3 +49,31 @@ def test_production_passwords_are_hashed_with_argon2():
     from learnloop import settings as production
 
     assert production.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_a_token_reads_its_person_and_first_membership_as_the_orm_does(world: World):
+    """The token's statement is written by hand: what it reads must equal what the ORM reads,
+    field by field (aware datetimes, a membership without a team, the first of several)."""
+    world.alice.last_login = utc(2026, 5, 1, 9, 30)
+    world.alice.save()
+    later = Membership.objects.create(user=world.admin, organisation=world.other_org)
+    for user in (world.alice, world.admin):
+        _, raw = ApiToken.issue(user, "compare")
+        found = ApiToken.authenticate(raw)
+        assert found is not None
+        memberships = Membership.objects.select_related("user", "organisation", "team")
+        expected = memberships.filter(user=user).order_by("id")[0]
+        assert found[1] is not None and found[1].pk != later.pk
+        pairs = [
+            (found[0], expected.user),
+            (found[1], expected),
+            (found[1].organisation, expected.organisation),
+            (found[1].team, expected.team),
+        ]
+        for read, orm in pairs:
+            if orm is None:
+                assert read is None
+                continue
+            fields = [f.attname for f in type(orm)._meta.concrete_fields]
+            assert [getattr(read, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert world.alice.last_login is not None and found[0].date_joined.tzinfo is not None

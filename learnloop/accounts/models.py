@@ -9,7 +9,6 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
-from django.db.models import F
 from django.utils import timezone
 
 
@@ -142,35 +141,18 @@ class ApiToken(models.Model):
     @classmethod
     def authenticate(cls, raw: str) -> tuple[User, Membership | None] | None:
         """The person a live token belongs to, and their membership (the first, as
-        rights.membership_of reads it), found together in one query when they have one."""
-        hashed = hash_token(raw)
-        membership = (
-            Membership.objects.select_related("user", "organisation", "team")
-            .filter(  # one filter call: both conditions hold for the same token
-                user__api_tokens__token_hash=hashed,
-                user__api_tokens__revoked_at__isnull=True,
-                user__is_active=True,
-            )
-            .annotate(token_id=F("user__api_tokens__id"), used=F("user__api_tokens__last_used_at"))
-            .order_by("id")
-            .first()
-        )
-        if membership is not None:
-            user, token_id, used = membership.user, membership.token_id, membership.used
-        else:  # a token of someone in no organisation, or no live token at all
-            token = (
-                cls.objects.select_related("user")
-                .filter(token_hash=hashed, revoked_at__isnull=True, user__is_active=True)
-                .first()
-            )
-            if token is None:
-                return None
-            user, token_id, used = token.user, token.pk, token.last_used_at
+        rights.membership_of reads it), found together in one statement."""
+        from learnloop.accounts.token_lookup import find
+
+        found = find(hash_token(raw))
+        if found is None:
+            return None
         now = timezone.now()
+        used = found.last_used_at
         # Throttled so that scripts do not turn every read into a write.
         if used is None or (now - used).total_seconds() > 60:
-            cls.objects.filter(pk=token_id).update(last_used_at=now)
-        return user, membership
+            cls.objects.filter(pk=found.token_id).update(last_used_at=now)
+        return found.user, found.membership
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
