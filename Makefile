@@ -52,14 +52,17 @@ test-sqlite: $(STAMP) chromium $(OIDC_PROVIDER) $(AXE)
 # CI must fail when PostgreSQL is unreachable; a laptop may skip this leg, and says so.
 test-postgres: $(STAMP) chromium $(OIDC_PROVIDER) $(AXE)
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(POSTGRES_URL)', dbname='postgres', connect_timeout=3).close()" 2>/dev/null; then \
-		LEARNLOOP_DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest; \
+		LEARNLOOP_DATABASE_URL=$(POSTGRES_URL) LEARNLOOP_SCREENSHOTS=$(SCREENSHOTS)/postgres $(BIN)/pytest; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(POSTGRES_URL) is unreachable, and CI requires the PostgreSQL leg." >&2; exit 1; \
 	else \
 		echo "NOTICE: PostgreSQL at $(POSTGRES_URL) is unreachable: the PostgreSQL leg of the suite was SKIPPED." >&2; \
 	fi
 
-test: lint typecheck test-sqlite test-postgres
+# The two legs run side by side (much of the suite waits on servers, browsers and workers it
+# starts); each leg's output is printed whole when it ends.
+test: lint typecheck $(STAMP) chromium $(OIDC_PROVIDER) $(AXE)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # SCALE=100000 measures an organisation of that many incidents (seeded once, in its own folder).
 bench: $(STAMP)

@@ -33,8 +33,18 @@ def _secret_key() -> str:
         return configured
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Written aside and linked into place: processes starting together on a new data folder
+        # (a server and its worker, two test runs) all read the one key that won, never a
+        # half-written file.
+        written = DATA_DIR / f".secret_key.{os.getpid()}"
+        written.write_text(secrets.token_urlsafe(50))
+        written.chmod(0o600)
+        try:
+            os.link(written, path)
+        except FileExistsError:
+            pass
+        finally:
+            written.unlink()
     return path.read_text().strip()
 
 

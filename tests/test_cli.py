@@ -137,6 +137,23 @@ def test_the_console_script_creates_a_secret_key_and_a_user_in_a_fresh_data_fold
     assert run_cli("token", "create", "ops@example.org", data_dir=tmp_path).stdout.startswith("ll_")
 
 
+def test_processes_starting_together_on_a_new_data_folder_share_one_secret_key(tmp_path: Path):
+    env = {**os.environ, "LEARNLOOP_DATA_DIR": str(tmp_path), "LEARNLOOP_SECRET_KEY": ""}
+    script = "import learnloop.settings as settings; print(settings.SECRET_KEY)"
+    starting = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    keys = {process.communicate(timeout=60)[0].strip() for process in starting}
+    assert keys == {(tmp_path / "secret_key").read_text().strip()} and len(keys.pop()) > 40
+    assert not list(tmp_path.glob(".secret_key*")), "a key written aside was left behind"
+
+
 def test_the_data_folder_and_the_database_are_readable_by_their_owner_only(tmp_path: Path):
     data = tmp_path / "data"
     assert run_cli("migrate", data_dir=data).returncode == 0
