@@ -58,13 +58,13 @@ class IncidentOut(Schema):
     url: str
 
     @staticmethod
-    def of(found: Incident) -> dict[str, Any]:
+    def of(found: Incident, people: list[tuple[User, str]] | None = None) -> dict[str, Any]:
         """The fields of the answer, left for django-ninja to validate once against this schema
-        as it writes the response (a schema object built here would be validated twice)."""
-        responders = [
-            {"email": r.user.email, "response_role": r.response_role}
-            for r in found.responders.select_related("user")
-        ]
+        as it writes the response (a schema object built here would be validated twice).
+        `people`: the responders, when the caller has just written them."""
+        if people is None:
+            people = [(r.user, r.response_role) for r in found.responders.select_related("user")]
+        responders = [{"email": user.email, "response_role": role} for user, role in people]
         return dict(
             key=found.key,
             title=found.title,
@@ -258,7 +258,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[dict[st
         request.user,  # type: ignore[arg-type]
         **data,
     )
-    return Status(201, IncidentOut.of(recorded))
+    return Status(201, IncidentOut.of(recorded, data.get("responders", [])))
 
 
 @router.get("/incidents/{key}", response=IncidentOut, summary="Read an incident")

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from learnloop.accounts.models import Organisation
@@ -34,9 +34,10 @@ def next_key(organisation: Organisation) -> str:
     """INC-n: n follows the row count, skipping keys that imports already hold. Two writers
     must not take the same n: the organisation's row is locked until the caller's transaction
     ends (PostgreSQL; SQLite lets one writer in at a time anyway)."""
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk").get()
+    newest = Incident.objects.filter(organisation=OuterRef("pk")).order_by("-id").values("id")
+    locked = Organisation.objects.select_for_update().filter(pk=organisation.pk)
+    number = (locked.annotate(n=Subquery(newest[:1])).values_list("n", flat=True).get() or 0) + 1
     taken = Incident.objects.filter(organisation=organisation)
-    number = (taken.aggregate(m=Max("id"))["m"] or 0) + 1
     while taken.filter(key=f"INC-{number}").exists():
         number += 1
     return f"INC-{number}"
