@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 
 from learnloop.accounts.models import ApiToken
 from learnloop.incidents.services import record_incident
@@ -82,6 +83,8 @@ def test_the_list_filters_and_pages(world: World):
         == "Search"
     )
     assert api.get("/api/v1/incidents", {"limit": 500}).status_code == 422
+    for item in api.get("/api/v1/incidents").json()["items"]:
+        assert item["url"] == reverse("incident_detail", args=[item["key"]])
 
 
 def test_the_list_issues_the_same_queries_for_3_or_40_incidents(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -106,14 +107,22 @@ LISTED = (
 )
 
 
-def listed(row: dict[str, Any]) -> dict[str, Any]:
+def detail_addresses() -> Callable[[str], str]:
+    """Each incident's page address, with one reverse() for a whole list: keys are slugs, which
+    an address carries as they are (a reverse() per row was a tenth of a list request)."""
+    marker = "key"
+    before, after = reverse("incident_detail", args=[marker]).rsplit(marker, 1)
+    return lambda key: f"{before}{key}{after}"
+
+
+def listed(row: dict[str, Any], address: Callable[[str], str]) -> dict[str, Any]:
     """One incident of a page, from its LISTED values (no model instance, no responders), its
     fields in the schema's order."""
     row.update(
         team=row.pop("team_slug"),
         service=row.pop("service_slug"),
         responders=[],
-        url=reverse("incident_detail", args=[row["key"]]),
+        url=address(row["key"]),
     )
     return {name: row[name] for name in IncidentOut.model_fields}
 
@@ -239,10 +248,11 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Htt
     )
     rows = list(page[start : start + filters.limit + 1])
     more = len(rows) > filters.limit
+    address = detail_addresses()
     return answer(
         request,
         {
-            "items": [listed(row) for row in rows[: filters.limit]],
+            "items": [listed(row, address) for row in rows[: filters.limit]],
             "next_offset": start + filters.limit if more else None,
         },
     )
