@@ -64,9 +64,10 @@ test-postgres: $(STAMP) chromium $(OIDC_PROVIDER) $(AXE)
 test: lint typecheck $(STAMP) chromium $(OIDC_PROVIDER) $(AXE)
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
-# SCALE=100000 measures an organisation of that many incidents (seeded once, in its own folder).
+# SCALE=100000 measures an organisation of that many incidents (seeded once, in its own folder);
+# ONLY=homes,floor measures only those sections (python -m bench --help names them).
 bench: $(STAMP)
-	$(BIN)/python -m bench $(if $(SCALE),--incidents $(SCALE))
+	$(BIN)/python -m bench $(if $(SCALE),--incidents $(SCALE)) $(if $(ONLY),--only $(ONLY))
 
 # Rewrites the lock from what the virtual environment holds (after changing pyproject.toml).
 lock:

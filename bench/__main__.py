@@ -1,6 +1,7 @@
 """`make bench`: seeds a large organisation (once) and prints timings and memory.
 
-    python -m bench [--fresh] [--incidents N] [--requests N]      (make bench SCALE=N)
+    python -m bench [--fresh] [--incidents N] [--requests N] [--only homes,floor,...]
+                                                                  (make bench SCALE=N)
 
 SQLite in var/bench by default (var/bench-N for another size); BENCH_DATABASE_URL=postgres://...
 measures PostgreSQL instead (give each size its own database)."""
@@ -12,6 +13,24 @@ import os
 import sys
 from pathlib import Path
 
+# What make bench measures, in this order; --only picks some.
+SECTIONS = (
+    "in_process",
+    "writes",
+    "backlog",
+    "learning",
+    "homes",
+    "timeline",
+    "portal",
+    "backup",
+    "chat",
+    "http",
+    "floor",
+    "load",
+    "intake",
+)
+HTTP = ("http", "floor", "load", "intake")  # through gunicorn; --no-http leaves them out
+
 
 def configure() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench")
@@ -19,7 +38,14 @@ def configure() -> argparse.Namespace:
     parser.add_argument("--incidents", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
     parser.add_argument("--no-http", action="store_true", help="skip the gunicorn measurement")
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated sections, of: {', '.join(SECTIONS)}"
+    )
     args = parser.parse_args()
+    args.only = args.only.split(",") if args.only else list(SECTIONS)
+    unknown = sorted(set(args.only) - set(SECTIONS))
+    if unknown:
+        parser.error(f"--only: no section {', '.join(unknown)}")
     # Each size has its own folder, so that the usual 20,000 and a larger one are both kept.
     folder = "var/bench" if args.incidents == 20_000 else f"var/bench-{args.incidents}"
     os.environ["LEARNLOOP_DATA_DIR"] = str(Path(folder).resolve())
@@ -43,20 +69,25 @@ def main() -> int:
     if org is None:
         print(f"Seeding {args.incidents:,} incidents (once; --fresh to redo)...", flush=True)
         org = seed.seed(args.incidents)
-    rows = measure.in_process(org, args.requests)
-    rows += measure.writes(org)
-    rows += measure.backlog_and_delivery(org)
-    rows += measure.learning(org, args.requests)
-    rows += homes.homes(org, args.requests)
-    rows += review.timeline(org, args.requests)
-    rows += review.portal(org, args.requests)
-    rows += measure.backup_and_restore(org)
-    rows += chat.import_export(org)
-    if not args.no_http:
-        rows += measure.over_http(args.requests)
-        rows += floor.against_the_floor(args.requests)
-        rows += load.under_load(org, args.requests * 2)
-        rows += intake.deliveries(org, args.requests)
+    n = args.requests
+    sections = {
+        "in_process": lambda: measure.in_process(org, n),
+        "writes": lambda: measure.writes(org),
+        "backlog": lambda: measure.backlog_and_delivery(org),
+        "learning": lambda: measure.learning(org, n),
+        "homes": lambda: homes.homes(org, n),
+        "timeline": lambda: review.timeline(org, n),
+        "portal": lambda: review.portal(org, n),
+        "backup": lambda: measure.backup_and_restore(org),
+        "chat": lambda: chat.import_export(org),
+        "http": lambda: measure.over_http(n),
+        "floor": lambda: floor.against_the_floor(n),
+        "load": lambda: load.under_load(org, n * 2),
+        "intake": lambda: intake.deliveries(org, n),
+    }
+    assert list(sections) == list(SECTIONS)
+    chosen = [name for name in args.only if not (args.no_http and name in HTTP)]
+    rows = [line for name in SECTIONS if name in chosen for line in sections[name]()]
     measure.report(org, rows)
     return 0
 
