@@ -172,6 +172,34 @@ def test_the_admin_home_shows_the_whole_organisation_then_the_costliest_teams(
     assert "Every team (9)" in costs
 
 
+def test_an_action_is_overdue_by_its_incident_s_severity(world: World):
+    """The policy's targets: 15 days for severity 1, 30 for 2, 60 for 3 and for no severity,
+    90 for 4; another team's incident is not the product manager's."""
+    now = timezone.now()
+    for severity, days, team in [
+        (1, 20, world.payments),
+        (2, 20, world.payments),
+        (2, 31, world.payments),
+        (None, 50, world.payments),
+        (None, 70, world.payments),
+        (4, 70, world.payments),
+        (1, 20, world.search),
+    ]:
+        incident = record_incident(world.org, None, title="X", team=team, severity=severity)
+        action = add_action(
+            incident, world.payments_pm, title=f"{severity}-{days}-{team.slug}", kind="code_fix"
+        )
+        type(action).objects.filter(pk=action.pk).update(idea_at=now - timedelta(days=days))
+    late = sections(world.client_for(world.payments_pm))["actions_overdue"]
+    assert sorted(item["title"] for item in late["items"]) == [
+        "1-20-payments",
+        "2-31-payments",
+        "None-70-payments",
+    ]
+    everyone = sections(world.client_for(world.admin))["actions_overdue"]
+    assert everyone["count"] == 4
+
+
 def test_an_empty_home_says_what_to_do(world: World):
     page = world.client_for(world.alice).get("/").content.decode()
     assert "No analysis waits for you" in page

@@ -15,13 +15,17 @@ from urllib.parse import urlencode
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
+    DateTimeField,
     Exists,
     ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
     Window,
 )
 from django.urls import reverse
@@ -283,37 +287,44 @@ def _narratives_in_review(membership: Membership) -> Section:
 def _late_actions(membership: Membership) -> tuple[Section, Section]:
     from learnloop.actions.models import ImprovementAction
     from learnloop.actions.services import OPEN
-    from learnloop.incidents.models import Incident
+    from learnloop.incidents.models import Incident, Severity
     from learnloop.incidents.services import policy_for
 
-    def of_incident(column: str, *managed: Q) -> Subquery:
-        incident = Incident.objects.filter(*managed, pk=OuterRef("incident_id")).order_by()
-        return Subquery(incident.values(column))
+    now = timezone.now()
+    policy = policy_for(membership.organisation)
 
+    def since(severity: int | None) -> Value:
+        return Value(now - timedelta(days=policy.target_days_for(severity)))
+
+    # An action is late when its idea is older than its incident's severity allows.
+    target = Case(
+        *(When(severity=severity, then=since(severity)) for severity in Severity.values),
+        default=since(None),
+        output_field=DateTimeField(),
+    )
+    incident = Incident.objects.filter(pk=OuterRef("incident_id")).order_by()
+    managed = incident.filter(managed_incidents(membership))
     # Open actions are few beside the incidents: each one's incident is looked up by its key (a
     # correlated subquery, one index probe per action) for whether this person manages it and
-    # for its severity. Joining the incidents instead had PostgreSQL read every incident of the
-    # organisation to find the few hundred with open actions.
-    open_actions = (
+    # when its actions become late. Joining the incidents instead had PostgreSQL read every
+    # incident of the organisation to find the few hundred with open actions.
+    flags = list(
         ImprovementAction.objects.filter(status__in=OPEN)
-        .alias(managed=of_incident("pk", managed_incidents(membership)))
+        .alias(managed=Subquery(managed.values("pk")))
         .filter(managed__isnull=False)
         .annotate(
-            severity=of_incident("severity"),
+            late=ExpressionWrapper(
+                Q(idea_at__lt=Subquery(incident.annotate(target=target).values("target"))),
+                output_field=BooleanField(),
+            ),
             unestimated=ExpressionWrapper(
                 Q(cost_of_delay_per_week__isnull=True) | Q(estimate_weeks__isnull=True),
                 output_field=BooleanField(),
             ),
         )
         .order_by("idea_at", "pk")
-        .values_list("pk", "idea_at", "severity", "unestimated")
+        .values_list("pk", "late", "unestimated")
     )
-    now = timezone.now()
-    policy = policy_for(membership.organisation)
-    flags = [
-        (pk, idea_at < now - timedelta(days=policy.target_days_for(severity)), unestimated)
-        for pk, idea_at, severity, unestimated in open_actions
-    ]
     overdue = [pk for pk, is_late, _ in flags if is_late]
     not_estimated = [pk for pk, _, is_unestimated in reversed(flags) if is_unestimated]
     shown = ImprovementAction.objects.only("uid", "title", "idea_at").in_bulk(
