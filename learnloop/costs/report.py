@@ -115,13 +115,19 @@ def by_quarter(
     organisation: Organisation, year: int
 ) -> tuple[list[Team], dict[tuple[int | None, int], Share]]:
     """Every team's learning-culture cost per quarter of the year, and the organisation's
-    (team None): one query for the ledger, one for the cost profiles."""
+    (team None): one query for the ledger, one for the teams and their cost profiles."""
     settings = settings_of(organisation)
-    teams = list(Team.objects.filter(organisation=organisation).order_by("name"))
+    teams = list(
+        Team.objects.filter(organisation=organisation)
+        .select_related("cost_profile")
+        .order_by("name")
+    )
     profiles = {
-        p.team_id: p.loaded_annual_people_cost + p.annual_run_cost
-        for p in TeamCostProfile.objects.filter(team__organisation=organisation)
+        t.pk: t.cost_profile.loaded_annual_people_cost + t.cost_profile.annual_run_cost
+        for t in teams
+        if hasattr(t, "cost_profile")  # a team without a profile has no TCO
     }
+    costed = [t.pk for t in teams if t.pk in profiles]
     periods = quarters(year)
     amounts: dict[tuple[int, int], Decimal] = {}
     # One sum per quarter by date range (comparing dates uses the index; extracting the quarter
@@ -155,7 +161,6 @@ def by_quarter(
         for team in teams:
             amount = amounts.get((team.pk, number), Decimal(0))
             found[(team.pk, number)] = share(amount, profiles.get(team.pk), start, end)
-        costed = [t.pk for t in teams if t.pk in profiles]
         amount = sum((amounts.get((pk, number), Decimal(0)) for pk in costed), Decimal(0))
         annual = sum((profiles[pk] for pk in costed), Decimal(0)) or None
         found[(None, number)] = share(amount, annual, start, end)
