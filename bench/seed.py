@@ -321,6 +321,9 @@ def _loop(org: Organisation) -> None:
                 )
             )
         Review.objects.bulk_create(reviews, batch_size=BATCH)
+        # bulk_create skips Review.save, which keeps the incident's flag
+        reviewed = Review.objects.filter(incident__organisation=org).values("incident_id")
+        Incident.objects.filter(pk__in=reviewed).update(review_scheduled=True)
     print(
         f"  learning loop: {len(reviews):,} reviews held, {time.perf_counter() - started:.0f} s",
         flush=True,

@@ -172,6 +172,40 @@ def test_the_admin_home_shows_the_whole_organisation_then_the_costliest_teams(
     assert "Every team (9)" in costs
 
 
+def test_reviews_to_schedule_follow_the_reviews_as_they_are_scheduled_cancelled_or_deleted(
+    world: World, busy: dict[str, Any]
+):
+    """The section reads the incident's review_scheduled, which every review's save and delete
+    keeps; a cancelled review puts the incident back on the list."""
+    from learnloop.reviews.models import ReviewStatus
+    from learnloop.reviews.services import schedule
+
+    def waiting() -> int:
+        return int(sections(world.client_for(world.payments_pm))["reviews_to_schedule"]["count"])
+
+    big = busy["big"]
+    assert waiting() == 1
+    starts = timezone.now() + timedelta(days=3)
+    review = schedule(
+        big,
+        world.payments_pm,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        missing_reports_reason="Alice is away",
+    )
+    assert waiting() == 0
+    review.status = ReviewStatus.CANCELLED
+    review.save(update_fields=["status"])
+    assert waiting() == 1
+    review.status = ReviewStatus.SCHEDULED
+    review.save()
+    assert waiting() == 0
+    review.delete()
+    assert waiting() == 1
+    big.refresh_from_db()
+    assert big.review_scheduled is False
+
+
 def test_an_action_is_overdue_by_its_incident_s_severity(world: World):
     """The policy's targets: 15 days for severity 1, 30 for 2, 60 for 3 and for no severity,
     90 for 4; another team's incident is not the product manager's."""

@@ -216,18 +216,13 @@ def _overdue_analysis(managed: Q) -> Section:
 def _reviews_to_schedule(membership: Membership, managed: Q) -> Section:
     from learnloop.analysis.models import AnalysisAssignment
     from learnloop.incidents.models import Incident
-    from learnloop.reviews.models import Review, ReviewStatus
 
-    # Most incidents of consequence have their review: ruling those out first, against the set
-    # of reviewed incidents (hashed once by PostgreSQL, indexed once by SQLite), leaves few.
-    reviewed = Review.objects.exclude(status=ReviewStatus.CANCELLED).values("incident_id")
     reported = AnalysisAssignment.objects.filter(
         incident=OuterRef("pk"), submitted_at__isnull=False
     )
-    found = (
-        Incident.objects.filter(managed, of_consequence=True)
+    found = (  # the incidents of consequence without a review have an index of their own
+        Incident.objects.filter(managed, of_consequence=True, review_scheduled=False)
         .only(*LISTED)
-        .exclude(pk__in=reviewed)
         .filter(Exists(reported))
         .order_by("-started_at", "-id")
     )

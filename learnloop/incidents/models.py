@@ -55,6 +55,10 @@ class Incident(models.Model):
     impact_summary = models.TextField(blank=True, default="")
     # None until decided; the decisions themselves are kept in ConsequenceDecision.
     of_consequence = models.BooleanField(null=True, blank=True)
+    # Whether a review of it is scheduled, under way or held (not cancelled): kept by
+    # Review.save and .delete, so that the homes' "reviews to schedule" reads only the few
+    # incidents of consequence without one (its index) instead of checking every one.
+    review_scheduled = models.BooleanField(default=False, editable=False)
     # Facts from an imported report that have no column of their own (sources, notes, metrics).
     report_facts = models.JSONField(default=dict, blank=True)
     themes = models.ManyToManyField("analysis.LearningTheme", blank=True, related_name="incidents")
@@ -88,6 +92,11 @@ class Incident(models.Model):
                 fields=["organisation", "-started_at", "-id"],
                 condition=models.Q(of_consequence=True),
                 name="incident_consequential",
+            ),
+            models.Index(
+                fields=["organisation", "-started_at", "-id"],
+                condition=models.Q(of_consequence=True, review_scheduled=False),
+                name="incident_review_due",
             ),
         ]
 

@@ -5,6 +5,7 @@ ranked by the attendees' votes."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -66,6 +67,23 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.incident.key}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is None or "status" in fields or "incident" in fields:
+            note_review_of(self.incident_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        note_review_of(self.incident_id)
+        return deleted
+
+
+def note_review_of(incident_id: int) -> None:
+    """Sets the incident's review_scheduled from its reviews (bulk writes call it themselves)."""
+    live = Review.objects.filter(incident_id=incident_id).exclude(status=ReviewStatus.CANCELLED)
+    Incident.objects.filter(pk=incident_id).update(review_scheduled=live.exists())
 
 
 class InviteeKind(models.TextChoices):
