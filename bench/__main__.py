@@ -9,26 +9,28 @@ measures PostgreSQL instead (give each size its own database)."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
 
-# What make bench measures, in this order; --only picks some.
-SECTIONS = (
-    "in_process",
-    "writes",
-    "backlog",
-    "learning",
-    "homes",
-    "timeline",
-    "portal",
-    "backup",
-    "chat",
-    "http",
-    "floor",
-    "load",
-    "intake",
-)
+# What make bench measures, in this order (--only picks some): the module and function of
+# bench that measures each, and what it is given (the organisation, N requests, 2N requests).
+SECTIONS = {
+    "in_process": ("measure", "in_process", "org n"),
+    "writes": ("measure", "writes", "org"),
+    "backlog": ("measure", "backlog_and_delivery", "org"),
+    "learning": ("measure", "learning", "org n"),
+    "homes": ("homes", "homes", "org n"),
+    "timeline": ("review", "timeline", "org n"),
+    "portal": ("review", "portal", "org n"),
+    "backup": ("measure", "backup_and_restore", "org"),
+    "chat": ("chat", "import_export", "org"),
+    "http": ("measure", "over_http", "n"),
+    "floor": ("floor", "against_the_floor", "n"),
+    "load": ("load", "under_load", "org 2n"),
+    "intake": ("intake", "deliveries", "org n"),
+}
 HTTP = ("http", "floor", "load", "intake")  # through gunicorn; --no-http leaves them out
 
 
@@ -62,32 +64,19 @@ def main() -> int:
     args = configure()
     from django.core.management import call_command
 
-    from bench import chat, floor, homes, intake, load, measure, review, seed
+    from bench import measure, seed
 
     call_command("migrate", interactive=False, verbosity=0)
     org = None if args.fresh else seed.existing(args.incidents)
     if org is None:
         print(f"Seeding {args.incidents:,} incidents (once; --fresh to redo)...", flush=True)
         org = seed.seed(args.incidents)
-    n = args.requests
-    sections = {
-        "in_process": lambda: measure.in_process(org, n),
-        "writes": lambda: measure.writes(org),
-        "backlog": lambda: measure.backlog_and_delivery(org),
-        "learning": lambda: measure.learning(org, n),
-        "homes": lambda: homes.homes(org, n),
-        "timeline": lambda: review.timeline(org, n),
-        "portal": lambda: review.portal(org, n),
-        "backup": lambda: measure.backup_and_restore(org),
-        "chat": lambda: chat.import_export(org),
-        "http": lambda: measure.over_http(n),
-        "floor": lambda: floor.against_the_floor(n),
-        "load": lambda: load.under_load(org, n * 2),
-        "intake": lambda: intake.deliveries(org, n),
-    }
-    assert list(sections) == list(SECTIONS)
-    chosen = [name for name in args.only if not (args.no_http and name in HTTP)]
-    rows = [line for name in SECTIONS if name in chosen for line in sections[name]()]
+    given = {"org": org, "n": args.requests, "2n": args.requests * 2}
+    rows = []
+    for name, (module, function, arguments) in SECTIONS.items():
+        if name in args.only and not (args.no_http and name in HTTP):
+            measures = getattr(importlib.import_module(f"bench.{module}"), function)
+            rows += measures(*(given[argument] for argument in arguments.split()))
     measure.report(org, rows)
     return 0
 

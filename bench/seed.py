@@ -288,7 +288,7 @@ def _costs(org: Organisation, teams: list[Team], rng: random.Random) -> None:
 def _loop(org: Organisation) -> None:
     """Analysis reports submitted and reviews held for every incident before LOOP_DONE_BEFORE."""
     from learnloop.analysis.models import AnalysisReport, ReportStatus
-    from learnloop.reviews.models import Review, ReviewStatus
+    from learnloop.reviews.models import Review, ReviewStatus, note_reviews_of
 
     started = time.perf_counter()
     past = Incident.objects.filter(organisation=org, started_at__lt=LOOP_DONE_BEFORE)
@@ -322,8 +322,7 @@ def _loop(org: Organisation) -> None:
             )
         Review.objects.bulk_create(reviews, batch_size=BATCH)
         # bulk_create skips Review.save, which keeps the incident's flag
-        reviewed = Review.objects.filter(incident__organisation=org).values("incident_id")
-        Incident.objects.filter(pk__in=reviewed).update(review_scheduled=True)
+        note_reviews_of(past.filter(of_consequence=True))
     print(
         f"  learning loop: {len(reviews):,} reviews held, {time.perf_counter() - started:.0f} s",
         flush=True,

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 from learnloop.accounts.models import ApiToken, Membership, Organisation, Team
@@ -53,21 +55,57 @@ def _statement(vendor: str) -> str:
     )
 
 
-def _convert(field: Field[Any, Any], value: Any) -> Any:
-    """A column's value as the ORM would give it (an aware datetime from SQLite, say)."""
-    column = field.get_col(field.model._meta.db_table)
-    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-    for converter in converters:
-        value = converter(value, column, connection)
-    return value
+class Column:
+    """Turns one column's value into what the ORM would give (an aware datetime from SQLite,
+    say), with the converters this connection's ORM uses, looked up once."""
+
+    def __init__(self, field: Field[Any, Any], database: BaseDatabaseWrapper) -> None:
+        self.column = field.get_col(field.model._meta.db_table)
+        self.database = database
+        self.converters = database.ops.get_db_converters(
+            self.column
+        ) + self.column.get_db_converters(database)
+
+    def convert(self, value: Any) -> Any:
+        for converter in self.converters:
+            value = converter(value, self.column, self.database)
+        return value
 
 
-def _instance(model: type[Model], values: list[Any]) -> Model | None:
-    fields = _fields(model)
-    if values[0] is None:  # no such row (a LEFT JOIN found nothing)
-        return None
-    converted = [_convert(field, value) for field, value in zip(fields, values, strict=True)]
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+@dataclass
+class Reader:
+    """Makes one model's instance from its columns of the row."""
+
+    model: type[Model]
+    names: list[str]
+    columns: list[Column]
+
+    def instance(self, values: tuple[Any, ...]) -> Model | None:
+        if values[0] is None:  # no such row (a LEFT JOIN found nothing)
+            return None
+        converted = [column.convert(v) for column, v in zip(self.columns, values, strict=True)]
+        return self.model.from_db(self.columns[0].database.alias, self.names, converted)
+
+
+# The readers of each connection (one per thread), made on its first API request.
+_readers: WeakKeyDictionary[BaseDatabaseWrapper, tuple[list[Reader], Column]] = WeakKeyDictionary()
+
+
+def readers() -> tuple[list[Reader], Column]:
+    database = connections[DEFAULT_DB_ALIAS]
+    if database not in _readers:
+        _readers[database] = (
+            [
+                Reader(
+                    model,
+                    [f.attname for f in _fields(model)],
+                    [Column(f, database) for f in _fields(model)],
+                )
+                for model, _ in PARTS
+            ],
+            Column(ApiToken._meta.get_field("last_used_at"), database),
+        )
+    return _readers[database]
 
 
 @dataclass
@@ -85,16 +123,16 @@ def find(token_hash: str) -> Found | None:
         row = cursor.fetchone()
     if row is None:
         return None
+    models, last_used_at = readers()
     instances: list[Any] = []
     start = 0
-    for model, _ in PARTS:
-        width = len(_fields(model))
-        instances.append(_instance(model, list(row[start : start + width])))
+    for reader in models:
+        width = len(reader.columns)
+        instances.append(reader.instance(row[start : start + width]))
         start += width
     user, membership, organisation, team = instances
     if membership is not None:
         membership.user = user
         membership.organisation = organisation
         membership.team = team
-    used = _convert(ApiToken._meta.get_field("last_used_at"), row[start + 1])
-    return Found(user, membership, row[start], used)
+    return Found(user, membership, row[start], last_used_at.convert(row[start + 1]))

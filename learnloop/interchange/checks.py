@@ -77,8 +77,7 @@ def quick_validator(
     is valid: a document it refuses is explained by `validator`, which has the last word."""
     checker = format_checker()
     formats = {
-        name: (lambda value, name=name: checker.conforms(value, name))
-        for name in ("date", "date-time", "uuid")
+        name: (lambda value, name=name: checker.conforms(value, name)) for name in checker.checkers
     }
     return jsonschema_rs.Draft202012Validator(
         _schema(kind, version), formats=formats, validate_formats=True

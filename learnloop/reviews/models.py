@@ -81,9 +81,16 @@ class Review(models.Model):
 
 
 def note_review_of(incident_id: int) -> None:
-    """Sets the incident's review_scheduled from its reviews (bulk writes call it themselves)."""
-    live = Review.objects.filter(incident_id=incident_id).exclude(status=ReviewStatus.CANCELLED)
-    Incident.objects.filter(pk=incident_id).update(review_scheduled=live.exists())
+    note_reviews_of(Incident.objects.filter(pk=incident_id))
+
+
+def note_reviews_of(incidents: models.QuerySet[Incident]) -> None:
+    """Sets these incidents' review_scheduled from their reviews: whether one is not cancelled.
+    Review.save and .delete call it; bulk writes of reviews call it themselves."""
+    live = Review.objects.filter(incident=models.OuterRef("pk")).exclude(
+        status=ReviewStatus.CANCELLED
+    )
+    incidents.update(review_scheduled=models.Exists(live))
 
 
 class InviteeKind(models.TextChoices):
