@@ -19,6 +19,7 @@ from learnloop.actions.models import ImprovementAction
 from learnloop.analysis.models import KeyEvent
 from learnloop.incidents.models import Incident
 from learnloop.insights.models import IndexBacklog, SearchDocument
+from learnloop.lib.bulk import insert
 from learnloop.lib.text import terms as text_terms
 from learnloop.narratives.models import Narrative
 
@@ -58,18 +59,22 @@ class Hit:
         return text if len(text) <= 200 else text[:199].rstrip() + "…"
 
 
-def _incident_document(incident: Incident) -> SearchDocument:
-    return SearchDocument(
-        organisation_id=incident.organisation_id,
-        kind="incident",
-        ref=incident.key[:64],
-        incident_key=incident.key,
-        title=incident.title[:300],
-        body=" ".join((incident.summary, incident.impact_summary)),
-    )
+# A search document as written: SearchDocument's fields by name (lib.bulk.insert writes them).
+Document = dict[str, Any]
 
 
-def _documents_of(incidents: list[Incident]) -> list[SearchDocument]:
+def _incident_document(incident: Incident) -> Document:
+    return {
+        "organisation_id": incident.organisation_id,
+        "kind": "incident",
+        "ref": incident.key[:64],
+        "incident_key": incident.key,
+        "title": incident.title[:300],
+        "body": " ".join((incident.summary, incident.impact_summary)),
+    }
+
+
+def _documents_of(incidents: list[Incident]) -> list[Document]:
     """Every document of these incidents, in order: each incident, its key events, its
     improvement actions and its published narrative (only that revision: every member searches,
     and drafts are for the team). Three queries for the lot, whatever their number."""
@@ -95,40 +100,40 @@ def _documents_of(incidents: list[Incident]) -> list[SearchDocument]:
         org, key, title = incident.organisation_id, incident.key, incident.title[:300]
         docs.append(_incident_document(incident))
         docs.extend(
-            SearchDocument(
-                organisation_id=org,
-                kind="key_event",
-                ref=str(uid),
-                incident_key=key,
-                title=title,
-                body=" ".join((description, note, actor_role)),
-                analyst_id=analyst_id,
-                incident_team_id=incident.team_id,
-            )
+            {
+                "organisation_id": org,
+                "kind": "key_event",
+                "ref": str(uid),
+                "incident_key": key,
+                "title": title,
+                "body": " ".join((description, note, actor_role)),
+                "analyst_id": analyst_id,
+                "incident_team_id": incident.team_id,
+            }
             for _, uid, description, note, actor_role, analyst_id in events.get(incident.pk, [])
         )
         docs.extend(
-            SearchDocument(
-                organisation_id=org,
-                kind="action",
-                ref=str(uid),
-                incident_key=key,
-                title=action_title[:300],
-                body=" ".join((description, evidence)),
-            )
+            {
+                "organisation_id": org,
+                "kind": "action",
+                "ref": str(uid),
+                "incident_key": key,
+                "title": action_title[:300],
+                "body": " ".join((description, evidence)),
+            }
             for _, uid, action_title, description, evidence in actions.get(incident.pk, [])
         )
         publication = published.get(incident.pk)
         if publication is not None:
             docs.append(
-                SearchDocument(
-                    organisation_id=org,
-                    kind="narrative",
-                    ref=key[:64],
-                    incident_key=key,
-                    title=publication.title[:300],
-                    body=publication.version.body,
-                )
+                {
+                    "organisation_id": org,
+                    "kind": "narrative",
+                    "ref": key[:64],
+                    "incident_key": key,
+                    "title": publication.title[:300],
+                    "body": publication.version.body,
+                }
             )
     return docs
 
@@ -154,21 +159,33 @@ def refill_fulltext() -> None:
             )
 
 
-def _fts(rows: Iterable[SearchDocument]) -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO insights_fts(rowid, title, body, kind) VALUES (%s, %s, %s, %s)",
-                [(d.pk, d.title, d.body, d.kind) for d in rows],
-            )
+def _by_organisation(incidents: Iterable[Incident]) -> dict[int, list[str]]:
+    keys: dict[int, list[str]] = {}
+    for incident in incidents:
+        keys.setdefault(incident.organisation_id, []).append(incident.key)
+    return keys
+
+
+def _fts(incidents: list[Incident]) -> None:
+    """SQLite's full-text rows of these incidents' documents (just written, none indexed yet)."""
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL's stored vector and its index follow the rows themselves
+    with connection.cursor() as cursor:
+        for organisation_id, keys in _by_organisation(incidents).items():
+            for at in range(0, len(keys), 500):
+                chunk = keys[at : at + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    "INSERT INTO insights_fts(rowid, title, body, kind) "  # noqa: S608
+                    "SELECT id, title, body, kind FROM insights_searchdocument "
+                    f"WHERE organisation_id = %s AND incident_key IN ({marks})",
+                    [organisation_id, *chunk],
+                )
 
 
 def unindex(incidents: list[Incident]) -> None:
     """Removes these incidents' documents from the index (before they are rebuilt or deleted)."""
-    by_organisation: dict[int, list[str]] = {}
-    for incident in incidents:
-        by_organisation.setdefault(incident.organisation_id, []).append(incident.key)
-    for organisation_id, keys in by_organisation.items():
+    for organisation_id, keys in _by_organisation(incidents).items():
         stale = SearchDocument.objects.filter(
             organisation_id=organisation_id, incident_key__in=keys
         )
@@ -195,8 +212,8 @@ def reindex(incidents: Iterable[Incident]) -> int:
     docs = [
         doc for at in range(0, len(chosen), 500) for doc in _documents_of(chosen[at : at + 500])
     ]
-    SearchDocument.objects.bulk_create(docs, batch_size=2000)
-    _fts(docs)
+    insert(SearchDocument, docs)
+    _fts(chosen)
     IndexBacklog.objects.filter(incident_id__in=[i.pk for i in chosen]).delete()
     return len(docs)
 
@@ -204,9 +221,8 @@ def reindex(incidents: Iterable[Incident]) -> int:
 def index_new(incident: Incident) -> None:
     """Indexes an incident just recorded, in the transaction that records it: it has nothing
     else to index yet (its key events, actions and narrative come later and reindex it)."""
-    document = _incident_document(incident)
-    document.save(force_insert=True)
-    _fts([document])
+    insert(SearchDocument, [_incident_document(incident)])
+    _fts([incident])
 
 
 def queue(incident_ids: Iterable[int]) -> None:

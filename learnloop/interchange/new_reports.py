@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from learnloop.actions.models import ActionChange, ImprovementAction
+from learnloop.actions.models import ImprovementAction
 from learnloop.analysis.models import KeyEvent
 from learnloop.incidents.models import ConsequenceDecision, Incident
 from learnloop.incidents.services import announce_consequence, policy_decision
@@ -22,6 +22,7 @@ from learnloop.interchange.reports import (
     incident_fields,
     timeline_rows,
 )
+from learnloop.lib.bulk import insert
 from learnloop.reviews.models import ContributingFactor
 from learnloop.webhooks.outbox import listeners
 
@@ -77,18 +78,21 @@ def write_reports(reports: list[Report], catalogue: Catalogue) -> list[tuple[str
     decisions = ConsequenceDecision.objects.bulk_create(
         policy_decision(r.incident, r.reasons) for r in reports
     )
-    KeyEvent.objects.bulk_create(
-        KeyEvent(incident=r.incident, **values) for r in reports for values in r.events
+    insert(KeyEvent, ({"incident_id": r.incident.pk, **v} for r in reports for v in r.events))
+    insert(
+        ContributingFactor,
+        ({"incident_id": r.incident.pk, **v} for r in reports for v in r.factors),
     )
-    ContributingFactor.objects.bulk_create(
-        ContributingFactor(incident=r.incident, **values) for r in reports for values in r.factors
+    insert(
+        ImprovementAction,
+        (
+            {"incident_id": r.incident.pk, "idea_at": idea_at_of(r.incident), **values}
+            for r in reports
+            for values in r.actions
+        ),
     )
-    actions = ImprovementAction.objects.bulk_create(
-        ImprovementAction(incident=r.incident, idea_at=idea_at_of(r.incident), **values)
-        for r in reports
-        for values in r.actions
-    )
-    ActionChange.objects.bulk_create(first_changes(actions))
+    written = ImprovementAction.objects.filter(incident__in=[r.incident.pk for r in reports])
+    first_changes(written.values_list("id", "status"))
     through = Incident.themes.through
     through.objects.bulk_create(
         through(incident_id=r.incident.pk, learningtheme_id=theme)

@@ -20,6 +20,7 @@ from learnloop.incidents.services import apply_policy, policy_for
 from learnloop.insights.search import queue
 from learnloop.interchange.sync import assign, sync_children, sync_m2m
 from learnloop.interchange.values import load_datetime
+from learnloop.lib.bulk import insert
 from learnloop.reviews.models import ContributingFactor, FactorKind
 
 ACTION_KIND = {
@@ -221,17 +222,20 @@ def action_rows(incident: Incident, doc: dict[str, Any]) -> list[dict[str, Any]]
     return rows
 
 
-def first_changes(actions: Iterable[ImprovementAction]) -> list[ActionChange]:
-    """The first entry of each imported action's history."""
-    return [
-        ActionChange(
-            action=action,
-            to_status=action.status,
-            source="import",
-            note="Imported from the incident report",
-        )
-        for action in actions
-    ]
+def first_changes(actions: Iterable[tuple[int, str]]) -> int:
+    """Writes the first entry of each imported action's history (each action by id, status)."""
+    return insert(
+        ActionChange,
+        (
+            {
+                "action_id": action_id,
+                "to_status": status,
+                "source": "import",
+                "note": "Imported from the incident report",
+            }
+            for action_id, status in actions
+        ),
+    )
 
 
 def _actions(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
@@ -244,5 +248,5 @@ def _actions(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
         lambda values: ImprovementAction(incident=incident, idea_at=idea_at, **values),
     )
     added = [action for uid, action in rows.items() if uid not in known]
-    ActionChange.objects.bulk_create(first_changes(added))
+    first_changes((action.pk, action.status) for action in added)
     return changed
