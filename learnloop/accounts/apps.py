@@ -6,12 +6,14 @@ class Config(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         from learnloop import checks  # noqa: F401 - registers the deployment checks
         from learnloop.lib import choices
-        from learnloop.lib.planner import after_migrate
+        from learnloop.lib.planner import after_migrate, without_jit
 
         choices.install()
         # Once per migrate that ran migrations (this app's signal): new indexes get statistics.
         post_migrate.connect(after_migrate, sender=self)
+        connection_created.connect(without_jit)
