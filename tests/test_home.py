@@ -142,6 +142,22 @@ def test_a_member_sees_what_was_published_since_their_last_visit_and_their_walkt
     assert sections(again)["published"]["count"] == 0
 
 
+def test_a_new_member_s_published_narratives_are_counted_past_the_eight_shown(world: World):
+    """The section's rows come first and the count only when they fill it: at 8 the count
+    asks the database, at 7 and 10 it is right either way."""
+    client = world.client_for(world.member)
+    for n in range(1, 11):
+        incident = record_incident(world.org, None, title=f"Told {n}", team=world.search)
+        told = narratives.narrative_for(incident)
+        narratives.save_version(told, f"Story {n}.", world.search_pm, 0)
+        narratives.publish(narratives.change_status(told, "in_review"), world.search_pm)
+        if n in (7, 8, 10):
+            published = sections(client)["published"]
+            assert published["count"] == n
+            assert len(published["items"]) == min(n, 8)
+    assert published["items"][0]["title"] == "Told 10"  # the newest first
+
+
 def test_admins_see_the_organisation_s_cost_by_team_and_quarter(world: World, busy: dict[str, Any]):
     client = world.client_for(world.admin)
     home = client.get("/api/v1/me/home").json()
