@@ -20,6 +20,7 @@ from learnloop.accounts.models import Membership, Organisation, Role, Service, T
 from learnloop.analysis.models import AnalysisAssignment, KeyEvent
 from learnloop.costs.models import TeamCostProfile
 from learnloop.incidents.models import Incident, Responder, Status
+from learnloop.insights.search import merge_fulltext
 from learnloop.lib.planner import refresh_statistics
 
 SLUG = "bench"
@@ -207,6 +208,7 @@ def seed(incidents: int = 20_000, events_per_incident: int = 20, teams: int = 50
     _loop(org)
     _index(org)
     refresh_statistics()
+    merge_fulltext()
     Organisation.objects.filter(pk=org.pk).update(name=f"Bench {incidents} ({SHAPE})")
     print(f"  seeding took {time.perf_counter() - started:.0f} s", flush=True)
     org.refresh_from_db()

