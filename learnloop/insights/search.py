@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,39 +166,37 @@ def _by_organisation(incidents: Iterable[Incident]) -> dict[int, list[str]]:
     return keys
 
 
-def _documents_where(incidents: Iterable[Incident]) -> Iterator[tuple[str, list[Any]]]:
-    """An SQL condition on insights_searchdocument naming these incidents' documents, with its
-    parameters: one per organisation and 500 incidents."""
-    for organisation_id, keys in _by_organisation(incidents).items():
-        for at in range(0, len(keys), 500):
-            chunk = keys[at : at + 500]
-            marks = ", ".join(["%s"] * len(chunk))
-            yield f"organisation_id = %s AND incident_key IN ({marks})", [organisation_id, *chunk]
+def _on_documents(statement: str, incidents: Iterable[Incident]) -> None:
+    """Runs the statement for these incidents' documents: `{where}` in it becomes a condition
+    on insights_searchdocument naming them, one run per organisation and 500 incidents."""
+    with connection.cursor() as cursor:
+        for organisation_id, keys in _by_organisation(incidents).items():
+            for at in range(0, len(keys), 500):
+                chunk = keys[at : at + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                where = f"organisation_id = %s AND incident_key IN ({marks})"
+                cursor.execute(statement.format(where=where), [organisation_id, *chunk])
 
 
 def _fts(incidents: list[Incident]) -> None:
-    """SQLite's full-text rows of these incidents' documents (just written, none indexed yet)."""
-    if connection.vendor != "sqlite":
-        return  # PostgreSQL's stored vector and its index follow the rows themselves
-    with connection.cursor() as cursor:
-        for where, params in _documents_where(incidents):
-            cursor.execute(
-                "INSERT INTO insights_fts(rowid, title, body, kind) "  # noqa: S608
-                f"SELECT id, title, body, kind FROM insights_searchdocument WHERE {where}",
-                params,
-            )
+    """SQLite's full-text rows of these incidents' documents (just written, none indexed yet).
+    PostgreSQL's stored vector and its index follow the rows themselves."""
+    if connection.vendor == "sqlite":
+        _on_documents(
+            "INSERT INTO insights_fts(rowid, title, body, kind) "
+            "SELECT id, title, body, kind FROM insights_searchdocument WHERE {where}",
+            incidents,
+        )
 
 
 def unindex(incidents: list[Incident]) -> None:
     """Removes these incidents' documents from the index (before they are rebuilt or deleted)."""
     if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            for where, params in _documents_where(incidents):
-                cursor.execute(
-                    "DELETE FROM insights_fts WHERE rowid IN "  # noqa: S608
-                    f"(SELECT id FROM insights_searchdocument WHERE {where})",
-                    params,
-                )
+        _on_documents(
+            "DELETE FROM insights_fts WHERE rowid IN "
+            "(SELECT id FROM insights_searchdocument WHERE {where})",
+            incidents,
+        )
     for organisation_id, keys in _by_organisation(incidents).items():
         documents = SearchDocument.objects.filter(organisation_id=organisation_id)
         documents.filter(incident_key__in=keys).delete()
