@@ -307,16 +307,23 @@ def _late_actions(membership: Membership) -> tuple[Section, Section]:
         output_field=DateTimeField(),
     )
     incident = Incident.objects.filter(pk=OuterRef("incident_id")).order_by()
-    managed = incident.filter(managed_incidents(membership))
-    # Open actions are few beside the incidents: each one's incident is looked up by its key (a
-    # correlated subquery, one index probe per action) for whether this person manages it and
-    # when its actions become late. Joining the incidents instead had PostgreSQL read every
-    # incident of the organisation to find the few hundred with open actions.
+    open_actions = ImprovementAction.objects.filter(status__in=OPEN)
+    if membership.role == Role.PRODUCT_MANAGER:
+        # A team's incidents lead, by the index on their team, to their few open actions: at
+        # 100,000 incidents 0.8 ms on SQLite against 6.9 ms for the lookup below.
+        mine = open_actions.filter(managed_incidents(membership, prefix="incident__"))
+    else:
+        # Open actions are few beside the organisation's incidents: each one's incident is
+        # looked up by its key (a correlated subquery, one index probe per action). Joining the
+        # incidents instead had PostgreSQL read every incident of the organisation to find the
+        # few hundred with open actions.
+        managed = incident.filter(managed_incidents(membership))
+        mine = open_actions.alias(managed=Subquery(managed.values("pk"))).filter(
+            managed__isnull=False
+        )
+    # Whether each is late: its incident's target for its severity, looked up by its key.
     flags = list(
-        ImprovementAction.objects.filter(status__in=OPEN)
-        .alias(managed=Subquery(managed.values("pk")))
-        .filter(managed__isnull=False)
-        .annotate(
+        mine.annotate(
             late=ExpressionWrapper(
                 Q(idea_at__lt=Subquery(incident.annotate(target=target).values("target"))),
                 output_field=BooleanField(),
