@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import time
 from collections import Counter
 from typing import Any
 
@@ -22,6 +24,7 @@ from learnloop.insights.models import SearchDocument
 from learnloop.insights.search import search, similar_incidents
 from learnloop.lib.planner import refresh_statistics
 from learnloop.narratives import services
+from learnloop.trackers import worker
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the index is written after commit
@@ -197,3 +200,18 @@ def test_merging_the_full_text_index_keeps_every_match(world: World, capsys: Any
             cursor.execute("SELECT rowid FROM insights_fts WHERE rowid > %s", [mark])
             indexed = {rowid for (rowid,) in cursor.fetchall()}
         assert indexed == set(SearchDocument.objects.values_list("id", flat=True))
+
+
+def test_the_worker_merges_the_full_text_index_once_a_day(world: World, caplog: Any):
+    """A worker merges the index a day after it starts, then daily, and not before; search finds
+    the same afterwards."""
+    record_incident(world.org, None, title="Queue backlog", team=world.payments)
+    reader = Membership.objects.get(user__email="pm@acme.test")
+    caplog.set_level(logging.INFO, logger="learnloop.trackers.worker")
+    later = time.monotonic() + 3600
+    assert worker.merge_when_due(later) == later
+    assert "merged the full-text index" not in caplog.text
+    next_due = worker.merge_when_due(time.monotonic())
+    assert "merged the full-text index" in caplog.text
+    assert next_due >= time.monotonic() + worker.MERGE_EVERY - 60
+    assert [hit.incident_key for hit in search(reader, "backlog")] == ["INC-1"]

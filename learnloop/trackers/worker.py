@@ -2,9 +2,9 @@
 (`db_worker`, its public command) runs every task of the database queue: deliveries of published
 narratives, events to subscribers, invitations, actions filed in trackers. Beside it, a
 maintenance loop sweeps what a dead worker left (deliveries, events and tracker pushes whose lease
-ran out; due ones whose task is gone) back into that queue, repairs the search index and now and
-then reads trackers' statuses. Several workers may run at once: tasks are claimed, and what they
-deliver is leased."""
+ran out; due ones whose task is gone) back into that queue, repairs the search index, merges its
+full-text index daily and now and then reads trackers' statuses. Several workers may run at
+once: tasks are claimed, and what they deliver is leased."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ from learnloop.trackers.models import TrackerConnection
 
 logger = logging.getLogger(__name__)
 STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+# Seconds between two merges of the full-text index by a worker (insights.search.merge_fulltext):
+# every change to an incident leaves deletions and small pieces in it that each search reads.
+MERGE_EVERY = 24 * 3600
 
 
 def reconcile_all() -> int:
@@ -82,8 +85,21 @@ def run_tasks(worker_id: str | None = None, queues: list[str] | None = None) -> 
     return len(ran)
 
 
+def merge_when_due(due: float) -> float:
+    """Merges the full-text index once the time `due` (time.monotonic()) has come; returns when
+    the next merge is due. A day after the worker starts, then daily: a restart costs none."""
+    from learnloop.insights.search import merge_fulltext
+
+    if time.monotonic() < due:
+        return due
+    merge_fulltext()
+    logger.info("learnloop worker: merged the full-text index")
+    return time.monotonic() + MERGE_EVERY
+
+
 def maintain_forever(reconcile_every: int, poll_seconds: float) -> None:
     last_reconcile = 0.0
+    next_merge = time.monotonic() + MERGE_EVERY
     while True:
         close_old_connections()
         try:
@@ -91,6 +107,7 @@ def maintain_forever(reconcile_every: int, poll_seconds: float) -> None:
             if reconcile_every and time.monotonic() - last_reconcile >= reconcile_every:
                 reconcile_all()
                 last_reconcile = time.monotonic()
+            next_merge = merge_when_due(next_merge)
         except Exception:  # the database may be away for a while: try again next round
             logger.exception("learnloop worker: maintenance round failed")
         time.sleep(poll_seconds)
