@@ -1,10 +1,10 @@
-"""Many rows of one model written without a model instance per row: one INSERT, prepared once
-and run for every row. For the imports' key events and the search index, where Django building
-instances and compiling an INSERT per 999 parameters was most of an import's time (6,000 key
-events and 7,200 search documents for 300 reports). Values are converted for the database by
-each field's own get_db_prep_save, missing ones take the field's default, as bulk_create does;
-like bulk_create, no save() and no signals. Nothing is read back: callers that need the new ids
-use bulk_create."""
+"""Many rows of one model written without a model instance per row: by COPY on PostgreSQL, by
+one INSERT prepared once and run for every row on SQLite. For the imports' children and the
+search index, where Django building instances and compiling an INSERT per 999 parameters was
+most of an import's time (6,000 key events and 7,200 search documents for 300 reports). Values
+are converted for the database by each field's own get_db_prep_save, missing ones take the
+field's default, as bulk_create does; like bulk_create, no save() and no signals. Nothing is
+read back: callers that need the new ids use bulk_create or read them afterwards."""
 
 from __future__ import annotations
 
