@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -41,6 +42,13 @@ def remember_membership(user: Any, membership: Membership | None) -> None:
 def incidents_for(membership: Membership) -> QuerySet[Incident]:
     """Every member of an organisation reads its incidents: learning is organisation-wide."""
     return Incident.objects.filter(organisation_id=membership.organisation_id)
+
+
+def incidents_key(membership: Membership) -> Hashable:
+    """Everything incidents_for's SQL depends on: the incident list API keeps statements
+    compiled from it under this key (lib/statements.py), so whatever incidents_for comes to
+    read of the membership must be named here too."""
+    return ("organisation", membership.organisation_id)
 
 
 def can_record_incident(membership: Membership) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
@@ -22,12 +22,14 @@ from learnloop.accounts.rights import (
     can_manage_incident,
     can_record_incident,
     incidents_for,
+    incidents_key,
 )
 from learnloop.api.common import Offset, answer, incident, member, require
 from learnloop.incidents import services
 from learnloop.incidents.models import Incident, ResponseRole, Severity
 from learnloop.incidents.models import Status as IncidentStatus
 from learnloop.incidents.queries import IncidentFilter, listing
+from learnloop.lib import statements
 from learnloop.lib.moments import Moment
 
 router = Router(tags=["incidents"])
@@ -231,7 +233,8 @@ def _resolve(membership: Membership, data: dict[str, Any]) -> dict[str, Any]:
 @router.get("/incidents", response=IncidentPage, summary="List incidents, newest first")
 def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> HttpResponse:
     membership = member(request)
-    chosen = IncidentFilter(
+    organisation = membership.organisation_id
+    wanted = IncidentFilter(
         team=filters.team,
         service=filters.service,
         severity=int(filters.severity) if filters.severity else None,
@@ -240,20 +243,24 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Htt
         started_from=filters.started_from,
         started_to=filters.started_to,
         q=filters.q,
-    ).apply(incidents_for(membership), membership.organisation_id)
-    start = filters.offset
-    # One row more than asked tells whether there is a next page, without counting every row.
-    page = listing(chosen).values(
-        *LISTED, team_slug=F("team__slug"), service_slug=F("service__slug")
     )
-    rows = list(page[start : start + filters.limit + 1])
-    more = len(rows) > filters.limit
+    start, limit = filters.offset, filters.limit
+
+    def page() -> QuerySet[Incident, dict[str, Any]]:
+        # One row more than asked tells whether there is a next page, without counting them.
+        chosen = listing(wanted.apply(incidents_for(membership), organisation, named=True))
+        read = chosen.values(*LISTED, team_slug=F("team__slug"), service_slug=F("service__slug"))
+        one_more: QuerySet[Incident, dict[str, Any]] = read[start : start + limit + 1]
+        return one_more
+
+    key = ("incident list", incidents_key(membership), wanted.shape(), start, limit)
+    rows = statements.prepared(key, page).rows(wanted.values())
     address = detail_addresses()
     return answer(
         request,
         {
-            "items": [listed(row, address) for row in rows[: filters.limit]],
-            "next_offset": start + filters.limit if more else None,
+            "items": [listed(row, address) for row in rows[:limit]],
+            "next_offset": start + limit if len(rows) > limit else None,
         },
     )
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
-from django.db.models import QuerySet, Subquery
+from django.db.models import Field, Model, QuerySet, Subquery
 from django.utils import timezone
 
 from learnloop.accounts.models import Service, Team
 from learnloop.incidents.models import Incident
+from learnloop.lib.statements import Param
 
 
 @dataclass
@@ -23,38 +26,76 @@ class IncidentFilter:
     started_to: date | None = None
     q: str | None = None
 
-    def apply(self, incidents: QuerySet[Incident], organisation_id: int) -> QuerySet[Incident]:
+    def values(self) -> dict[str, Any]:
+        """What the chosen filters compare incidents with, by name: the slugs, severity,
+        status and search as given, the dates as the first and last moments of those days in
+        the viewer's time zone. The name of a filter not chosen is absent."""
+        zone = timezone.get_current_timezone()
+        values = {
+            "team": self.team,
+            "service": self.service,
+            "severity": self.severity,
+            "status": self.status,
+            "started_from": self.started_from
+            and datetime.combine(self.started_from, time.min, tzinfo=zone),
+            "started_to": self.started_to
+            and datetime.combine(self.started_to, time.max, tzinfo=zone),
+            "q": self.q,
+        }
+        return {name: value for name, value in values.items() if value}
+
+    def shape(self) -> tuple[Hashable, ...]:
+        """What decides the SQL of apply(named=True): which filters are chosen (their values are
+        the statement's parameters) and the consequence asked for."""
+        return (*sorted(self.values()), self.of_consequence)
+
+    def apply(
+        self, incidents: QuerySet[Incident], organisation_id: int, named: bool = False
+    ) -> QuerySet[Incident]:
         """The team and service are found by slug in a subquery run once, so that the list
         reads the `(organisation, team, started_at)` index in its order: through a join, the
-        database read every incident of the team and sorted them."""
-        if self.team:
-            team = Team.objects.filter(organisation_id=organisation_id, slug=self.team)
+        database read every incident of the team and sorted them. `named` puts a
+        statements.Param of each filter's name in place of its value, for a statement compiled
+        once and given values() when it runs."""
+        values = self.values()
+
+        def value(name: str, field: Field[Any, Any]) -> Any:
+            return Param(name, field) if named else values[name]
+
+        if "team" in values:
+            team = Team.objects.filter(
+                organisation_id=organisation_id, slug=value("team", _field(Team, "slug"))
+            )
             incidents = incidents.filter(team_id=Subquery(team.values("id")[:1]))
-        if self.service:
-            service = Service.objects.filter(organisation_id=organisation_id, slug=self.service)
+        if "service" in values:
+            service = Service.objects.filter(
+                organisation_id=organisation_id, slug=value("service", _field(Service, "slug"))
+            )
             incidents = incidents.filter(service_id=Subquery(service.values("id")[:1]))
-        if self.severity:
-            incidents = incidents.filter(severity=self.severity)
-        if self.status:
-            incidents = incidents.filter(status=self.status)
+        if "severity" in values:
+            incidents = incidents.filter(severity=value("severity", _field(Incident, "severity")))
+        if "status" in values:
+            incidents = incidents.filter(status=value("status", _field(Incident, "status")))
         if self.of_consequence == "yes":
             incidents = incidents.filter(of_consequence=True)
         elif self.of_consequence == "no":
             incidents = incidents.filter(of_consequence=False)
         elif self.of_consequence == "undecided":
             incidents = incidents.filter(of_consequence__isnull=True)
-        zone = timezone.get_current_timezone()
-        if self.started_from:
-            incidents = incidents.filter(
-                started_at__gte=datetime.combine(self.started_from, time.min, tzinfo=zone)
-            )
-        if self.started_to:
-            incidents = incidents.filter(
-                started_at__lte=datetime.combine(self.started_to, time.max, tzinfo=zone)
-            )
-        if self.q:
-            incidents = incidents.filter(title__icontains=self.q)
+        started = _field(Incident, "started_at")
+        if "started_from" in values:
+            incidents = incidents.filter(started_at__gte=value("started_from", started))
+        if "started_to" in values:
+            incidents = incidents.filter(started_at__lte=value("started_to", started))
+        if "q" in values:
+            incidents = incidents.filter(title__icontains=value("q", _field(Incident, "title")))
         return incidents
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    found = model._meta.get_field(name)
+    assert isinstance(found, Field)
+    return found
 
 
 def listing(incidents: QuerySet[Incident]) -> QuerySet[Incident]:

@@ -1,0 +1,98 @@
+"""Querysets compiled once and run many times. Django builds and compiles a queryset's SQL on
+every request; for the busiest reads that costs more than the database does (the incident list
+API: 1.8 of its 3.1 ms, against 0.25 ms of SQL). Here a queryset is built once, with a `Param`
+in place of each value that changes between requests, compiled once per connection, and then
+run with the values given: the same SQL, the same converters (an aware datetime from SQLite
+text, say), the same rows as iterating the queryset would give.
+
+Whatever the cache key leaves out must not change the SQL: callers key on every input that
+shapes the queryset (which filters are chosen, the page's offset and size, whose rights)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Expression, Field, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
+
+KEPT = 256  # statements kept per connection, the least recently used dropped first
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a Param's value goes among a compiled statement's parameters."""
+
+    name: str
+    field: Field[Any, Any]
+
+    def bind(self, values: Mapping[str, Any], database: BaseDatabaseWrapper) -> Any:
+        """The value prepared for this database as the field would prepare it in a filter."""
+        return self.field.get_db_prep_value(values[self.name], database, prepared=False)
+
+
+class Param(Expression):
+    """A value named when the queryset is built and given when its statement runs; `field` is
+    the field it is compared with, which prepares it (a datetime as SQLite stores it, say)."""
+
+    def __init__(self, name: str, field: Field[Any, Any]) -> None:
+        super().__init__(output_field=field)
+        self.name = name
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return "%s", [Slot(self.name, self.output_field)]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A compiled values() queryset: its SQL, its parameters (fixed values and Slots), the
+    compiler that made them (which converts the rows) and each column's name."""
+
+    sql: str
+    params: tuple[Any, ...]
+    compiler: SQLCompiler
+    names: tuple[str, ...]
+
+    def rows(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Each row as values() gives it, with `values` given for the Params."""
+        database = self.compiler.connection
+        params = [p.bind(values, database) if isinstance(p, Slot) else p for p in self.params]
+        with database.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            fetched = cursor.fetchall()
+        rows = self.compiler.results_iter(results=[fetched])
+        return [dict(zip(self.names, row, strict=True)) for row in rows]
+
+
+def compiled(queryset: QuerySet[Any, dict[str, Any]]) -> Statement:
+    """The statement of a values() queryset (Params left as Slots)."""
+    query = queryset.query
+    compiler = query.get_compiler(queryset.db)
+    sql, params = compiler.as_sql()
+    names = query.selected or [*query.extra_select, *query.values_select, *query.annotation_select]
+    return Statement(sql, tuple(params), compiler, tuple(names))
+
+
+# The statements of each connection (one per thread), most recently used last.
+_kept: WeakKeyDictionary[BaseDatabaseWrapper, OrderedDict[Hashable, Statement]] = (
+    WeakKeyDictionary()
+)
+
+
+def prepared(key: Hashable, build: Callable[[], QuerySet[Any, dict[str, Any]]]) -> Statement:
+    """The statement kept under `key` on this connection, compiled from build() the first
+    time."""
+    kept = _kept.setdefault(connections[DEFAULT_DB_ALIAS], OrderedDict())
+    statement = kept.get(key)
+    if statement is None:
+        statement = kept[key] = compiled(build())
+        while len(kept) > KEPT:
+            kept.popitem(last=False)
+    else:
+        kept.move_to_end(key)
+    return statement
