@@ -1,9 +1,11 @@
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from learnloop.analysis.models import AnalysisAssignment
-from learnloop.incidents.models import ResponseRole
+from learnloop.incidents.models import ConsequenceDecision, Incident, ResponseRole
 from learnloop.incidents.services import decide_by_hand, record_incident, update_incident
 from tests.conftest import World, utc
 
@@ -133,3 +135,27 @@ def test_only_admins_change_the_policy(world: World):
     assert world.client_for(world.problem_manager).get("/settings/policy/").status_code == 403
     response = world.client_for(world.admin).post("/settings/policy/", {"hours_sev1": "-1"})
     assert response.status_code == 200 and "errorlist" in response.content.decode()
+
+
+def test_a_new_key_follows_the_newest_incident_and_skips_keys_already_held(world: World):
+    first = record_incident(world.org, None, title="First")
+    assert first.key == f"INC-{first.pk}"
+    # An import took the key the next create would have taken.
+    imported = record_incident(world.org, None, title="Imported", key=f"INC-{first.pk + 2}")
+    assert imported.pk == first.pk + 1
+    following = record_incident(world.org, None, title="Following")
+    assert following.key == f"INC-{imported.pk + 2}"
+
+
+def test_an_invalid_incident_is_refused_before_anything_is_written(world: World):
+    before = Incident.objects.count(), ConsequenceDecision.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        record_incident(
+            world.org,
+            None,
+            title="x" * 301,
+            started_at=utc(2026, 1, 2),
+            resolved_at=utc(2026, 1, 1),
+        )
+    assert set(refused.value.message_dict) == {"title", "resolved_at"}
+    assert (Incident.objects.count(), ConsequenceDecision.objects.count()) == before

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from learnloop.accounts.models import Organisation
@@ -21,6 +21,8 @@ from learnloop.incidents.models import (
     Responder,
     ResponseRole,
 )
+from learnloop.lib import statements
+from learnloop.lib.statements import Param
 from learnloop.webhooks.models import EventType, Subscription
 from learnloop.webhooks.outbox import emit, incident_data, listeners
 
@@ -31,45 +33,62 @@ def policy_for(organisation: Organisation) -> ConsequencePolicy:
 
 
 def next_key(organisation: Organisation) -> str:
-    """INC-n: n follows the row count, skipping keys that imports already hold. Two writers
-    must not take the same n: the organisation's row is locked until the caller's transaction
-    ends (PostgreSQL; SQLite lets one writer in at a time anyway)."""
-    newest = Incident.objects.filter(organisation=OuterRef("pk")).order_by("-id").values("id")
-    locked = Organisation.objects.select_for_update().filter(pk=organisation.pk)
-    number = (locked.annotate(n=Subquery(newest[:1])).values_list("n", flat=True).get() or 0) + 1
-    taken = Incident.objects.filter(organisation=organisation)
-    while taken.filter(key=f"INC-{number}").exists():
+    """INC-n: n follows the newest incident's id, skipping keys that imports already hold. Two
+    writers must not take the same n: the organisation's row is locked until the caller's
+    transaction ends (PostgreSQL; SQLite lets one writer in at a time anyway). Both statements
+    are compiled once (lib/statements.py): they run inside that lock, on every create."""
+    given = {"organisation": organisation.pk}
+    number = (statements.prepared("newest incident", _newest).rows(given)[0]["n"] or 0) + 1
+    taken = statements.prepared("incident key taken", _key_taken)
+    while taken.rows({**given, "key": f"INC-{number}"}):
         number += 1
     return f"INC-{number}"
 
 
-@transaction.atomic
+def _newest() -> QuerySet[Organisation, Any]:
+    newest = Incident.objects.filter(organisation=OuterRef("pk")).order_by("-id").values("id")
+    locked = Organisation.objects.select_for_update().filter(pk=_organisation())
+    return locked.annotate(n=Subquery(newest[:1])).values("n")
+
+
+def _key_taken() -> QuerySet[Incident, Any]:
+    key = Param("key", Incident._meta.get_field("key"))
+    return Incident.objects.filter(organisation_id=_organisation(), key=key).values("id")[:1]
+
+
+def _organisation() -> Param:
+    return Param("organisation", Organisation._meta.pk)
+
+
 def record_incident(organisation: Organisation, by: User | None, **fields: Any) -> Incident:
-    """Records the incident and has the policy decide on it. What can be read before the key is
-    taken is read first (the policy, who listens for events): the key's lock on the organisation
-    lasts until the commit, and the organisation's other creates wait for it."""
+    """Records the incident and has the policy decide on it. Everything that only reads (the
+    policy, who listens for events, the fields' validation) comes before the transaction: a
+    transaction holds the database's write lock on SQLite, and the key's lock on the
+    organisation on PostgreSQL, until its commit, and the organisation's other creates wait."""
     responders = fields.pop("responders", [])
     incident = Incident(organisation=organisation, **fields)
     reasons = policy_for(organisation).reasons(incident)
     incident.of_consequence = bool(reasons)
     listening = listeners(organisation.pk)
     chosen = bool(incident.key)
-    if not chosen:
-        incident.key = next_key(organisation)  # free: taken under the organisation's lock
     # The organisation, team and service are rows the caller read: not looked up again.
     read = [name for name in ("team", "service") if getattr(incident, f"{name}_id") is not None]
-    incident.full_clean(exclude=["themes", "organisation", *read], validate_unique=chosen)
-    incident.save()
-    for user, role in responders:
-        Responder.objects.create(incident=incident, user=user, response_role=role)
-    data = incident_data(incident)
-    emit(organisation.pk, EventType.INCIDENT_RECORDED, incident.key, data, among=listening)
-    decision = policy_decision(incident, reasons)
-    decision.save()
-    if reasons:
-        if responders:
-            open_learning(incident)
-        announce_consequence(decision, among=listening, data=data)
+    unset = [] if chosen else ["key"]  # taken in the transaction, free by construction
+    incident.full_clean(exclude=["themes", "organisation", *read, *unset], validate_unique=chosen)
+    with transaction.atomic():
+        if not chosen:
+            incident.key = next_key(organisation)
+        incident.save()
+        for user, role in responders:
+            Responder.objects.create(incident=incident, user=user, response_role=role)
+        data = incident_data(incident)
+        emit(organisation.pk, EventType.INCIDENT_RECORDED, incident.key, data, among=listening)
+        decision = policy_decision(incident, reasons)
+        decision.save()
+        if reasons:
+            if responders:
+                open_learning(incident)
+            announce_consequence(decision, among=listening, data=data)
     return incident
 
 

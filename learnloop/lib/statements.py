@@ -69,7 +69,7 @@ class Statement:
         return [dict(zip(self.names, row, strict=True)) for row in rows]
 
 
-def compiled(queryset: QuerySet[Any, dict[str, Any]]) -> Statement:
+def compiled(queryset: QuerySet[Any, Any]) -> Statement:
     """The statement of a values() queryset (Params left as Slots)."""
     query = queryset.query
     compiler = query.get_compiler(queryset.db)
@@ -84,7 +84,7 @@ _kept: WeakKeyDictionary[BaseDatabaseWrapper, OrderedDict[Hashable, Statement]] 
 )
 
 
-def prepared(key: Hashable, build: Callable[[], QuerySet[Any, dict[str, Any]]]) -> Statement:
+def prepared(key: Hashable, build: Callable[[], QuerySet[Any, Any]]) -> Statement:
     """The statement kept under `key` on this connection, compiled from build() the first
     time."""
     kept = _kept.setdefault(connections[DEFAULT_DB_ALIAS], OrderedDict())
