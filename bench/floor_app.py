@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 PLANS: dict[str, list[str]] = json.loads(open(os.environ["FLOOR_PLANS"]).read())  # noqa: SIM115
 DATABASE = os.environ["FLOOR_DATABASE"]
 INCIDENT = "incidents_incident"
@@ -103,7 +105,7 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
         "items": [_item(row, at) for row in rows[:limit]],
         "next_offset": limit if len(rows) > limit else None,
     }
-    body = json.dumps(page).encode()
+    body = orjson.dumps(page)  # the fastest encoder learnloop has: the floor is the least
     start_response(
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     )

@@ -7,6 +7,7 @@ from learnloop import __version__
 from learnloop.api.auth import auth
 from learnloop.api.errors import install_error_handlers
 from learnloop.api.openapi import LearnloopAPI
+from learnloop.api.renderer import Renderer
 
 api = LearnloopAPI(
     title="learnloop API",
@@ -14,6 +15,7 @@ api = LearnloopAPI(
     description="Incidents, consequence decisions, analysis assignments, interviews, key events, "
     "learning themes and analysis reports. Authenticate with `Authorization: Bearer TOKEN`.",
     auth=auth,
+    renderer=Renderer(),
     urls_namespace="api",
 )
 install_error_handlers(api)
