@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from django.db.models import F
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -43,9 +44,9 @@ def filters(draw: st.DrawFn) -> IncidentFilter:
     return IncidentFilter(**{name: draw(CHOICES[name]) for name in names})
 
 
-def _page(wanted: IncidentFilter, membership: Membership, named: bool, start: int, limit: int):
+def _chosen(wanted: IncidentFilter, membership: Membership, named: bool):
     chosen = listing(wanted.apply(incidents_for(membership), membership.organisation_id, named))
-    return chosen.values(*LISTED, team_slug=F("team__slug"))[start : start + limit]
+    return chosen.values(*LISTED, team_slug=F("team__slug"))
 
 
 @settings(
@@ -75,10 +76,12 @@ def test_a_statement_reads_what_its_queryset_reads(
             )
         incidents_for(membership).filter(title__startswith="P").update(of_consequence=False)
     with timezone.override(zone):  # the days chosen start and end in the viewer's time zone
-        expected = list(_page(wanted, membership, False, start, limit))
-        key = ("test", membership.organisation_id, wanted.shape(), start, limit)
-        statement = statements.prepared(key, lambda: _page(wanted, membership, True, start, limit))
-        assert statement.rows(wanted.values()) == expected
+        expected = list(_chosen(wanted, membership, False)[start : start + limit])
+        key = ("test", membership.organisation_id, wanted.shape())
+        build = lambda: _chosen(wanted, membership, True)  # noqa: E731
+        statement = statements.prepared(key, build, paged=True)
+        page = {"limit": limit, "offset": start}
+        assert statement.rows({**wanted.values(), **page}) == expected
 
 
 def test_statements_are_kept_per_key_and_the_oldest_dropped(world: World, monkeypatch: Any) -> None:
@@ -95,3 +98,8 @@ def test_statements_are_kept_per_key_and_the_oldest_dropped(world: World, monkey
     for name in ["a", "b", "a", "c", "a", "b"]:
         statements.prepared(("kept", name), build(name)).rows({})
     assert built == ["a", "b", "c", "b"]  # a stays (used again), b was dropped for c
+
+
+def test_a_paged_statement_is_built_from_a_queryset_without_a_slice(world: World) -> None:
+    with pytest.raises(ValueError, match="not sliced"):
+        statements.compiled(Membership.objects.values("role")[:5], paged=True)

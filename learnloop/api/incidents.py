@@ -246,15 +246,16 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Htt
     )
     start, limit = filters.offset, filters.limit
 
-    def page() -> QuerySet[Incident, dict[str, Any]]:
-        # One row more than asked tells whether there is a next page, without counting them.
-        chosen = listing(wanted.apply(incidents_for(membership), organisation, named=True))
-        read = chosen.values(*LISTED, team_slug=F("team__slug"), service_slug=F("service__slug"))
-        one_more: QuerySet[Incident, dict[str, Any]] = read[start : start + limit + 1]
-        return one_more
+    def chosen() -> QuerySet[Incident, Any]:
+        read = listing(wanted.apply(incidents_for(membership), organisation, named=True))
+        slugs = {"team_slug": F("team__slug"), "service_slug": F("service__slug")}
+        columns: QuerySet[Incident, Any] = read.values(*LISTED, **slugs)
+        return columns
 
-    key = ("incident list", incidents_key(membership), wanted.shape(), start, limit)
-    rows = statements.prepared(key, page).rows(wanted.values())
+    key = ("incident list", incidents_key(membership), wanted.shape())
+    # One row more than asked tells whether there is a next page, without counting them.
+    page = {"limit": limit + 1, "offset": start}
+    rows = statements.prepared(key, chosen, paged=True).rows({**wanted.values(), **page})
     address = detail_addresses()
     return answer(
         request,

@@ -6,7 +6,8 @@ run with the values given: the same SQL, the same converters (an aware datetime 
 text, say), the same rows as iterating the queryset would give.
 
 Whatever the cache key leaves out must not change the SQL: callers key on every input that
-shapes the queryset (which filters are chosen, the page's offset and size, whose rights)."""
+shapes the queryset (which filters are chosen, whose rights); values that only fill it in (a
+slug, a date, the page's size and start) are Params."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Expression, Field, QuerySet
+from django.db.models import Expression, Field, PositiveIntegerField, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
-KEPT = 256  # statements kept per connection, the least recently used dropped first
+KEPT = 64  # statements kept per connection (about 24 KB each), the least recently used dropped
+PAGE: Field[Any, Any] = PositiveIntegerField()  # how a page's size and start are given
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,18 @@ class Statement:
         return [dict(zip(self.names, row, strict=True)) for row in rows]
 
 
-def compiled(queryset: QuerySet[Any, Any]) -> Statement:
-    """The statement of a values() queryset (Params left as Slots)."""
+def compiled(queryset: QuerySet[Any, Any], paged: bool = False) -> Statement:
+    """The statement of a values() queryset (Params left as Slots). `paged` ends it with a LIMIT
+    and OFFSET given when it runs, as the values "limit" and "offset", so that every page of a
+    list is one statement (an unsliced queryset: Django would write its slice into the SQL)."""
     query = queryset.query
     compiler = query.get_compiler(queryset.db)
     sql, params = compiler.as_sql()
+    if paged:
+        if query.is_sliced:
+            raise ValueError("a paged statement's queryset is not sliced: its page is given")
+        sql += " LIMIT %s OFFSET %s"
+        params = (*params, Slot("limit", PAGE), Slot("offset", PAGE))
     names = query.selected or [*query.extra_select, *query.values_select, *query.annotation_select]
     return Statement(sql, tuple(params), compiler, tuple(names))
 
@@ -84,13 +93,15 @@ _kept: WeakKeyDictionary[BaseDatabaseWrapper, OrderedDict[Hashable, Statement]] 
 )
 
 
-def prepared(key: Hashable, build: Callable[[], QuerySet[Any, Any]]) -> Statement:
+def prepared(
+    key: Hashable, build: Callable[[], QuerySet[Any, Any]], paged: bool = False
+) -> Statement:
     """The statement kept under `key` on this connection, compiled from build() the first
     time."""
     kept = _kept.setdefault(connections[DEFAULT_DB_ALIAS], OrderedDict())
     statement = kept.get(key)
     if statement is None:
-        statement = kept[key] = compiled(build())
+        statement = kept[key] = compiled(build(), paged)
         while len(kept) > KEPT:
             kept.popitem(last=False)
     else:
