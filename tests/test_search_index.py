@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from learnloop.analysis.models import KeyEvent
 from learnloop.cli import main
 from learnloop.incidents.models import Incident
-from learnloop.incidents.services import record_incident
+from learnloop.incidents.services import policy_for, record_incident
 from learnloop.insights.models import IndexBacklog, SearchDocument
 from learnloop.insights.search import search
 from tests.conftest import World
@@ -47,6 +47,7 @@ def test_a_rolled_back_change_does_not_stop_later_reindexing(world: World):
 def test_a_recorded_incident_is_indexed_in_the_transaction_that_records_it(world: World):
     """Nothing is left for later (no backlog row, no second transaction), and a recording
     that is rolled back leaves no document behind."""
+    policy_for(world.org)  # an organisation's first create writes its policy, on its own
     with CaptureQueriesContext(connection) as captured:
         incident = record_incident(world.org, None, title="Checkout outage", team=world.payments)
     assert not IndexBacklog.objects.exists()
