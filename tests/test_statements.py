@@ -101,5 +101,9 @@ def test_statements_are_kept_per_key_and_the_oldest_dropped(world: World, monkey
 
 
 def test_a_paged_statement_is_built_from_a_queryset_without_a_slice(world: World) -> None:
-    with pytest.raises(ValueError, match="not sliced"):
-        statements.compiled(Membership.objects.values("role")[:5], paged=True)
+    for queryset in (
+        Membership.objects.values("role")[:5],
+        Membership.objects.select_for_update().values("role"),  # LIMIT comes before FOR UPDATE
+    ):
+        with pytest.raises(ValueError, match="no slice and no FOR UPDATE"):
+            statements.compiled(queryset, paged=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Field, Model, QuerySet, Subquery
+from django.db.models import Model, QuerySet, Subquery
 from django.utils import timezone
 
 from learnloop.accounts.models import Service, Team
@@ -59,43 +59,38 @@ class IncidentFilter:
         once and given values() when it runs."""
         values = self.values()
 
-        def value(name: str, field: Field[Any, Any]) -> Any:
-            return Param(name, field) if named else values[name]
+        def value(name: str, model: type[Model], field: str) -> Any:
+            return Param(name, model, field) if named else values[name]
 
         if "team" in values:
             team = Team.objects.filter(
-                organisation_id=organisation_id, slug=value("team", _field(Team, "slug"))
+                organisation_id=organisation_id, slug=value("team", Team, "slug")
             )
             incidents = incidents.filter(team_id=Subquery(team.values("id")[:1]))
         if "service" in values:
             service = Service.objects.filter(
-                organisation_id=organisation_id, slug=value("service", _field(Service, "slug"))
+                organisation_id=organisation_id, slug=value("service", Service, "slug")
             )
             incidents = incidents.filter(service_id=Subquery(service.values("id")[:1]))
         if "severity" in values:
-            incidents = incidents.filter(severity=value("severity", _field(Incident, "severity")))
+            incidents = incidents.filter(severity=value("severity", Incident, "severity"))
         if "status" in values:
-            incidents = incidents.filter(status=value("status", _field(Incident, "status")))
+            incidents = incidents.filter(status=value("status", Incident, "status"))
         if self.of_consequence == "yes":
             incidents = incidents.filter(of_consequence=True)
         elif self.of_consequence == "no":
             incidents = incidents.filter(of_consequence=False)
         elif self.of_consequence == "undecided":
             incidents = incidents.filter(of_consequence__isnull=True)
-        started = _field(Incident, "started_at")
         if "started_from" in values:
-            incidents = incidents.filter(started_at__gte=value("started_from", started))
+            since = value("started_from", Incident, "started_at")
+            incidents = incidents.filter(started_at__gte=since)
         if "started_to" in values:
-            incidents = incidents.filter(started_at__lte=value("started_to", started))
+            until = value("started_to", Incident, "started_at")
+            incidents = incidents.filter(started_at__lte=until)
         if "q" in values:
-            incidents = incidents.filter(title__icontains=value("q", _field(Incident, "title")))
+            incidents = incidents.filter(title__icontains=value("q", Incident, "title"))
         return incidents
-
-
-def _field(model: type[Model], name: str) -> Field[Any, Any]:
-    found = model._meta.get_field(name)
-    assert isinstance(found, Field)
-    return found
 
 
 def listing(incidents: QuerySet[Incident]) -> QuerySet[Incident]:

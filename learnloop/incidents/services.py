@@ -52,12 +52,12 @@ def _newest() -> QuerySet[Organisation, Any]:
 
 
 def _key_taken() -> QuerySet[Incident, Any]:
-    key = Param("key", Incident._meta.get_field("key"))
+    key = Param("key", Incident, "key")
     return Incident.objects.filter(organisation_id=_organisation(), key=key).values("id")[:1]
 
 
 def _organisation() -> Param:
-    return Param("organisation", Organisation._meta.pk)
+    return Param("organisation", Organisation, "id")
 
 
 def record_incident(organisation: Organisation, by: User | None, **fields: Any) -> Incident:

@@ -19,7 +19,7 @@ from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Expression, Field, PositiveIntegerField, QuerySet
+from django.db.models import Expression, Field, Model, PositiveIntegerField, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
 KEPT = 64  # statements kept per connection (about 24 KB each), the least recently used dropped
@@ -40,10 +40,13 @@ class Slot:
 
 class Param(Expression):
     """A value named when the queryset is built and given when its statement runs; `field` is
-    the field it is compared with, which prepares it (a datetime as SQLite stores it, say)."""
+    the field it is compared with (model and field name), which prepares it (a datetime as
+    SQLite stores it, say)."""
 
-    def __init__(self, name: str, field: Field[Any, Any]) -> None:
-        super().__init__(output_field=field)
+    def __init__(self, name: str, model: type[Model], field: str) -> None:
+        compared = model._meta.get_field(field)
+        assert isinstance(compared, Field)  # a column, not a relation's other side
+        super().__init__(output_field=compared)
         self.name = name
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
@@ -79,8 +82,8 @@ def compiled(queryset: QuerySet[Any, Any], paged: bool = False) -> Statement:
     compiler = query.get_compiler(queryset.db)
     sql, params = compiler.as_sql()
     if paged:
-        if query.is_sliced:
-            raise ValueError("a paged statement's queryset is not sliced: its page is given")
+        if query.is_sliced or query.select_for_update:
+            raise ValueError("a paged statement's queryset has no slice and no FOR UPDATE")
         sql += " LIMIT %s OFFSET %s"
         params = (*params, Slot("limit", PAGE), Slot("offset", PAGE))
     names = query.selected or [*query.extra_select, *query.values_select, *query.annotation_select]
