@@ -16,6 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from learnloop.accounts.models import ApiToken, Membership, Organisation, Role, Service, Team
+from learnloop.lib.storable import refusal
 from learnloop.mail.models import MailPurpose
 from learnloop.mail.outbox import compose, deliver
 
@@ -35,12 +36,9 @@ def _slug(slug: str, longest: int) -> str:
 
 def _text(value: str, field: str) -> str:
     """Text a database can store: no NUL character, no lone surrogate."""
-    if "\x00" in value:
-        raise ValidationError({field: "Contains a NUL character, which cannot be stored."})
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ValidationError({field: "Contains a lone surrogate, which is not text."}) from error
+    refused = refusal(value)
+    if refused:
+        raise ValidationError({field: refused})
     return value
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Team
@@ -18,7 +18,7 @@ from learnloop.accounts.setup import team_of
 from learnloop.actions import backlog, services
 from learnloop.actions.models import ActionKind, ActionStatus, ImprovementAction, PlannedFeature
 from learnloop.actions.similarity import similar_actions
-from learnloop.api.common import Number, RowId, member
+from learnloop.api.common import Number, RowId, Schema, member
 from learnloop.incidents.views import incident_or_404
 from learnloop.lib.cost_of_delay import cd3
 

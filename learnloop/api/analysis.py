@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Role
@@ -30,7 +30,7 @@ from learnloop.analysis.models import (
     Precision,
     hours_spent,
 )
-from learnloop.api.common import RowId, assignment, incident, member, require
+from learnloop.api.common import RowId, Schema, assignment, incident, member, require
 from learnloop.lib.markdown import render
 from learnloop.lib.moments import Moment
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
-from learnloop.api.common import Offset, member
+from learnloop.api.common import Offset, Schema, member
 from learnloop.audit.models import AuditAction
 from learnloop.audit.queries import Filters, as_json, entries
 

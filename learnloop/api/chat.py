@@ -8,13 +8,13 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Query, Router, UploadedFile
 from ninja.responses import Status
 
 from learnloop.accounts.rights import can_see_chat, can_work_assignment
 from learnloop.analysis.models import AnalysisAssignment
 from learnloop.api.analysis import KeyEventOut
-from learnloop.api.common import Offset, RowId, assignment, incident, member, require
+from learnloop.api.common import Offset, RowId, Schema, assignment, incident, member, require
 from learnloop.chat import services
 from learnloop.chat.models import ChatImport, TimelineCandidate
 from learnloop.chat.slack import BadExport

@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router
 
 from learnloop.accounts.models import Team
 from learnloop.accounts.rights import can_rank_backlog
-from learnloop.api.common import member
+from learnloop.api.common import Schema, member
 from learnloop.costs import ledger, report
 from learnloop.insights.measures import measure
 from learnloop.lib.stats import Distribution

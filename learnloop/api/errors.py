@@ -10,8 +10,15 @@ from ninja.errors import ValidationError
 
 
 def field_path(location: tuple[object, ...]) -> str:
-    parts = [str(p) for p in location if p not in ("body", "payload", "query", "path")]
-    return ".".join(parts)
+    """The field's path without where django-ninja found it: ("body", "payload", "title") is
+    "title" (the second part names the view's argument), ("query", "limit") "limit". A field
+    may itself be called "body"."""
+    parts = list(location)
+    if parts[:1] == ["body"]:
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    elif parts[:1] in (["query"], ["path"]):
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Service, Team
@@ -24,7 +24,7 @@ from learnloop.accounts.rights import (
     incidents_for,
     incidents_key,
 )
-from learnloop.api.common import Offset, answer, incident, member, require
+from learnloop.api.common import Offset, Schema, answer, incident, member, require
 from learnloop.incidents import services
 from learnloop.incidents.models import Incident, ResponseRole, Severity
 from learnloop.incidents.models import Status as IncidentStatus

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.responses import Status
 
 from learnloop.accounts.models import Membership
@@ -16,7 +16,7 @@ from learnloop.accounts.rights import (
     can_publish_narrative,
     can_see_narrative_drafts,
 )
-from learnloop.api.common import BIGGEST, RowId, member, require
+from learnloop.api.common import BIGGEST, RowId, Schema, member, require
 from learnloop.api.common import incident as incident_for
 from learnloop.incidents.models import Incident
 from learnloop.lib import language, textdiff

@@ -8,12 +8,12 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.responses import Status
 
 from learnloop.accounts import setup
 from learnloop.accounts.models import Membership, Role, Service, Team
-from learnloop.api.common import RowId, member
+from learnloop.api.common import RowId, Schema, member
 
 router = Router(tags=["organisation"])
 

@@ -9,12 +9,12 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Team
 from learnloop.accounts.rights import can_schedule_walkthrough, can_see_readership
-from learnloop.api.common import Offset, RowId, member, require
+from learnloop.api.common import Offset, RowId, Schema, member, require
 from learnloop.incidents.models import Severity
 from learnloop.lib.moments import Moment
 from learnloop.narratives.models import Narrative, Publication, Walkthrough, WalkthroughKind

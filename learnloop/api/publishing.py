@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router
 from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Team
@@ -20,7 +20,7 @@ from learnloop.accounts.rights import (
     can_resend_delivery,
     can_see_deliveries,
 )
-from learnloop.api.common import RowId, member
+from learnloop.api.common import RowId, Schema, member
 from learnloop.narratives.models import Narrative
 from learnloop.publishing import services
 from learnloop.publishing.forms import ChannelForm

@@ -10,7 +10,7 @@ from uuid import UUID
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.responses import Status
 
 from learnloop.accounts.models import Membership, Team
@@ -23,8 +23,8 @@ from learnloop.accounts.rights import (
 from learnloop.actions.models import ActionKind
 from learnloop.analysis.models import Interview, KeyEvent
 from learnloop.api.actions import ActionOut
+from learnloop.api.common import Schema, member
 from learnloop.api.common import incident as incident_for
-from learnloop.api.common import member
 from learnloop.lib.moments import Moment
 from learnloop.reviews import services
 from learnloop.reviews.models import (

@@ -5,10 +5,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, NinjaAPI, Router, Schema
+from ninja import Field, NinjaAPI, Router
 
 from learnloop.accounts.home import build
-from learnloop.api.common import member
+from learnloop.api.common import Schema, member
 
 health = Router(tags=["meta"])
 

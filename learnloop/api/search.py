@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
-from learnloop.api.common import member
+from learnloop.api.common import Schema, member
 from learnloop.insights.search import Hit, search
 
 router = Router(tags=["search"])

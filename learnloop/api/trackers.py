@@ -8,13 +8,13 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router
 from ninja.responses import Status
 
 from learnloop.accounts.models import Team
 from learnloop.accounts.rights import can_rank_backlog
 from learnloop.api.actions import changeable_action
-from learnloop.api.common import member
+from learnloop.api.common import Schema, member
 from learnloop.trackers import services
 from learnloop.trackers.models import TrackerConnection, TrackerPush
 

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 from ninja.responses import Status
 
-from learnloop.api.common import Offset, RowId
+from learnloop.api.common import Offset, RowId, Schema
 from learnloop.api.organisation import admin
 from learnloop.webhooks.models import EventDelivery, EventType, Subscription
 from learnloop.webhooks.setup import save_subscription

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from learnloop.audit.models import AuditEntry
+from learnloop.lib.storable import refusal
 
 
 @dataclass(frozen=True)
@@ -23,19 +24,10 @@ class Filters:
     until: date | None = None  # inclusive
 
 
-def _storable(text: str) -> bool:
-    """Stored text holds no NUL and no lone surrogate: a filter with one matches nothing."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
-
-
 def entries(organisation_id: int, filters: Filters) -> QuerySet[AuditEntry]:
     found = AuditEntry.objects.filter(organisation_id=organisation_id)
-    if not (_storable(filters.actor) and _storable(filters.target)):
-        return found.none()
+    if refusal(filters.actor) or refusal(filters.target):
+        return found.none()  # stored text holds neither: a filter with one matches nothing
     if filters.action:
         found = found.filter(action=filters.action)
     if filters.actor:
