@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from pydantic import ValidationError
 
 from learnloop.accounts.models import ApiToken
 from learnloop.api.urls import api
@@ -101,3 +102,13 @@ PAGES = ["/incidents/INC-1%00/", "/incidents/?q=a%00b", "/portal/?q=%00"]
 def test_a_nul_in_a_page_s_address_is_refused(world: World, address: str) -> None:
     answer = world.client_for(world.member).get(address)
     assert answer.status_code in (400, 404)
+
+
+def test_an_answer_carrying_a_nul_stored_earlier_is_still_written() -> None:
+    """SQLite stored NULs before they were refused: reading such text back must not fail."""
+    from learnloop.api.reviews import ContextNoteIn
+
+    answer = {"response_status": 200}
+    assert ContextNoteIn.model_validate({"text": "a\x00b"}, context=answer).text == "a\x00b"
+    with pytest.raises(ValidationError):
+        ContextNoteIn.model_validate({"text": "a\x00b"}, context={})
