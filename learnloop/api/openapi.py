@@ -1,7 +1,8 @@
 """The API's OpenAPI document declares every answer the API gives, errors included: 400 for a
-body that is not JSON, 401 without a valid token, 403 for what the caller may not do, 404 for
-what does not exist or is not theirs, 422 for invalid input (each error names its field). Files
-(the .ics invitations) are declared with their own media type."""
+body that is not JSON or a query parameter holding a NUL character, 401 without a valid token,
+403 for what the caller may not do, 404 for what does not exist or is not theirs, 422 for
+invalid input (each error names its field). Files (the .ics invitations) are declared with
+their own media type."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ ERROR = {
     },
 }
 REASONS = {
-    "400": "The body is not valid JSON",
+    "400": "The body is not valid JSON, or a query parameter holds a NUL character",
     "401": "No valid token or session",
     "403": "The caller may not do this",
     "404": "Not found, or not the caller's to see (the path's object, or one the input names)",
@@ -48,7 +49,8 @@ def declared(operation: dict[str, Any], path: str) -> list[str]:
         codes.append("401")
     if operation.get("parameters") or operation.get("requestBody"):
         codes.append("422")
-    if operation.get("requestBody"):
+    queried = any(p.get("in") == "query" for p in operation.get("parameters", []))
+    if operation.get("requestBody") or queried:
         codes.append("400")
     return codes
 
