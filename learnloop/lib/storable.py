@@ -1,7 +1,7 @@
 """Text from outside made storable: both databases refuse a NUL character, and UTF-8 has no lone
 surrogate (JSON and Slack exports can carry both). Where input is a person's, say so instead
-(`refusal`: accounts.setup, the API's bodies, addresses); where it is a tool's payload, clean
-it (`storable`)."""
+(`refusal`: accounts.setup, the API's bodies; a NUL in an address is refused by
+learnloop/middleware.py); where it is a tool's payload, clean it (`storable`)."""
 
 
 def storable(value: str) -> str:
