@@ -10,10 +10,11 @@ class Config(AppConfig):
         from django.db.models.signals import post_migrate
 
         from learnloop import checks  # noqa: F401 - registers the deployment checks
-        from learnloop.lib import choices
+        from learnloop.lib import binding, choices
         from learnloop.lib.planner import after_migrate, without_jit
 
         choices.install()
+        binding.bind_quickly()
         # Once per migrate that ran migrations (this app's signal): new indexes get statistics.
         post_migrate.connect(after_migrate, sender=self)
         connection_created.connect(without_jit)

@@ -8,7 +8,10 @@ read back: callers that need the new ids use bulk_create or read them afterwards
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -30,14 +33,50 @@ PLAIN = {
     "SmallIntegerField",
     "TextField",
 }
-SIMPLE = {str, int, bool, type(None)}
 AUTO = (AutoField, BigAutoField, SmallAutoField)
+Prepare = Callable[[Any], Any]
 
 
-def _is_plain(field: Field[Any, Any]) -> bool:
-    if isinstance(field, ForeignKey):
-        return isinstance(field.target_field, AUTO)
-    return field.get_internal_type() in PLAIN
+def _same(value: Any) -> Any:
+    return value
+
+
+def _quick(field: Field[Any, Any], database: BaseDatabaseWrapper) -> dict[type, Prepare]:
+    """What get_db_prep_save makes of the common types of values, without its checks: for each
+    type, a function giving the database value (other types go through get_db_prep_save)."""
+    kind = field.get_internal_type()
+    if (isinstance(field, ForeignKey) and isinstance(field.target_field, AUTO)) or kind in PLAIN:
+        return {str: _same, int: _same, bool: _same, type(None): _same}
+    if kind == "UUIDField":  # SQLite keeps the 32 hex digits
+        native = database.features.has_native_uuid_field
+        return {uuid.UUID: _same if native else attrgetter("hex"), type(None): _same}
+    moment = _moment_in(database, field)
+    if kind == "DateTimeField" and moment is not None:
+        return {datetime: moment, type(None): _same}
+    return {}
+
+
+def _moment_in(database: BaseDatabaseWrapper, field: Field[Any, Any]) -> Prepare | None:
+    """An aware datetime as the database takes it, without get_db_prep_save's checks and time
+    zone look-up (three quarters of its cost, a fifth of an import's writing): SQLite keeps the
+    UTC time as text, PostgreSQL takes the datetime itself. A naive one is left to the field, as
+    is every datetime where the database's own time zone is set."""
+    if database.settings_dict.get("TIME_ZONE") is not None:
+        return None
+    convert = field.get_db_prep_save
+    if database.vendor == "sqlite":
+
+        def as_text(moment: datetime) -> Any:
+            if moment.utcoffset() is None:
+                return convert(moment, database)
+            return str(moment.astimezone(UTC).replace(tzinfo=None))
+
+        return as_text
+    if database.vendor == "postgresql":
+        return lambda moment: (
+            moment if moment.utcoffset() is not None else convert(moment, database)
+        )
+    return None
 
 
 class _Column:
@@ -48,7 +87,7 @@ class _Column:
     def __init__(self, field: Field[Any, Any], database: BaseDatabaseWrapper) -> None:
         self.name = field.attname
         self.column = field.column
-        self.plain = _is_plain(field)
+        self.quick = _quick(field, database)
         self.database = database
         self.convert = field.get_db_prep_save
         self.make: Callable[[], Any] | None = None  # a default made anew for each row
@@ -61,9 +100,8 @@ class _Column:
             self.fixed = self.prepare(field.get_default())
 
     def prepare(self, value: Any) -> Any:
-        if self.plain and type(value) in SIMPLE:
-            return value
-        return self.convert(value, self.database)
+        quick = self.quick.get(type(value))
+        return self.convert(value, self.database) if quick is None else quick(value)
 
     def value(self, row: Mapping[str, Any]) -> Any:
         if self.name in row:
