@@ -158,14 +158,19 @@ class KeyEvent(models.Model):
     The time may be missing or imprecise; the position keeps its place in the telling."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="key_events")
-    # None for events that came with an imported report rather than from an analyst.
+    # Found through keyevent_incident below (no index of its own).
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="key_events", db_index=False
+    )
+    # None for events that came with an imported report rather than from an analyst: those,
+    # most rows at scale, are left out of keyevent_assignment.
     assignment = models.ForeignKey(
         AnalysisAssignment,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="key_events",
+        db_index=False,
     )
     occurred_at = models.DateTimeField(null=True, blank=True)
     precision = models.CharField(max_length=12, choices=Precision.choices, default=Precision.MINUTE)
@@ -180,7 +185,14 @@ class KeyEvent(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
-        indexes = [models.Index(fields=["incident", "position"], name="keyevent_incident")]
+        indexes = [
+            models.Index(fields=["incident", "position"], name="keyevent_incident"),
+            models.Index(
+                fields=["assignment"],
+                condition=models.Q(assignment__isnull=False),
+                name="keyevent_assignment",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description[:60]

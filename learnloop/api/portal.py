@@ -19,7 +19,7 @@ from learnloop.incidents.models import Severity
 from learnloop.lib.moments import Moment
 from learnloop.narratives.models import Narrative, Publication, Walkthrough, WalkthroughKind
 from learnloop.portal import content, services
-from learnloop.portal.queries import filtered, published_narratives, window
+from learnloop.portal.queries import filtered, published_narrative, window
 
 router = Router(tags=["portal"])
 
@@ -146,12 +146,7 @@ class AttendanceIn(Schema):
 
 
 def _narrative(membership: Membership, key: str) -> Narrative:
-    found = (
-        published_narratives(membership.organisation_id)
-        .select_related("incident__team", "incident__service", "current_publication__version")
-        .filter(incident__key=key)
-        .first()
-    )
+    found = published_narrative(membership.organisation_id, key)
     if found is None:
         raise Http404("No published narrative has this key.")
     return found

@@ -9,7 +9,10 @@ from learnloop.accounts.models import Organisation
 
 
 class SearchDocument(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    # Its own index would repeat the first column of the two below.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=20)  # incident, key_event, action, narrative
     ref = models.CharField(max_length=64)  # the incident key, or the record's uid
     incident_key = models.CharField(max_length=120)

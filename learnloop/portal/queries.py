@@ -34,6 +34,17 @@ def published_narratives(organisation_id: int) -> QuerySet[Narrative]:
     )
 
 
+def published_narrative(organisation_id: int, key: str) -> Narrative | None:
+    """The published narrative of the incident with this key (its incident found by the
+    organisation's unique key), with what its pages and the API show of the incident."""
+    return (
+        published_narratives(organisation_id)
+        .select_related("incident__team", "incident__service", "current_publication__version")
+        .filter(incident__organisation_id=organisation_id, incident__key=key)
+        .first()
+    )
+
+
 def _matching_keys(organisation_id: int, text: str) -> RawSQL | None:
     """Incident keys whose published narrative matches every word, from the full-text index that
     insights/search.py keeps (it holds the current revision only, never a draft); a subquery,

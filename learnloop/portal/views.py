@@ -30,16 +30,11 @@ from learnloop.portal.forms import (
     WalkthroughTimesForm,
 )
 from learnloop.portal.invitations import invitation
-from learnloop.portal.queries import published, published_narratives
+from learnloop.portal.queries import published, published_narrative
 
 
 def narrative_or_404(membership: Membership, key: str) -> Narrative:
-    found = (
-        published_narratives(membership.organisation_id)
-        .select_related("incident__team", "incident__service", "current_publication__version")
-        .filter(incident__key=key)
-        .first()
-    )
+    found = published_narrative(membership.organisation_id, key)
     if found is None:
         raise Http404("No published narrative has this address.")
     return found
