@@ -14,7 +14,8 @@ from django.db import connection, transaction
 from learnloop.accounts.models import Membership, Organisation
 from learnloop.cli import main
 from learnloop.incidents.models import Incident
-from learnloop.insights.search import search
+from learnloop.insights.models import IndexBacklog, SearchDocument
+from learnloop.insights.search import reindex, search
 from learnloop.interchange.checks import FACTS, Document
 from learnloop.interchange.importer import import_documents
 from learnloop.interchange.reports import Catalogue, import_report
@@ -103,16 +104,34 @@ def test_subscribers_hear_of_each_imported_incident_of_consequence(
     assert decided and set(heard.values_list("subject", flat=True)) == decided
 
 
-def test_what_a_batch_wrote_is_found_after_its_commit(
+def indexed(organisation: Organisation) -> set[tuple[Any, ...]]:
+    return set(
+        SearchDocument.objects.filter(organisation=organisation).values_list(
+            "kind", "ref", "incident_key", "title", "body", "analyst_id", "incident_team_id"
+        )
+    )
+
+
+def test_a_batch_indexes_what_it_writes_in_its_own_transaction(
     world: World, shared_incidents: Path, django_capture_on_commit_callbacks: Any
 ):
+    """New reports' search documents are made from the rows as they are written, not read back
+    after the commit: they are found before it, and they are what a rebuild makes of the rows."""
     docs = reports(shared_incidents, 2)
     word = "zanzibarite"
     docs[-1]["timeline"][-1]["event"] += f" {word}"
-    with django_capture_on_commit_callbacks(execute=True):
+    docs[0]["improvement_actions"][0]["action"] += f" {word}"
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
         import_documents([Document(f"{d['id']}.json", d, FACTS) for d in docs], world.org.slug)
+    assert not after_commit  # nothing left for after the commit
+    assert not IndexBacklog.objects.exists()
     reader = Membership.objects.get(user=world.admin)
-    assert {hit.incident_key for hit in search(reader, word)} == {docs[-1]["id"]}
+    assert {hit.incident_key for hit in search(reader, word)} == {docs[0]["id"], docs[-1]["id"]}
+    written = indexed(world.org)
+    assert {kind for kind, *_ in written} == {"incident", "key_event", "action"}
+    reindex(Incident.objects.filter(organisation=world.org))
+    assert indexed(world.org) == written
+    assert {hit.incident_key for hit in search(reader, word)} == {docs[0]["id"], docs[-1]["id"]}
 
 
 def refuse_in_the_database(title: str) -> None:

@@ -74,6 +74,60 @@ def _incident_document(incident: Incident) -> Document:
     }
 
 
+def _event_document(incident: Incident, uid: Any, text: Iterable[str], analyst: Any) -> Document:
+    """A key event's document: its description, note and actor role are its body."""
+    return {
+        "organisation_id": incident.organisation_id,
+        "kind": "key_event",
+        "ref": str(uid),
+        "incident_key": incident.key,
+        "title": incident.title[:300],
+        "body": " ".join(text),
+        "analyst_id": analyst,
+        "incident_team_id": incident.team_id,
+    }
+
+
+def _action_document(incident: Incident, uid: Any, title: str, text: Iterable[str]) -> Document:
+    """An improvement action's document: its description and evidence are its body."""
+    return {
+        "organisation_id": incident.organisation_id,
+        "kind": "action",
+        "ref": str(uid),
+        "incident_key": incident.key,
+        "title": title[:300],
+        "body": " ".join(text),
+    }
+
+
+def new_documents(
+    incident: Incident, events: list[dict[str, Any]], actions: list[dict[str, Any]]
+) -> list[Document]:
+    """The documents of an incident about to be written with these key events and actions (as
+    lib.bulk.insert takes them): what _documents_of would read back once they are."""
+    return [
+        _incident_document(incident),
+        *(
+            _event_document(
+                incident,
+                event["uid"],
+                (event["description"], event.get("note", ""), event.get("actor_role", "")),
+                event.get("assignment_id"),
+            )
+            for event in events
+        ),
+        *(
+            _action_document(
+                incident,
+                action["uid"],
+                action["title"],
+                (action.get("description", ""), action.get("evidence", "")),
+            )
+            for action in actions
+        ),
+    ]
+
+
 def _documents_of(incidents: list[Incident]) -> list[Document]:
     """Every document of these incidents, in order: each incident, its key events, its
     improvement actions and its published narrative (only that revision: every member searches,
@@ -97,40 +151,23 @@ def _documents_of(incidents: list[Incident]) -> list[Document]:
     }
     docs = []
     for incident in incidents:
-        org, key, title = incident.organisation_id, incident.key, incident.title[:300]
         docs.append(_incident_document(incident))
         docs.extend(
-            {
-                "organisation_id": org,
-                "kind": "key_event",
-                "ref": str(uid),
-                "incident_key": key,
-                "title": title,
-                "body": " ".join((description, note, actor_role)),
-                "analyst_id": analyst_id,
-                "incident_team_id": incident.team_id,
-            }
-            for _, uid, description, note, actor_role, analyst_id in events.get(incident.pk, [])
+            _event_document(incident, uid, text, analyst)
+            for _, uid, *text, analyst in events.get(incident.pk, [])
         )
         docs.extend(
-            {
-                "organisation_id": org,
-                "kind": "action",
-                "ref": str(uid),
-                "incident_key": key,
-                "title": action_title[:300],
-                "body": " ".join((description, evidence)),
-            }
-            for _, uid, action_title, description, evidence in actions.get(incident.pk, [])
+            _action_document(incident, uid, title, text)
+            for _, uid, title, *text in actions.get(incident.pk, [])
         )
         publication = published.get(incident.pk)
         if publication is not None:
             docs.append(
                 {
-                    "organisation_id": org,
+                    "organisation_id": incident.organisation_id,
                     "kind": "narrative",
-                    "ref": key[:64],
-                    "incident_key": key,
+                    "ref": incident.key[:64],
+                    "incident_key": incident.key,
                     "title": publication.title[:300],
                     "body": publication.version.body,
                 }
@@ -227,8 +264,14 @@ def reindex(incidents: Iterable[Incident]) -> int:
 def index_new(incident: Incident) -> None:
     """Indexes an incident just recorded, in the transaction that records it: it has nothing
     else to index yet (its key events, actions and narrative come later and reindex it)."""
-    insert(SearchDocument, [_incident_document(incident)])
-    _fts([incident])
+    index_written([incident], [_incident_document(incident)])
+
+
+def index_written(incidents: list[Incident], docs: list[Document]) -> None:
+    """Indexes new incidents, in the transaction that writes them, from their documents as
+    new_documents makes them (none of them indexed before)."""
+    insert(SearchDocument, docs)
+    _fts(incidents)
 
 
 def queue(incident_ids: Iterable[int]) -> None:

@@ -12,7 +12,7 @@ from learnloop.actions.models import ImprovementAction
 from learnloop.analysis.models import KeyEvent
 from learnloop.incidents.models import ConsequenceDecision, Incident
 from learnloop.incidents.services import announce_consequence, policy_decision
-from learnloop.insights.search import queue
+from learnloop.insights.search import index_written, new_documents
 from learnloop.interchange.reports import (
     Catalogue,
     action_rows,
@@ -103,7 +103,9 @@ def write_reports(reports: list[Report], catalogue: Catalogue) -> list[tuple[str
     for decision in decisions:
         if decision.of_consequence:  # subscribers hear, as when the policy decides one
             announce_consequence(decision, among=listening)
-    created = [r.incident.pk for r in reports]
-    queue(created)
-    catalogue.queued.extend(created)
+    # Indexed here, from the rows just written, rather than read back after the commit.
+    index_written(
+        [r.incident for r in reports],
+        [doc for r in reports for doc in new_documents(r.incident, r.events, r.actions)],
+    )
     return [("created", r.incident.key) for r in reports]
