@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from learnloop.accounts.models import Organisation
+from learnloop.incidents import services
 from learnloop.incidents.models import Incident
-from learnloop.incidents.services import record_incident
+from learnloop.incidents.services import next_key, record_incident
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the writers commit for real
@@ -69,3 +71,53 @@ def test_the_api_answers_concurrent_creates_without_an_error(world: World):
 
     assert not together(post)
     assert answers == [201] * (WRITERS * EACH)
+
+
+def test_a_new_organisation_s_first_keys_taken_at_once_are_one_to_n(world: World):
+    """The organisation's counter is created by the first create; others at the same moment add
+    to it rather than fail on it, and nothing failing means no n is skipped."""
+    fresh = Organisation.objects.create(name="Fresh", slug="fresh")
+    errors = together(lambda n, i: record_incident(fresh, None, title=f"Writer {n} {i}"))
+    assert not errors, errors
+    keys = set(Incident.objects.filter(organisation=fresh).values_list("key", flat=True))
+    assert keys == {f"INC-{n}" for n in range(1, WRITERS * EACH + 1)}
+
+
+def test_a_create_holds_no_lock_on_the_key_while_it_writes(world: World, monkeypatch: Any):
+    """One create stops half-way through its transaction. On PostgreSQL another takes the next
+    key meanwhile (the counter's row was locked for one statement); on SQLite, with one writer
+    at a time, the other waits for the first's commit and then takes it."""
+    halfway, go_on = threading.Event(), threading.Event()
+    first_thread: list[int] = []
+    emit = services.emit
+
+    def slow_emit(*args: Any, **kwargs: Any) -> Any:
+        if threading.get_ident() in first_thread:
+            halfway.set()
+            go_on.wait(30)
+        return emit(*args, **kwargs)
+
+    monkeypatch.setattr(services, "emit", slow_emit)
+    keys: dict[str, str] = {}
+
+    def first() -> None:
+        first_thread.append(threading.get_ident())
+        try:
+            keys["first"] = record_incident(world.org, None, title="Slow").key
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert halfway.wait(30)
+    try:
+        if connection.vendor == "postgresql":
+            keys["second"] = next_key(world.org)  # while the first is still writing
+            assert not keys.get("first")
+        else:
+            go_on.set()
+            keys["second"] = record_incident(world.org, None, title="Waits").key
+    finally:
+        go_on.set()
+        thread.join(30)
+    assert keys["first"] == "INC-1" and keys["second"] == "INC-2"

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from learnloop.analysis.models import AnalysisAssignment
-from learnloop.incidents.models import ConsequenceDecision, Incident, ResponseRole
+from learnloop.incidents.models import ConsequenceDecision, Incident, KeyCounter, ResponseRole
 from learnloop.incidents.services import decide_by_hand, record_incident, update_incident
 from tests.conftest import World, utc
 
@@ -137,14 +137,19 @@ def test_only_admins_change_the_policy(world: World):
     assert response.status_code == 200 and "errorlist" in response.content.decode()
 
 
-def test_a_new_key_follows_the_newest_incident_and_skips_keys_already_held(world: World):
+def test_a_new_key_follows_the_last_one_and_skips_keys_already_held(world: World):
     first = record_incident(world.org, None, title="First")
     assert first.key == "INC-1"  # the organisation had no incident
-    # An import holds the key the next create would take: the newest incident's id + 1.
-    imported = record_incident(world.org, None, title="Imported", key="report-7")
-    Incident.objects.filter(pk=imported.pk).update(key=f"INC-{imported.pk + 1}")
-    following = record_incident(world.org, None, title="Following")
-    assert following.key == f"INC-{imported.pk + 2}"
+    record_incident(world.org, None, title="Imported", key="INC-2")  # an import holds INC-2
+    assert record_incident(world.org, None, title="Following").key == "INC-3"
+
+
+def test_an_organisation_s_first_key_follows_the_incidents_it_already_has(world: World):
+    """Keys given before the counter existed were at most their incident's id: the counter of
+    an organisation that has incidents but no counter yet starts after the newest id."""
+    incident = record_incident(world.org, None, title="First")
+    KeyCounter.objects.filter(organisation=world.org).delete()
+    assert record_incident(world.org, None, title="Next").key == f"INC-{incident.pk + 1}"
 
 
 def test_an_invalid_incident_is_refused_before_anything_is_written(world: World):

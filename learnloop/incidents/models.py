@@ -162,6 +162,20 @@ def default_action_target_days() -> dict[str, int]:
     return {"1": 15, "2": 30, "3": 60, "4": 90, "5": 180}
 
 
+class KeyCounter(models.Model):
+    """The last n given to an organisation's INC-n keys (incidents/services.next_key). Taken in a
+    transaction of its own, so that the row is locked for one statement, not for a whole
+    create: two creates never take the same n, and neither waits for the other's commit."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last = models.PositiveBigIntegerField()
+
+    def __str__(self) -> str:
+        return f"INC-{self.last}"
+
+
 class ConsequencePolicy(models.Model):
     """Decides which incidents are "of consequence", which opens the learning process.
     Any one matching criterion is enough; empty criteria are ignored."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from learnloop.accounts.models import Organisation
@@ -33,22 +33,37 @@ def policy_for(organisation: Organisation) -> ConsequencePolicy:
 
 
 def next_key(organisation: Organisation) -> str:
-    """INC-n: n follows the newest incident's id, skipping keys that imports already hold. Two
-    writers must not take the same n: the organisation's row is locked until the caller's
-    transaction ends (PostgreSQL; SQLite lets one writer in at a time anyway). Both statements
-    are compiled once (lib/statements.py): they run inside that lock, on every create."""
+    """INC-n: the organisation's next n, skipping keys that imports already hold. Each n is
+    taken from the organisation's KeyCounter in a transaction of its own (when the caller is in
+    none), so two creates never take the same n and neither holds a lock while it writes; an n
+    taken by a create that then fails is not given again. The counter starts after the
+    organisation's newest incident's id (keys given before it existed were at most that)."""
     given = {"organisation": organisation.pk}
-    number = (statements.prepared("newest incident", _newest).rows(given)[0]["n"] or 0) + 1
     taken = statements.prepared("incident key taken", _key_taken)
-    while taken.rows({**given, "key": f"INC-{number}"}):
-        number += 1
-    return f"INC-{number}"
+    while True:
+        key = f"INC-{_take_number(organisation.pk)}"
+        if not taken.rows({**given, "key": key}):
+            return key
 
 
-def _newest() -> QuerySet[Organisation, Any]:
-    newest = Incident.objects.filter(organisation=OuterRef("pk")).order_by("-id").values("id")
-    locked = Organisation.objects.select_for_update().filter(pk=_organisation())
-    return locked.annotate(n=Subquery(newest[:1])).values("n")
+NEXT_NUMBER = """
+    UPDATE incidents_keycounter SET last = last + 1 WHERE organisation_id = %s RETURNING last"""
+# The organisation's first: two at once both insert, and the second adds one to the first's.
+FIRST_NUMBER = """
+    INSERT INTO incidents_keycounter (organisation_id, last)
+    SELECT %s, COALESCE(MAX(id), 0) + 1 FROM incidents_incident WHERE organisation_id = %s
+    ON CONFLICT (organisation_id) DO UPDATE SET last = incidents_keycounter.last + 1
+    RETURNING last"""
+
+
+def _take_number(organisation_id: int) -> int:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(NEXT_NUMBER, [organisation_id])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(FIRST_NUMBER, [organisation_id, organisation_id])
+            row = cursor.fetchone()
+        return int(row[0])
 
 
 def _key_taken() -> QuerySet[Incident, Any]:
@@ -64,7 +79,8 @@ def record_incident(organisation: Organisation, by: User | None, **fields: Any) 
     """Records the incident and has the policy decide on it. Everything that only reads (the
     policy, who listens for events, the fields' validation) comes before the transaction: a
     transaction holds the database's write lock on SQLite, and the key's lock on the
-    organisation on PostgreSQL, until its commit, and the organisation's other creates wait."""
+    organisation on PostgreSQL, until its commit, and the organisation's other creates wait.
+    The key is taken before it too (next_key), in a transaction of its own."""
     responders = fields.pop("responders", [])
     incident = Incident(organisation=organisation, **fields)
     reasons = policy_for(organisation).reasons(incident)
@@ -75,9 +91,9 @@ def record_incident(organisation: Organisation, by: User | None, **fields: Any) 
     read = [name for name in ("team", "service") if getattr(incident, f"{name}_id") is not None]
     unset = [] if chosen else ["key"]  # taken in the transaction, free by construction
     incident.full_clean(exclude=["themes", "organisation", *read, *unset], validate_unique=chosen)
+    if not chosen:
+        incident.key = next_key(organisation)
     with transaction.atomic():
-        if not chosen:
-            incident.key = next_key(organisation)
         incident.save()
         for user, role in responders:
             Responder.objects.create(incident=incident, user=user, response_role=role)
