@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ninja.responses import NinjaJSONEncoder
 
 from learnloop.api.renderer import Renderer
 from learnloop.incidents.models import Status
 
-ZONES = st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), None])
+ZONES = st.sampled_from(
+    [UTC, timezone(timedelta(hours=5, minutes=30)), ZoneInfo("Europe/London"), None]
+)
 SCALARS = (
     st.none()
     | st.booleans()
@@ -39,6 +42,7 @@ VALUES = st.recursive(
 )
 
 
+@settings(deadline=None)  # what is written is checked, not how fast (the machine may be busy)
 @given(VALUES)
 def test_the_renderer_writes_what_django_ninja_s_encoder_wrote(value: object) -> None:
     written = Renderer().render(None, value, response_status=200)

@@ -18,6 +18,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 from learnloop.accounts.models import ApiToken, Membership, Organisation, Team
+from learnloop.lib import moments
 
 # Each model read, with the alias its table has in the statement.
 PARTS: tuple[tuple[type[Model], str], ...] = (
@@ -62,9 +63,10 @@ class Column:
     def __init__(self, field: Field[Any, Any], database: BaseDatabaseWrapper) -> None:
         self.column = field.get_col(field.model._meta.db_table)
         self.database = database
-        self.converters = database.ops.get_db_converters(
-            self.column
-        ) + self.column.get_db_converters(database)
+        self.converters = moments.quicker(
+            database.ops.get_db_converters(self.column) + self.column.get_db_converters(database),
+            database,
+        )
 
     def convert(self, value: Any) -> Any:
         for converter in self.converters:

@@ -7,7 +7,7 @@ bits, a lone surrogate in a string) is written by the standard library as before
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -18,6 +18,7 @@ from ninja.responses import NinjaJSONEncoder
 
 # Moments go to `written` (orjson would give microseconds); keys may be numbers, as json allows.
 OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+UTC_OFFSET = timedelta(0)
 _django = DjangoJSONEncoder().default
 _ninja = NinjaJSONEncoder().default
 
@@ -25,7 +26,16 @@ _ninja = NinjaJSONEncoder().default
 def written(value: Any) -> Any:
     """What orjson does not write itself, as django-ninja's encoder writes it (moments straight
     to Django's, whose turn it would come to after four other checks)."""
+    if type(value) is datetime and value.utcoffset() == UTC_OFFSET:
+        return utc_moment(value)
     return _django(value) if isinstance(value, datetime) else _ninja(value)
+
+
+def utc_moment(value: datetime) -> str:
+    """A UTC moment (what the databases give) as Django's encoder writes it, without its checks:
+    milliseconds cut, not rounded, and left out when there are no microseconds; `Z`."""
+    spec = "milliseconds" if value.microsecond else "seconds"
+    return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
 class Renderer(BaseRenderer):

@@ -22,6 +22,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, Field, Model, PositiveIntegerField, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
+from learnloop.lib import moments
+
 KEPT = 64  # statements kept per connection (about 24 KB each), the least recently used dropped
 PAGE: Field[Any, Any] = PositiveIntegerField()  # how a page's size and start are given
 
@@ -62,6 +64,7 @@ class Statement:
     params: tuple[Any, ...]
     compiler: SQLCompiler
     names: tuple[str, ...]
+    converters: dict[int, tuple[list[Any], Any]]  # the compiler's, by column, found once
 
     def rows(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Each row as values() gives it, with `values` given for the Params."""
@@ -70,7 +73,7 @@ class Statement:
         with database.cursor() as cursor:
             cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
-        rows = self.compiler.results_iter(results=[fetched])
+        rows = self.compiler.apply_converters(fetched, self.converters)
         return [dict(zip(self.names, row, strict=True)) for row in rows]
 
 
@@ -87,7 +90,13 @@ def compiled(queryset: QuerySet[Any, Any], paged: bool = False) -> Statement:
         sql += " LIMIT %s OFFSET %s"
         params = (*params, Slot("limit", PAGE), Slot("offset", PAGE))
     names = query.selected or [*query.extra_select, *query.values_select, *query.annotation_select]
-    return Statement(sql, tuple(params), compiler, tuple(names))
+    converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+    database = compiler.connection
+    quicker = {
+        at: (moments.quicker(found, database), expression)
+        for at, (found, expression) in converters.items()
+    }
+    return Statement(sql, tuple(params), compiler, tuple(names), quicker)
 
 
 # The statements of each connection (one per thread), most recently used last.
