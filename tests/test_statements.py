@@ -15,7 +15,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from learnloop.accounts.models import Membership
+from learnloop.accounts.models import Membership, Team
 from learnloop.accounts.rights import incidents_for
 from learnloop.api.incidents import LISTED
 from learnloop.incidents.models import Status
@@ -109,3 +109,33 @@ def test_a_paged_statement_is_built_from_a_queryset_without_a_slice(world: World
     ):
         with pytest.raises(ValueError, match="no slice and no FOR UPDATE"):
             statements.compiled(queryset, paged=True)
+
+
+def fields(instance: Any) -> dict[str, Any]:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_a_statement_s_instances_are_what_the_orm_reads(world: World) -> None:
+    """The creates' policy, listeners and team come from statements' instances: each field, a
+    JSON one and a moment included, holds what the ORM reads, and nothing else is read."""
+    from learnloop.api.incidents import _named
+    from learnloop.incidents.models import ConsequencePolicy
+    from learnloop.incidents.services import policy_for
+    from learnloop.webhooks.models import Subscription
+    from learnloop.webhooks.outbox import listeners
+
+    policy = policy_for(world.org)
+    policy.hours_by_severity = {"1": 12, "2": 8}
+    policy.customer_facing = True
+    policy.save()
+    listening = Subscription.objects.create(
+        organisation=world.org, url="https://hooks.example.test/a", types=["incident.recorded"]
+    )
+    Subscription.objects.create(organisation=world.org, url="https://x.test/", active=False)
+    assert fields(policy_for(world.org)) == fields(ConsequencePolicy.objects.get(pk=policy.pk))
+    assert [fields(s) for s in listeners(world.org.pk)] == [fields(listening)]
+    assert fields(listening) == fields(Subscription.objects.get(pk=listening.pk))
+    team = _named(Team, world.org.pk, world.payments.slug)
+    assert team is not None and fields(team) == fields(world.payments)
+    assert _named(Team, world.org.pk, "no-such-team") is None
+    assert not policy_for(world.org)._state.adding  # an instance as from the database

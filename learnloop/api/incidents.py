@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -16,7 +16,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router
 from ninja.responses import Status
 
-from learnloop.accounts.models import Membership, Service, Team
+from learnloop.accounts.models import Membership, Organisation, Service, Team
 from learnloop.accounts.rights import (
     can_edit_incident,
     can_manage_incident,
@@ -31,6 +31,7 @@ from learnloop.incidents.models import Status as IncidentStatus
 from learnloop.incidents.queries import IncidentFilter, listing
 from learnloop.lib import statements
 from learnloop.lib.moments import Moment
+from learnloop.lib.statements import Param
 
 router = Router(tags=["incidents"])
 
@@ -196,6 +197,26 @@ class DecisionIn(Schema):
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
+Named = TypeVar("Named", Team, Service)
+
+
+def _named(model: type[Named], organisation_id: int, slug: str) -> Named | None:
+    """The organisation's team or service with this slug (a statement compiled once: every
+    create through the API names its team)."""
+
+    def build() -> QuerySet[Any, Any]:
+        named = model.objects.filter(
+            organisation_id=Param("organisation", Organisation, "id"),
+            slug=Param("slug", model, "slug"),
+        )
+        chosen: QuerySet[Any, Any] = named.values(*statements.columns(model))[:1]
+        return chosen
+
+    given = {"organisation": organisation_id, "slug": slug}
+    found = statements.prepared(f"{model.__name__} by slug", build).instances(model, given)
+    return found[0] if found else None
+
+
 def _resolve(membership: Membership, data: dict[str, Any]) -> dict[str, Any]:
     """Slugs and emails in, model objects out; unknown ones are a 422 on that field."""
     org = membership.organisation_id
@@ -203,12 +224,12 @@ def _resolve(membership: Membership, data: dict[str, Any]) -> dict[str, Any]:
         if name in data and not data[name]:
             data[name] = None  # "" clears, as null does
     if data.get("team"):
-        team = Team.objects.filter(organisation_id=org, slug=data["team"]).first()
+        team = _named(Team, org, data["team"])
         if team is None:
             raise ValidationError({"team": f"No team '{data['team']}'."})
         data["team"] = team
     if data.get("service"):
-        service = Service.objects.filter(organisation_id=org, slug=data["service"]).first()
+        service = _named(Service, org, data["service"])
         if service is None:
             raise ValidationError({"service": f"No service '{data['service']}'."})
         data["service"] = service

@@ -12,9 +12,9 @@ slug, a date, the page's size and start) are Params."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -24,6 +24,7 @@ from django.db.models.sql.compiler import SQLCompiler
 
 from learnloop.lib import moments
 
+M = TypeVar("M", bound=Model)
 KEPT = 64  # statements kept per connection (about 24 KB each), the least recently used dropped
 PAGE: Field[Any, Any] = PositiveIntegerField()  # how a page's size and start are given
 
@@ -68,13 +69,26 @@ class Statement:
 
     def rows(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Each row as values() gives it, with `values` given for the Params."""
+        return [dict(zip(self.names, row, strict=True)) for row in self._converted(values)]
+
+    def instances(self, model: type[M], values: Mapping[str, Any]) -> list[M]:
+        """Each row as a model instance, as iterating the model's queryset gives it: for a
+        statement of `columns(model)`."""
+        alias, names = self.compiler.using, list(self.names)
+        return [model.from_db(alias, names, row) for row in self._converted(values)]
+
+    def _converted(self, values: Mapping[str, Any]) -> Iterator[list[Any]]:
         database = self.compiler.connection
         params = [p.bind(values, database) if isinstance(p, Slot) else p for p in self.params]
         with database.cursor() as cursor:
             cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
-        rows = self.compiler.apply_converters(fetched, self.converters)
-        return [dict(zip(self.names, row, strict=True)) for row in rows]
+        return iter(self.compiler.apply_converters(fetched, self.converters))
+
+
+def columns(model: type[Model]) -> list[str]:
+    """Every column of the model, for a values() queryset whose statement makes instances."""
+    return [field.attname for field in model._meta.concrete_fields]
 
 
 def compiled(queryset: QuerySet[Any, Any], paged: bool = False) -> Statement:
