@@ -170,3 +170,19 @@ def test_patch_changes_only_what_is_given(world: World):
 def test_the_openapi_description_is_served(db):
     spec = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/incidents" in spec["paths"]
+
+
+def test_list_addresses_follow_the_script_prefix() -> None:
+    """The list's addresses are made once per script prefix, not once per process."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    from learnloop.api.incidents import detail_addresses
+
+    before = get_script_prefix()
+    try:
+        assert detail_addresses()("INC-7") == f"{before}incidents/INC-7/"
+        set_script_prefix("/learning/")
+        assert detail_addresses()("INC-7") == "/learning/incidents/INC-7/"
+    finally:
+        set_script_prefix(before)
+    assert detail_addresses()("INC-7") == f"{before}incidents/INC-7/"
