@@ -394,3 +394,26 @@ def test_the_cost_page_shows_money_to_the_cent_and_one_tco_bar_per_cost_type(wor
         ("Run", "2.62"),
         ("Opportunity", "3.19"),
     ]
+
+
+def test_the_year_by_quarter_follows_each_new_ledger_entry(world: World):
+    """by_quarter keeps its sums in the cache under the newest entry: read twice, then after an
+    entry is appended, it gives the new sums, never the kept ones."""
+    worked_example(world)
+    ledger.post(world.org)
+    _, before = report.by_quarter(world.org, 2026)
+    assert report.by_quarter(world.org, 2026)[1] == before  # the kept sums
+    LedgerEntry.objects.create(
+        organisation=world.org,
+        team=world.payments,
+        cost_type=LedgerEntry.objects.values_list("cost_type", flat=True)[0],
+        occurred_on=date(2026, 5, 4),
+        amount=Decimal("100.00"),
+        description="A correction",
+        source="test",
+        correction=True,
+    )
+    _, after = report.by_quarter(world.org, 2026)
+    second = (world.payments.pk, 2)
+    assert after[second].amount == before[second].amount + Decimal("100.00")
+    assert after[(world.payments.pk, 1)] == before[(world.payments.pk, 1)]
