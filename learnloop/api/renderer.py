@@ -24,8 +24,9 @@ _ninja = NinjaJSONEncoder().default
 
 
 def written(value: Any) -> Any:
-    """What orjson does not write itself, as django-ninja's encoder writes it (moments straight
-    to Django's, whose turn it would come to after four other checks)."""
+    """What orjson does not write itself, as django-ninja's encoder writes it: UTC moments by
+    utc_moment, other moments straight to Django's encoder (whose turn would come after four
+    other checks), the rest by django-ninja's."""
     if type(value) is datetime and value.utcoffset() == UTC_OFFSET:
         return utc_moment(value)
     return _django(value) if isinstance(value, datetime) else _ninja(value)

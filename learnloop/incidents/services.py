@@ -89,10 +89,9 @@ def _organisation() -> Param:
 
 def record_incident(organisation: Organisation, by: User | None, **fields: Any) -> Incident:
     """Records the incident and has the policy decide on it. Everything that only reads (the
-    policy, who listens for events, the fields' validation) comes before the transaction: a
-    transaction holds the database's write lock on SQLite, and the key's lock on the
-    organisation on PostgreSQL, until its commit, and the organisation's other creates wait.
-    The key is taken before it too (next_key), in a transaction of its own."""
+    policy, who listens for events, the fields' validation) comes before the transaction: on
+    SQLite a transaction holds the database's write lock until its commit, and other writers
+    wait. The key is taken before it too (next_key), in a transaction of its own."""
     responders = fields.pop("responders", [])
     incident = Incident(organisation=organisation, **fields)
     reasons = policy_for(organisation).reasons(incident)
@@ -101,7 +100,7 @@ def record_incident(organisation: Organisation, by: User | None, **fields: Any) 
     chosen = bool(incident.key)
     # The organisation, team and service are rows the caller read: not looked up again.
     read = [name for name in ("team", "service") if getattr(incident, f"{name}_id") is not None]
-    unset = [] if chosen else ["key"]  # taken in the transaction, free by construction
+    unset = [] if chosen else ["key"]  # taken below, free by construction
     incident.full_clean(exclude=["themes", "organisation", *read, *unset], validate_unique=chosen)
     if not chosen:
         incident.key = next_key(organisation)

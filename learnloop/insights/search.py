@@ -103,8 +103,9 @@ def _action_document(incident: Incident, uid: Any, title: str, text: Iterable[st
 def new_documents(
     incident: Incident, events: list[dict[str, Any]], actions: list[dict[str, Any]]
 ) -> list[Document]:
-    """The documents of an incident about to be written with these key events and actions (as
-    lib.bulk.insert takes them): what _documents_of would read back once they are."""
+    """The documents of an imported incident about to be written with these key events and
+    actions (as lib.bulk.insert takes them): what _documents_of would read back once they are.
+    An imported report's key events are nobody's analysis (no analyst)."""
     return [
         _incident_document(incident),
         *(
@@ -112,7 +113,7 @@ def new_documents(
                 incident,
                 event["uid"],
                 (event["description"], event.get("note", ""), event.get("actor_role", "")),
-                event.get("assignment_id"),
+                None,
             )
             for event in events
         ),
