@@ -220,8 +220,7 @@ def _named(model: type[Named], organisation_id: int, slug: str) -> Named | None:
             organisation_id=Param("organisation", Organisation, "id"),
             slug=Param("slug", model, "slug"),
         )
-        chosen: QuerySet[Any, Any] = named.values(*statements.columns(model))[:1]
-        return chosen
+        return statements.whole(named)[:1]
 
     given = {"organisation": organisation_id, "slug": slug}
     found = statements.prepared(f"{model.__name__} by slug", build).instances(model, given)

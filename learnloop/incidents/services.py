@@ -39,9 +39,7 @@ def policy_for(organisation: Organisation) -> ConsequencePolicy:
 
 
 def _policy() -> QuerySet[Any, Any]:
-    policies = ConsequencePolicy.objects.filter(organisation_id=_organisation())
-    chosen: QuerySet[Any, Any] = policies.values(*statements.columns(ConsequencePolicy))
-    return chosen
+    return statements.whole(ConsequencePolicy.objects.filter(organisation_id=_organisation()))
 
 
 def next_key(organisation: Organisation) -> str:

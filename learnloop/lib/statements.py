@@ -74,7 +74,7 @@ class Statement:
 
     def instances(self, model: type[M], values: Mapping[str, Any]) -> list[M]:
         """Each row as a model instance, as iterating the model's queryset gives it: for a
-        statement of `columns(model)`."""
+        statement of a `whole` queryset."""
         alias, names = self.compiler.using, list(self.names)
         return [model.from_db(alias, names, row) for row in self._converted(values)]
 
@@ -84,12 +84,14 @@ class Statement:
         with database.cursor() as cursor:
             cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
-        return iter(self.compiler.apply_converters(fetched, self.converters))
+        return self.compiler.apply_converters(fetched, self.converters)
 
 
-def columns(model: type[Model]) -> list[str]:
-    """Every column of the model, for a values() queryset whose statement makes instances."""
-    return [field.attname for field in model._meta.concrete_fields]
+def whole(queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
+    """The queryset's rows with every column of its model: a statement that makes instances."""
+    model = queryset.model
+    chosen: QuerySet[Any, Any] = queryset.values(*(f.attname for f in model._meta.concrete_fields))
+    return chosen
 
 
 def compiled(queryset: QuerySet[Any, Any], paged: bool = False) -> Statement:

@@ -26,9 +26,7 @@ def listeners(organisation_id: int) -> list[Subscription]:
 
 def _listeners() -> QuerySet[Any, Any]:
     organisation = Param("organisation", Organisation, "id")
-    active = Subscription.objects.filter(organisation_id=organisation, active=True)
-    chosen: QuerySet[Any, Any] = active.values(*statements.columns(Subscription))
-    return chosen
+    return statements.whole(Subscription.objects.filter(organisation_id=organisation, active=True))
 
 
 def emit(
