@@ -44,41 +44,40 @@ def _policy() -> QuerySet[Any, Any]:
 
 def next_key(organisation: Organisation) -> str:
     """INC-n: the organisation's next n, skipping keys that imports already hold. Each n is
-    taken from the organisation's KeyCounter in a transaction of its own (when the caller is in
-    none), so two creates never take the same n and neither holds a lock while it writes; an n
-    taken by a create that then fails is not given again. The counter starts after the
-    organisation's newest incident's id (keys given before it existed were at most that)."""
-    given = {"organisation": organisation.pk}
-    taken = statements.prepared("incident key taken", _key_taken)
+    taken from the organisation's KeyCounter by one statement, committed at once (when the
+    caller is in no transaction), so two creates never take the same n and neither holds a lock
+    while it writes; an n taken by a create that then fails is not given again. The counter
+    starts after the organisation's newest incident's id (keys given before it existed were at
+    most that). The statement also says whether an import holds INC-n already."""
     while True:
-        key = f"INC-{_take_number(organisation.pk)}"
-        if not taken.rows({**given, "key": key}):
-            return key
+        number, held = _take_number(organisation.pk)
+        if not held:
+            return f"INC-{number}"
 
 
-NEXT_NUMBER = """
-    UPDATE incidents_keycounter SET last = last + 1 WHERE organisation_id = %s RETURNING last"""
+NEXT_NUMBER = "UPDATE incidents_keycounter SET last = last + 1 WHERE organisation_id = %s"
 # The organisation's first: two at once both insert, and the second adds one to the first's.
 FIRST_NUMBER = """
     INSERT INTO incidents_keycounter (organisation_id, last)
     SELECT %s, COALESCE(MAX(id), 0) + 1 FROM incidents_incident WHERE organisation_id = %s
-    ON CONFLICT (organisation_id) DO UPDATE SET last = incidents_keycounter.last + 1
-    RETURNING last"""
+    ON CONFLICT (organisation_id) DO UPDATE SET last = incidents_keycounter.last + 1"""
+# Added to either: with the number taken, whether an incident of the organisation holds its key.
+HELD = """
+    RETURNING last, EXISTS (SELECT 1 FROM incidents_incident
+        WHERE organisation_id = %s AND key = 'INC-' || last)"""
 
 
-def _take_number(organisation_id: int) -> int:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(NEXT_NUMBER, [organisation_id])
+def _take_number(organisation_id: int) -> tuple[int, bool]:
+    """The number and whether it is held, each by one statement and so in no transaction of
+    ours: the first adds one to the counter, the second makes the counter, safely if another
+    create makes it at the same moment."""
+    with connection.cursor() as cursor:
+        cursor.execute(NEXT_NUMBER + HELD, [organisation_id, organisation_id])
         row = cursor.fetchone()
         if row is None:
-            cursor.execute(FIRST_NUMBER, [organisation_id, organisation_id])
+            cursor.execute(FIRST_NUMBER + HELD, [organisation_id] * 3)
             row = cursor.fetchone()
-        return int(row[0])
-
-
-def _key_taken() -> QuerySet[Incident, Any]:
-    key = Param("key", Incident, "key")
-    return Incident.objects.filter(organisation_id=_organisation(), key=key).values("id")[:1]
+        return int(row[0]), bool(row[1])
 
 
 def _organisation() -> Param:

@@ -110,11 +110,16 @@ def insert(model: type[Model], rows: Iterable[Mapping[str, Any]]) -> int:
     names = ", ".join(quote(column.column) for column in columns)
     table = quote(model._meta.db_table)
     with database.cursor() as cursor:
-        if database.vendor == "postgresql":  # COPY: 2.4 times as fast as INSERTs of many rows
+        # COPY: 2.4 times as fast as INSERTs of many rows, but two round trips for one row.
+        if database.vendor == "postgresql" and len(params) > 1:
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for values in params:
                     copy.write_row(values)
         else:  # one statement, prepared once, run for each row
             marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", params)  # noqa: S608
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - our names
+            if len(params) == 1:
+                cursor.execute(sql, params[0])
+            else:
+                cursor.executemany(sql, params)
     return len(params)
