@@ -36,7 +36,7 @@ def utc_moment(value: datetime) -> str:
     """A UTC moment (what the databases give) as Django's encoder writes it, without its checks:
     milliseconds cut, not rounded, and left out when there are no microseconds; `Z`."""
     spec = "milliseconds" if value.microsecond else "seconds"
-    return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+    return value.isoformat(timespec=spec)[:-6] + "Z"  # its offset, +00:00, as Z
 
 
 class Renderer(BaseRenderer):

@@ -42,7 +42,8 @@ def in_range(value: datetime) -> datetime:
 Moment = Annotated[datetime, AfterValidator(in_range)]
 
 
-def _utc(database: BaseDatabaseWrapper) -> bool:
+def holds_utc(database: BaseDatabaseWrapper) -> bool:
+    """Whether this database stores moments in UTC (Django's default, when it has no TIME_ZONE)."""
     return bool(settings.USE_TZ) and database.settings_dict.get("TIME_ZONE") is None
 
 
@@ -50,7 +51,7 @@ def to_database(
     database: BaseDatabaseWrapper, field: Field[Any, Any]
 ) -> Callable[[datetime], Any] | None:
     """What the field's get_db_prep_save makes of a datetime, for this database."""
-    if not _utc(database):
+    if not holds_utc(database):
         return None
     convert = field.get_db_prep_save
     if database.vendor == "sqlite":
@@ -75,7 +76,7 @@ def quicker(converters: list[Converter], database: BaseDatabaseWrapper) -> list[
     """A column's converters (the ORM's), with SQLite's for moments replaced by one doing what it
     does without its checks: the stored time read as a UTC moment (a datetime column comes
     already parsed, by the converter Django registers with the driver; an expression's as text)."""
-    if database.vendor != "sqlite" or not _utc(database):
+    if database.vendor != "sqlite" or not holds_utc(database):
         return converters
     by_django: Converter = getattr(database.ops, "convert_datetimefield_value")  # noqa: B009
 
