@@ -121,3 +121,26 @@ def test_a_create_holds_no_lock_on_the_key_while_it_writes(world: World, monkeyp
         go_on.set()
         thread.join(30)
     assert keys["first"] == "INC-1" and keys["second"] == "INC-2"
+
+
+def test_concurrent_postings_append_each_difference_once(world: World):
+    """Two finance leads posting the ledger at the same moment: a new training is one entry,
+    and its month's sums count it once."""
+    from datetime import date
+    from decimal import Decimal
+
+    from learnloop.costs import ledger
+    from learnloop.costs.models import LedgerEntry, LedgerMonth, Training
+
+    ledger.post(world.org)
+    Training.objects.create(
+        team=world.payments, kind="incident_review", held_on=date(2026, 1, 19), hours=Decimal(12)
+    )
+    assert not together(lambda n, i: ledger.post(world.org))
+    training = LedgerEntry.objects.filter(organisation=world.org, source__startswith="training")
+    assert training.count() == 1
+    entry = training.get()
+    kind = {"team": world.payments, "cost_type": entry.cost_type, "capex": entry.capex}
+    month = LedgerMonth.objects.get(organisation=world.org, month=date(2026, 1, 1), **kind)
+    entries = LedgerEntry.objects.filter(occurred_on__range=(date(2026, 1, 1), date(2026, 1, 31)))
+    assert month.amount == sum(e.amount for e in entries.filter(**kind)) != 0

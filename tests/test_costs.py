@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,13 +10,16 @@ from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from learnloop.accounts.models import Team
 from learnloop.actions.models import ActionKind, ActionStatus
 from learnloop.actions.services import add_action, transition
 from learnloop.analysis.models import TimeEntry
 from learnloop.analysis.services import add_analyst
-from learnloop.costs import ledger, report
-from learnloop.costs.models import LedgerEntry, TeamCostProfile, Training
+from learnloop.costs import ledger, months, report
+from learnloop.costs.models import CostType, LedgerEntry, LedgerMonth, TeamCostProfile, Training
 from learnloop.incidents.models import ResponseRole
 from learnloop.incidents.services import record_incident
 from learnloop.narratives.models import Narrative, Walkthrough, WalkthroughAttendee
@@ -397,8 +401,8 @@ def test_the_cost_page_shows_money_to_the_cent_and_one_tco_bar_per_cost_type(wor
 
 
 def test_the_year_by_quarter_follows_each_new_ledger_entry(world: World):
-    """by_quarter keeps its sums in the cache under the newest entry: read twice, then after an
-    entry is appended, it gives the new sums, never the kept ones."""
+    """by_quarter reads the monthly sums: read twice, then after an entry is appended, it gives
+    the new sums."""
     worked_example(world)
     ledger.post(world.org)
     _, before = report.by_quarter(world.org, 2026)
@@ -417,3 +421,82 @@ def test_the_year_by_quarter_follows_each_new_ledger_entry(world: World):
     second = (world.payments.pk, 2)
     assert after[second].amount == before[second].amount + Decimal("100.00")
     assert after[(world.payments.pk, 1)] == before[(world.payments.pk, 1)]
+
+
+def _ledger(world: World, entries: int = 300) -> None:
+    """Entries on random days of 2025 and 2026 for two teams and none, posted in bulk as
+    ledger.post posts them, then the months summed."""
+    rng = random.Random(13)
+    teams = [world.payments, world.search, None]
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            organisation=world.org,
+            team=rng.choice(teams),
+            cost_type=rng.choice(CostType.values),
+            capex=rng.random() < 0.5,
+            occurred_on=date(2025, 1, 1) + timedelta(days=rng.randrange(730)),
+            hours=Decimal(rng.randrange(0, 900)) / 100 if rng.random() < 0.7 else None,
+            amount=Decimal(rng.randrange(-5_000, 200_000)) / 100,
+            description="random",
+            source=f"random:{n}",
+        )
+        for n in range(entries)
+    )
+    months.refresh(LedgerEntry.objects.all(), LedgerMonth, world.org.pk)
+
+
+def _from_entries(world: World, start: date, end: date) -> dict[tuple[int, str, bool], tuple]:
+    found: dict[tuple[int, str, bool], tuple] = {}
+    for entry in LedgerEntry.objects.filter(
+        organisation=world.org, team__isnull=False, occurred_on__range=(start, end)
+    ):
+        key = (entry.team_id, entry.cost_type, entry.capex)
+        amount, hours = found.get(key, (Decimal(0), Decimal(0)))
+        found[key] = (amount + entry.amount, hours + (entry.hours or 0))
+    return found
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.dates(min_value=date(2024, 12, 1), max_value=date(2027, 1, 31)),
+    st.integers(min_value=0, max_value=800),
+)
+def test_a_period_s_totals_from_monthly_sums_and_its_edges_equal_the_entries(
+    world: World, start: date, days: int
+):
+    """Whole months read from LedgerMonth, the days around them from the entries: any period
+    gives what summing its entries gives."""
+    if not LedgerMonth.objects.filter(organisation=world.org).exists():
+        _ledger(world)
+    end = start + timedelta(days=days)
+    teams = Team.objects.filter(organisation=world.org)
+    totals = report._totals(world.org, teams, start, end)
+    assert {k: v for k, v in totals.items() if v != (0, 0)} == {
+        k: v for k, v in _from_entries(world, start, end).items() if v != (0, 0)
+    }
+
+
+def test_monthly_sums_follow_postings_and_corrections(world: World):
+    """After the worked example, a changed source and a reversed one, the months hold exactly
+    what summing every entry again gives."""
+    actions = worked_example(world)
+    transition(actions[2], ActionStatus.IN_PRACTICE, None, evidence="Done", at=utc(2026, 3, 9))
+    Training.objects.filter(kind="incident_review").delete()
+    ledger.post(world.org, now=NOW)
+
+    def kept() -> set[tuple]:
+        return set(
+            LedgerMonth.objects.filter(organisation=world.org).values_list(
+                "month", "team_id", "cost_type", "capex", "amount", "hours"
+            )
+        )
+
+    posted = kept()
+    months.refresh(LedgerEntry.objects.all(), LedgerMonth, world.org.pk)
+    assert posted == kept() and posted
+    assert months.whole_months(date(2026, 1, 1), date(2026, 3, 31)) == (
+        date(2026, 1, 1),
+        date(2026, 4, 1),
+    )
+    assert months.whole_months(date(2026, 1, 2), date(2026, 2, 27)) is None

@@ -16,10 +16,12 @@ from django.utils import timezone
 from learnloop.accounts.models import Organisation
 from learnloop.actions.models import ActionChange, ActionStatus, ImprovementAction
 from learnloop.analysis.models import TimeEntry
+from learnloop.costs import months
 from learnloop.costs.models import (
     CostSettings,
     CostType,
     LedgerEntry,
+    LedgerMonth,
     SetupEffort,
     TeamCostProfile,
     Training,
@@ -273,7 +275,10 @@ def _opportunity(organisation: Organisation, now: datetime) -> list[Line]:
 
 @transaction.atomic
 def post(organisation: Organisation, now: datetime | None = None) -> int:
-    """Brings the ledger in line with its sources; returns how many entries were appended."""
+    """Brings the ledger in line with its sources; returns how many entries were appended.
+    One posting at a time per organisation (its row is locked until the commit): two at once
+    would both append the same differences."""
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk").first()
     cost_settings = settings_of(organisation)
     rates = Rates(organisation, cost_settings)
     desired = {
@@ -334,4 +339,10 @@ def post(organisation: Organisation, now: datetime | None = None) -> int:
                 )
             )
     LedgerEntry.objects.bulk_create(new)
+    months.refresh(
+        LedgerEntry.objects.all(),
+        LedgerMonth,
+        organisation.pk,
+        {entry.occurred_on.replace(day=1) for entry in new},
+    )
     return len(new)

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from learnloop.accounts.models import Organisation, Service, Team
+from learnloop.costs import months
 
 
 class CostSettings(models.Model):
@@ -154,7 +155,31 @@ class LedgerEntry(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("Ledger entries are never changed: post a correction instead.")
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            month = self.occurred_on.replace(day=1)
+            months.refresh(LedgerEntry.objects.all(), LedgerMonth, self.organisation_id, {month})
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("Ledger entries are never deleted: post a correction instead.")
+
+
+class LedgerMonth(models.Model):
+    """The ledger's sums for one month, team, cost type and capex or opex: reports over whole
+    months read these (a few hundred rows a year) instead of every entry, whose number grows
+    with the organisation's incidents. Derived, never edited: costs.months recomputes a
+    month's sums from its entries whenever entries are appended to it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    team = models.ForeignKey(Team, null=True, on_delete=models.CASCADE, related_name="+")
+    cost_type = models.CharField(max_length=12, choices=CostType.choices)
+    capex = models.BooleanField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    hours = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "month"], name="ledger_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.cost_type} {self.amount}"

@@ -8,12 +8,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from learnloop.accounts.models import Organisation, Team
+from learnloop.costs import months
 from learnloop.costs.ledger import settings_of
-from learnloop.costs.models import CostType, LedgerEntry, TeamCostProfile
+from learnloop.costs.models import CostType, LedgerEntry, LedgerMonth, TeamCostProfile
 from learnloop.lib.cost_of_delay import cents
 
 # What the playbook expects of each cost, for a team to compare itself with.
@@ -42,9 +42,8 @@ class Line:
         return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
 
 
-def tco(team: Team, start: date, end: date) -> Decimal | None:
+def tco(profile: TeamCostProfile | None, start: date, end: date) -> Decimal | None:
     """People and run costs for the days from start to end, both included."""
-    profile = TeamCostProfile.objects.filter(team=team).first()
     if profile is None:
         return None
     days = Decimal((end - start).days + 1)
@@ -58,22 +57,11 @@ def summary(
     teams = Team.objects.filter(organisation=organisation).order_by("slug")
     if team_slug:
         teams = teams.filter(slug=team_slug)
-    totals: dict[tuple[int, str, bool], tuple[Decimal, Decimal]] = {}
-    rows = (
-        LedgerEntry.objects.filter(
-            organisation=organisation, team__in=teams, occurred_on__gte=start, occurred_on__lte=end
-        )
-        .values("team_id", "cost_type", "capex")
-        .annotate(amount=Sum("amount"), hours=Sum("hours"))
-    )
-    for row in rows:
-        totals[(row["team_id"], row["cost_type"], row["capex"])] = (
-            Decimal(row["amount"] or 0),
-            Decimal(row["hours"] or 0),
-        )
+    profiles = {p.team_id: p for p in TeamCostProfile.objects.filter(team__in=teams)}
+    totals = _totals(organisation, teams, start, end)
     lines = []
     for team in teams:
-        team_tco = tco(team, start, end)
+        team_tco = tco(profiles.get(team.pk), start, end)
         for cost_type in CostType.values:
             capex, capex_hours = totals.get((team.pk, cost_type, True), (Decimal(0), Decimal(0)))
             opex, opex_hours = totals.get((team.pk, cost_type, False), (Decimal(0), Decimal(0)))
@@ -96,6 +84,37 @@ def summary(
     return lines
 
 
+def _totals(
+    organisation: Organisation, teams: QuerySet[Team], start: date, end: date
+) -> dict[tuple[int, str, bool], tuple[Decimal, Decimal]]:
+    """The ledger's amount and hours per team, cost type and capex from start to end: the whole
+    months from their sums (LedgerMonth), the days before and after them from the entries."""
+    whole = months.whole_months(start, end)
+    parts: list[QuerySet[Any]] = []
+    if whole is None:
+        parts.append(LedgerEntry.objects.filter(occurred_on__gte=start, occurred_on__lte=end))
+    else:
+        first, after = whole
+        parts.append(LedgerMonth.objects.filter(month__gte=first, month__lt=after))
+        if start < first:
+            parts.append(LedgerEntry.objects.filter(occurred_on__gte=start, occurred_on__lt=first))
+        if after <= end:
+            parts.append(LedgerEntry.objects.filter(occurred_on__gte=after, occurred_on__lte=end))
+    totals: dict[tuple[int, str, bool], tuple[Decimal, Decimal]] = {}
+    for part in parts:
+        rows = (
+            part.filter(organisation=organisation, team__in=teams)
+            .values("team_id", "cost_type", "capex")
+            .annotate(amount=Sum("amount"), hours=Sum("hours"))
+            .order_by()
+        )
+        for row in rows:
+            key = (row["team_id"], row["cost_type"], row["capex"])
+            amount, hours = totals.get(key, (Decimal(0), Decimal(0)))
+            totals[key] = (amount + (row["amount"] or 0), hours + (row["hours"] or 0))
+    return totals
+
+
 @dataclass
 class Share:
     """One team's (or the whole organisation's) learning-culture cost in a period, as an
@@ -115,42 +134,24 @@ def quarters(year: int) -> list[tuple[date, date]]:
 def _team_amounts(
     organisation: Organisation, periods: list[tuple[date, date]]
 ) -> dict[tuple[int, int], Decimal]:
-    """Each team's ledger amount per quarter (team id, 1-4). Summing a year of entries is most
-    of an admin's home (13 ms at the bench's 12,000 a year, on SQLite), so the sums are kept in
-    the cache under the organisation's newest entry: the ledger only grows (the database refuses
-    updates and deletes), so a new entry is the only change that can make them wrong."""
-    newest = (
-        LedgerEntry.objects.filter(organisation=organisation)
-        .order_by("-id")
-        .values_list("id", "created_at")
-        .first()
-    )
-    stamp = f"{newest[0]}-{newest[1].timestamp()}" if newest else "empty"
-    key = f"ledger-quarters-{organisation.pk}-{periods[0][0].isoformat()}-{stamp}"
-    kept: dict[tuple[int, int], Decimal] | None = cache.get(key)
-    if kept is not None:
-        return kept
-    # One sum per quarter by date range (comparing dates uses the index; extracting the quarter
-    # from each row, on SQLite a Python function, did not).
+    """Each team's ledger amount per quarter (team id, 1-4), from the monthly sums: one sum per
+    quarter by range of months."""
     sums = {
-        f"q{n}": Sum("amount", filter=Q(occurred_on__gte=start, occurred_on__lte=end))
+        f"q{n}": Sum("amount", filter=Q(month__gte=start, month__lte=end))
         for n, (start, end) in enumerate(periods, start=1)
     }
     rows = (
-        LedgerEntry.objects.filter(
+        LedgerMonth.objects.filter(
             organisation=organisation,
             team__isnull=False,
-            occurred_on__gte=periods[0][0],
-            occurred_on__lte=periods[-1][1],
+            month__gte=periods[0][0],
+            month__lte=periods[-1][1],
         )
         .values("team_id")
         .annotate(**sums)
+        .order_by()
     )
-    amounts = {
-        (row["team_id"], n): Decimal(row[f"q{n}"] or 0) for row in rows for n in (1, 2, 3, 4)
-    }
-    cache.set(key, amounts, timeout=24 * 3600)
-    return amounts
+    return {(row["team_id"], n): Decimal(row[f"q{n}"] or 0) for row in rows for n in (1, 2, 3, 4)}
 
 
 def by_quarter(
