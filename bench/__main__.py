@@ -71,6 +71,8 @@ def main() -> int:
     if org is None:
         print(f"Seeding {args.incidents:,} incidents (once; --fresh to redo)...", flush=True)
         org = seed.seed(args.incidents)
+    else:
+        seed.maintained()
     given = {"org": org, "n": args.requests, "2n": args.requests * 2}
     rows = []
     for name, (module, function, arguments) in SECTIONS.items():

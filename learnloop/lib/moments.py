@@ -75,7 +75,7 @@ Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 def quicker(converters: list[Converter], database: BaseDatabaseWrapper) -> list[Converter]:
     """A column's converters (the ORM's), with SQLite's for moments replaced by one doing what it
     does without its checks: the stored time read as a UTC moment (a datetime column comes
-    already parsed, by the converter Django registers with the driver; an expression's as text)."""
+    already parsed by the driver's converter, lib.binding's in UTC; an expression's as text)."""
     if database.vendor != "sqlite" or not holds_utc(database):
         return converters
     by_django: Converter = getattr(database.ops, "convert_datetimefield_value")  # noqa: B009
