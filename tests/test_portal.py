@@ -15,7 +15,7 @@ from learnloop.incidents.models import Incident, Responder
 from learnloop.insights.search import reindex
 from learnloop.narratives.models import NarrativeRead, NarrativeVersion
 from learnloop.portal import content
-from learnloop.portal.queries import published
+from learnloop.portal.queries import _matching_keys, published
 from learnloop.portal.services import readership, record_read
 from tests.conftest import World, utc
 from tests.test_portal_helpers import BODY, draft_narrative, published_narrative
@@ -62,6 +62,27 @@ def test_search_matches_every_word_of_published_narratives_only(world: World):
     assert titles(published(world.org.pk, text="index peak").items) == ["Slow search"]
     assert published(world.org.pk, text="certificate index").items == []
     assert published(world.other_org.pk, text="certificate").items == []
+
+
+def test_the_search_reads_the_narratives_own_full_text_index(world: World):
+    """Its words are looked up among narratives only: on PostgreSQL by a GIN index of their
+    vectors alone (insights/0007; the whole index gave every document holding a word), whose
+    condition is the query's; on SQLite by FTS5, whose table holds the kind (0005). (On a test's
+    few rows PostgreSQL's planner rightly prefers other paths, so its plan is not asked.)"""
+    published_narrative(world.org, "Card declines", team=world.payments)
+    matching = _matching_keys(world.org.pk, "certificate")
+    assert matching is not None
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'insights_narrative_vector'"
+            )
+            (definition,) = cursor.fetchone()
+            assert "USING gin (search_vector) WHERE ((kind)::text = 'narrative'" in definition
+            assert "d.kind = 'narrative'" in matching.sql
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {matching.sql}", matching.params)
+            assert "VIRTUAL TABLE INDEX" in str(cursor.fetchall())
 
 
 def test_filters_by_team_service_severity_theme_and_date(world: World):
