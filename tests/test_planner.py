@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
 
-from learnloop.lib.planner import without_jit
+from learnloop.lib.planner import for_short_queries
 
 
-def test_postgresql_connections_run_without_jit(db: Any):
-    """PostgreSQL compiles costly-looking queries to machine code first; for the homes' late
-    actions that was 18 ms of compiling for 3 ms of work. Every connection turns it off."""
+def test_postgresql_connections_run_without_jit_or_parallel_workers(db: Any):
+    """PostgreSQL compiles costly-looking queries to machine code first (for the homes' late
+    actions, 18 ms of compiling for 3 ms of work) and starts parallel workers for large scans
+    (similar incidents: 57-78 ms with two, 27 ms without). Every connection turns both off."""
+    expected = {"jit": ("off",), "max_parallel_workers_per_gather": ("0",)}
+
+    def shown() -> Iterator[tuple[str, tuple[str, ...]]]:
+        for name in expected:
+            cursor.execute(f"SHOW {name}")
+            yield name, cursor.fetchone()
+
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SHOW jit")
-            assert cursor.fetchone() == ("off",)
+            assert dict(shown()) == expected
             cursor.execute("SET jit = on")
-            without_jit(connection)
-            cursor.execute("SHOW jit")
-            assert cursor.fetchone() == ("off",)
-        else:  # SQLite has no such compiler: the receiver leaves its connections as they are
-            without_jit(connection)
+            cursor.execute("SET max_parallel_workers_per_gather = 2")
+            for_short_queries(connection)
+            assert dict(shown()) == expected
+        else:  # SQLite has neither: the receiver leaves its connections as they are
+            for_short_queries(connection)
             cursor.execute("SELECT 1")
             assert cursor.fetchone() == (1,)

@@ -12,7 +12,7 @@ class Config(AppConfig):
 
         from learnloop import checks  # noqa: F401 - registers the deployment checks
         from learnloop.lib import binding, choices, moments
-        from learnloop.lib.planner import after_migrate, without_jit
+        from learnloop.lib.planner import after_migrate, for_short_queries
 
         choices.install()
         binding.bind_quickly()
@@ -20,4 +20,4 @@ class Config(AppConfig):
             binding.read_moments_as_utc()
         # Once per migrate that ran migrations (this app's signal): new indexes get statistics.
         post_migrate.connect(after_migrate, sender=self)
-        connection_created.connect(without_jit)
+        connection_created.connect(for_short_queries)

@@ -18,15 +18,18 @@ def refresh_statistics() -> None:
         cursor.execute("ANALYZE")
 
 
-def without_jit(connection: BaseDatabaseWrapper, **_: Any) -> None:
-    """The connection_created receiver: PostgreSQL's JIT compiler off for learnloop's
-    connections. It compiles any query whose estimated cost passes jit_above_cost, which the
-    homes' late actions do at 20,000 incidents: 18 ms of compiling for 3 ms of work, on every
-    visit. learnloop's queries are short; none gains from it. A SET, not a startup option, so
-    that PgBouncer passes it too."""
+def for_short_queries(connection: BaseDatabaseWrapper, **_: Any) -> None:
+    """The connection_created receiver: PostgreSQL planning for learnloop's short queries, on
+    each connection (SETs, not startup options, so that PgBouncer passes them too):
+    - no JIT compiler. It compiles any query whose estimated cost passes jit_above_cost, which
+      the homes' late actions do at 20,000 incidents: 18 ms of compiling for 3 ms of work;
+    - no parallel workers. Starting them cost more than they saved: similar incidents' newest
+      matching documents at 100,000 incidents took 57-78 ms with two workers, 27 ms without,
+      and a request's workers take the cores other requests are waiting for."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET jit = off")
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
 
 
 def after_migrate(plan: list[Any] | None = None, **_: Any) -> None:
