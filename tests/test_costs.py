@@ -495,6 +495,17 @@ def test_monthly_sums_follow_postings_and_corrections(world: World):
     posted = kept()
     months.refresh(LedgerEntry.objects.all(), LedgerMonth, world.org.pk)
     assert posted == kept() and posted
+    LedgerEntry.objects.create(  # one entry saved by itself, its day given as text
+        organisation=world.org,
+        team=world.payments,
+        cost_type="run",
+        occurred_on="2026-05-04",
+        amount=Decimal("12.34"),
+        description="By hand",
+        source="test",
+    )
+    may = LedgerMonth.objects.get(organisation=world.org, month=date(2026, 5, 1), cost_type="run")
+    assert may.amount == Decimal("12.34")
     assert months.whole_months(date(2026, 1, 1), date(2026, 3, 31)) == (
         date(2026, 1, 1),
         date(2026, 4, 1),

@@ -157,7 +157,8 @@ class LedgerEntry(models.Model):
             raise ValueError("Ledger entries are never changed: post a correction instead.")
         with transaction.atomic():
             super().save(*args, **kwargs)
-            month = self.occurred_on.replace(day=1)
+            day = self._meta.get_field("occurred_on").to_python(self.occurred_on)  # or text
+            month = day.replace(day=1)
             months.refresh(LedgerEntry.objects.all(), LedgerMonth, self.organisation_id, {month})
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
