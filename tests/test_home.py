@@ -121,6 +121,7 @@ def test_a_product_manager_sees_what_waits_on_them_in_their_team(
     assert Decimal(cost["percent"]) > 0
     other = sections(world.client_for(world.search_pm))
     assert other["decide"]["count"] == 0 and other["actions_overdue"]["count"] == 0
+    assert other["overdue_analysis"]["count"] == 0  # the payments team's period is not theirs
     page = world.client_for(world.payments_pm).get("/").content.decode()
     assert (
         "Incidents awaiting a consequence decision" in page

@@ -184,13 +184,18 @@ def _awaiting_decision(membership: Membership, managed: Q) -> Section:
     )
 
 
-def _overdue_analysis(managed: Q) -> Section:
+def _overdue_analysis(membership: Membership) -> Section:
     from learnloop.analysis.models import AnalysisAssignment
+    from learnloop.incidents.models import Incident
 
+    # The overdue periods come from their own index; each one's incident is looked up by its
+    # key to see whether it is managed here. Joining the incidents instead had PostgreSQL read
+    # all 100,000 of them to count 1,356 overdue periods (38 ms against 3.8 ms).
+    incident = Incident.objects.filter(managed_incidents(membership), pk=OuterRef("incident_id"))
     found = (
-        AnalysisAssignment.objects.filter(
-            managed, submitted_at__isnull=True, due_at__lt=timezone.now()
-        )
+        AnalysisAssignment.objects.filter(submitted_at__isnull=True, due_at__lt=timezone.now())
+        .alias(managed=Subquery(incident.order_by().values("pk")))
+        .filter(managed__isnull=False)
         .select_related("incident", "analyst")
         .only(
             "due_at",
@@ -458,7 +463,7 @@ def build(membership: Membership, since: datetime | None = None) -> Home:
         managed = managed_incidents(membership)
         sections += [
             _awaiting_decision(membership, managed),
-            _overdue_analysis(managed_incidents(membership, "incident__")),
+            _overdue_analysis(membership),
             _reviews_to_schedule(membership, managed),
             _narratives_in_review(membership),
             *_late_actions(membership),
