@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from learnloop.actions.models import ActionKind, ActionStatus, ImprovementAction, PlannedFeature
 from learnloop.actions.services import add_action
@@ -55,7 +56,7 @@ def test_a_manager_ranks_the_backlog_and_closes_an_action_with_evidence(page: An
     page.click("text=Circuit breaker on the card gateway")
     page.select_option("#transition-form select", "wont_do")
     page.click("#transition-form button")
-    assert "Give the reason for not doing it" in page.inner_text(".messages")
+    expect(page.locator(".messages")).to_contain_text("Give the reason for not doing it")
     assert page.inner_text("#action-status") == "Idea"
 
     page.select_option("#transition-form select", "in_practice")
@@ -65,7 +66,7 @@ def test_a_manager_ranks_the_backlog_and_closes_an_action_with_evidence(page: An
     )
     page.click("#transition-form button")
     page.wait_for_selector("#action-status:has-text('In practice')")
-    assert "Gateway outage drill" in page.inner_text("#history")
+    expect(page.locator("#history")).to_contain_text("Gateway outage drill")
     breaker.refresh_from_db()
     assert breaker.status == ActionStatus.IN_PRACTICE
     assert ImprovementAction.objects.filter(status=ActionStatus.IDEA).count() == 1
@@ -92,11 +93,11 @@ def test_a_manager_pushes_an_action_to_the_teams_tracker(page: Any, world: World
         page.fill("#id_project", "PAY")
         page.click("#tracker-form button")
         page.wait_for_selector("#connection-check .badge.done")
-        assert "Connected as learnloop bot" in page.inner_text("#connection-check")
+        expect(page.locator("#connection-check")).to_contain_text("Connected as learnloop bot")
 
         page.goto(f"/actions/{action.uid}/")
         page.click("#push-form button")
-        assert "Queued" in page.inner_text(".messages")
+        expect(page.locator(".messages")).to_contain_text("Queued")
         assert run_tracker_pushes() == 1  # the worker
         page.reload()
         link = page.locator("a", has_text="LL-1")

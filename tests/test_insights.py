@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from learnloop.actions.models import ActionKind, ActionStatus
 from learnloop.actions.services import add_action, transition
@@ -108,14 +109,15 @@ def test_a_manager_walks_the_team_cost_page_and_a_themes_page(page: Any, world: 
     page.fill("input[name=to]", "2026-03-31")
     page.click(".filters button")
     # Posted today, the open action's whole March counts: 16,720.63 + 17.71 (docs/costs.md).
-    assert "16738.34" in page.inner_text("#summary h2")
+    expect(page.locator("#summary h2")).to_contain_text("16738.34")
     assert page.locator("#cost-chart svg rect").count() > 4
-    assert page.locator("#tco-chart svg").is_visible()
+    expect(page.locator("#tco-chart svg")).to_be_visible()
     assert "Medium" in page.inner_text("#tco-chart table")
 
     page.click("nav >> text=Themes")
     page.click("text=Gateway failover")
-    assert page.locator("#theme-chart svg").is_visible()
+    # The click starts a navigation; wait for the theme's page before reading it.
+    expect(page.locator("#theme-chart svg")).to_be_visible()
     rows = page.locator("#theme-chart table tr")
     assert [rows.nth(i).inner_text().split("\t") for i in (1, 2)] == [
         ["2026-01", "1"],

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from learnloop.publishing.models import Delivery, DeliveryState, PublishChannel
 from tests.conftest import World, log_in
@@ -33,10 +34,12 @@ def test_a_manager_sets_up_slack_tests_it_and_resends_an_in_doubt_post(
     page.select_option("#id_kind", "slack")
     page.fill("#id_name", "#payments-incidents")
     page.click("#channel-form button")
-    assert "Paste the incoming webhook URL Slack gave you." in page.inner_text("#channel-form")
+    expect(page.locator("#channel-form")).to_contain_text(
+        "Paste the incoming webhook URL Slack gave you."
+    )
     page.fill("#id_secret", fake.slack_url)
     page.click("#channel-form button")
-    assert "#payments-incidents" in page.inner_text("#channels")
+    expect(page.locator("#channels")).to_contain_text("#payments-incidents")
     assert "secret-token" not in page.content()
 
     channel = PublishChannel.objects.get()
@@ -50,11 +53,11 @@ def test_a_manager_sets_up_slack_tests_it_and_resends_an_in_doubt_post(
     fake.state.faults = ["drop"]
     work()
     page.goto(f"/narratives/{incident.key}/deliveries/")
-    assert "In doubt" in page.inner_text("#deliveries")
+    expect(page.locator("#deliveries")).to_contain_text("In doubt")
     page.click("#deliveries >> text=Send again")
-    assert "Queued again for #payments-incidents" in page.inner_text(".messages")
+    expect(page.locator(".messages")).to_contain_text("Queued again for #payments-incidents")
     work()
     page.reload()
-    assert "Sent" in page.inner_text("#deliveries")
+    expect(page.locator("#deliveries")).to_contain_text("Sent")
     assert Delivery.objects.get().state == DeliveryState.SENT
     assert len(fake.state.posts) == 3  # the test, the post in doubt, the one sent again
