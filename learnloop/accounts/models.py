@@ -11,6 +11,8 @@ from django.contrib.auth.models import User
 from django.db import models
 from django.utils import timezone
 
+from learnloop.lib.statements import Param
+
 
 class Organisation(models.Model):
     name = models.CharField(max_length=200)
@@ -103,6 +105,11 @@ class Membership(models.Model):
         if self.role in (Role.PROBLEM_MANAGER, Role.ADMIN):
             return True
         return self.role == Role.PRODUCT_MANAGER and team_id is not None and team_id == self.team_id
+
+
+def organisation_param() -> Param:
+    """An organisation's id as the parameter "organisation" of a statement compiled once."""
+    return Param("organisation", Organisation, "id")
 
 
 def hash_token(raw: str) -> str:

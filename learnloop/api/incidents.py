@@ -17,7 +17,7 @@ from django.urls import get_script_prefix, reverse
 from ninja import Field, Query, Router
 from ninja.responses import Status
 
-from learnloop.accounts.models import Membership, Organisation, Service, Team
+from learnloop.accounts.models import Membership, Service, Team, organisation_param
 from learnloop.accounts.rights import (
     can_edit_incident,
     can_manage_incident,
@@ -217,7 +217,7 @@ def _named(model: type[Named], organisation_id: int, slug: str) -> Named | None:
 
     def build() -> QuerySet[Any, Any]:
         named = model.objects.filter(
-            organisation_id=Param("organisation", Organisation, "id"),
+            organisation_id=organisation_param(),
             slug=Param("slug", model, "slug"),
         )
         return statements.whole(named)[:1]

@@ -42,12 +42,16 @@ class Line:
         return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
 
 
+def prorated(annual: Decimal, start: date, end: date) -> Decimal:
+    """A yearly amount's share of the days from start to end, both included."""
+    return cents(annual * Decimal((end - start).days + 1) / 365)
+
+
 def tco(profile: TeamCostProfile | None, start: date, end: date) -> Decimal | None:
     """People and run costs for the days from start to end, both included."""
     if profile is None:
         return None
-    days = Decimal((end - start).days + 1)
-    return cents((profile.loaded_annual_people_cost + profile.annual_run_cost) * days / 365)
+    return prorated(profile.loaded_annual_people_cost + profile.annual_run_cost, start, end)
 
 
 def summary(
@@ -175,7 +179,7 @@ def by_quarter(
     amounts = _team_amounts(organisation, periods)
 
     def share(amount: Decimal, annual: Decimal | None, start: date, end: date) -> Share:
-        total = cents(annual * Decimal((end - start).days + 1) / 365) if annual else None
+        total = prorated(annual, start, end) if annual else None
         percent = (amount / total * 100).quantize(Decimal("0.01")) if total else None
         band = settings.band(percent) if percent is not None else "—"
         return Share(cents(amount), total, percent, band)

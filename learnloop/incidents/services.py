@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from learnloop.accounts.models import Organisation
+from learnloop.accounts.models import Organisation, organisation_param
 from learnloop.analysis.services import open_learning
 from learnloop.audit.models import AuditAction
 from learnloop.audit.trail import record
@@ -22,7 +22,6 @@ from learnloop.incidents.models import (
     ResponseRole,
 )
 from learnloop.lib import statements
-from learnloop.lib.statements import Param
 from learnloop.webhooks.models import EventType, Subscription
 from learnloop.webhooks.outbox import emit, incident_data, listeners
 
@@ -39,7 +38,7 @@ def policy_for(organisation: Organisation) -> ConsequencePolicy:
 
 
 def _policy() -> QuerySet[Any, Any]:
-    return statements.whole(ConsequencePolicy.objects.filter(organisation_id=_organisation()))
+    return statements.whole(ConsequencePolicy.objects.filter(organisation_id=organisation_param()))
 
 
 def next_key(organisation: Organisation) -> str:
@@ -78,10 +77,6 @@ def _take_number(organisation_id: int) -> tuple[int, bool]:
             cursor.execute(FIRST_NUMBER + HELD, [organisation_id] * 3)
             row = cursor.fetchone()
         return int(row[0]), bool(row[1])
-
-
-def _organisation() -> Param:
-    return Param("organisation", Organisation, "id")
 
 
 def record_incident(organisation: Organisation, by: User | None, **fields: Any) -> Incident:

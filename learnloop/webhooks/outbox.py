@@ -10,9 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from learnloop.accounts.models import Organisation
+from learnloop.accounts.models import organisation_param
 from learnloop.lib import statements
-from learnloop.lib.statements import Param
 from learnloop.webhooks import tasks
 from learnloop.webhooks.models import EventDelivery, OutboundEvent, Subscription
 
@@ -25,8 +24,8 @@ def listeners(organisation_id: int) -> list[Subscription]:
 
 
 def _listeners() -> QuerySet[Any, Any]:
-    organisation = Param("organisation", Organisation, "id")
-    return statements.whole(Subscription.objects.filter(organisation_id=organisation, active=True))
+    mine = Subscription.objects.filter(organisation_id=organisation_param(), active=True)
+    return statements.whole(mine)
 
 
 def emit(
