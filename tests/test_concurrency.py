@@ -144,3 +144,29 @@ def test_concurrent_postings_append_each_difference_once(world: World):
     month = LedgerMonth.objects.get(organisation=world.org, month=date(2026, 1, 1), **kind)
     entries = LedgerEntry.objects.filter(occurred_on__range=(date(2026, 1, 1), date(2026, 1, 31)))
     assert month.amount == sum(e.amount for e in entries.filter(**kind)) != 0
+
+
+def test_concurrent_entries_saved_one_by_one_are_each_summed_once(world: World):
+    """Entries saved on their own (an admin's correction, a script) at the same moment into one
+    month: the month's sums are one row per kind, equal to its entries."""
+    from datetime import date
+    from decimal import Decimal
+
+    from learnloop.costs.models import CostType, LedgerEntry, LedgerMonth
+
+    def save(writer: int, i: int) -> None:
+        LedgerEntry.objects.create(
+            organisation=world.org,
+            team=world.payments,
+            cost_type=CostType.INSIGHT,
+            occurred_on=date(2026, 3, 1 + i),
+            amount=Decimal("1.25"),
+            description="a correction",
+            source=f"script:{writer}:{i}",
+            correction=True,
+        )
+
+    assert not together(save)
+    months = LedgerMonth.objects.filter(organisation=world.org, month=date(2026, 3, 1))
+    assert months.count() == 1
+    assert months.get().amount == Decimal("1.25") * WRITERS * EACH

@@ -278,7 +278,7 @@ def post(organisation: Organisation, now: datetime | None = None) -> int:
     """Brings the ledger in line with its sources; returns how many entries were appended.
     One posting at a time per organisation (its row is locked until the commit): two at once
     would both append the same differences."""
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list("pk").first()
+    months.hold(organisation.pk)
     cost_settings = settings_of(organisation)
     rates = Rates(organisation, cost_settings)
     desired = {

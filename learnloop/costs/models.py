@@ -156,6 +156,7 @@ class LedgerEntry(models.Model):
         if self.pk is not None:
             raise ValueError("Ledger entries are never changed: post a correction instead.")
         with transaction.atomic():
+            months.hold(self.organisation_id)
             super().save(*args, **kwargs)
             day = self._meta.get_field("occurred_on").to_python(self.occurred_on)  # or text
             month = day.replace(day=1)

@@ -13,6 +13,15 @@ from typing import Any
 from django.db.models import Model, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
+from learnloop.accounts.models import Organisation
+
+
+def hold(organisation_id: int) -> None:
+    """One writer of the organisation's ledger at a time: its row is locked until the commit.
+    Two at once would each recompute a month without the other's entries (and ledger.post
+    would append the same differences twice)."""
+    Organisation.objects.select_for_update().filter(pk=organisation_id).values_list("pk").first()
+
 
 def next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
