@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from learnloop.accounts.models import Service, Team
 from learnloop.insights.search import fts_match
 from learnloop.lib.text import terms as text_terms
 from learnloop.narratives.models import Narrative, NarrativeStatus
@@ -62,11 +63,14 @@ def _matching_keys(organisation_id: int, text: str) -> RawSQL | None:
         )
         match = fts_match(terms, kind="narrative")  # answered by the index alone (0005)
         return RawSQL(sql, (match, organisation_id))  # noqa: S611 - fixed SQL, bound terms
-    # The stored vector and its GIN index (insights/0004_stored_search_vector).
+    # The stored vector and its GIN index (insights/0004_stored_search_vector), read once: as a
+    # MATERIALIZED CTE the match cannot be run again for each of a team's narratives, which
+    # PostgreSQL chose when it thought a word rare (0.5 ms for each of 111 narratives).
     sql = (
-        "SELECT d.incident_key FROM insights_searchdocument d "
+        "WITH matching AS MATERIALIZED (SELECT d.incident_key FROM insights_searchdocument d "
         "WHERE d.search_vector @@ to_tsquery('english', %s) "
-        "AND d.organisation_id = %s AND d.kind = 'narrative'"
+        "AND d.organisation_id = %s AND d.kind = 'narrative') "
+        "SELECT incident_key FROM matching"
     )
     query = " & ".join(terms)
     return RawSQL(sql, (query, organisation_id))  # noqa: S611 - fixed SQL, bound terms
@@ -86,10 +90,15 @@ def filtered(
     """Team, service and theme are slugs; dates are days in the current time zone; every word
     of `text` must match the narrative (stemmed)."""
     found = published_narratives(organisation_id)
+    # The team and service are found by slug in a subquery run once, as the incident list's are
+    # (incidents/queries.py): through a join on their slug, PostgreSQL could start from the
+    # team's incidents and compare each with every narrative the words match (below).
     if team:
-        found = found.filter(incident__team__slug=team)
+        chosen = Team.objects.filter(organisation_id=organisation_id, slug=team)
+        found = found.filter(incident__team_id=Subquery(chosen.values("id")[:1]))
     if service:
-        found = found.filter(incident__service__slug=service)
+        offered = Service.objects.filter(organisation_id=organisation_id, slug=service)
+        found = found.filter(incident__service_id=Subquery(offered.values("id")[:1]))
     if severity:
         found = found.filter(incident__severity=severity)
     if theme:
@@ -104,7 +113,12 @@ def filtered(
         )
     matching = _matching_keys(organisation_id, text)
     if matching is not None:
-        found = found.filter(incident__key__in=matching)
+        # The incident's organisation as well as its key: each matching narrative's incident is
+        # then found by the unique (organisation, key) index. PostgreSQL's estimate of how many
+        # narratives two words match can be a thousand times too low (words that come together);
+        # without a way in by the index it compared each of a team's 439 incidents with each of
+        # 3,931 matches (108 ms at 20,000 incidents, now 12 ms).
+        found = found.filter(incident__organisation_id=organisation_id, incident__key__in=matching)
     return found
 
 
