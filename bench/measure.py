@@ -319,6 +319,7 @@ def backlog_and_delivery(org: Organisation) -> list[Row]:
             actions = ImprovementAction.objects.bulk_create(
                 ImprovementAction(
                     incident=incidents[n % len(incidents)],
+                    organisation=org,
                     owner_team=team,
                     title=f"Action {n}",
                     kind=ActionKind.CODE_FIX,

@@ -50,6 +50,7 @@ def timeline(org: Organisation, n: int) -> list[Row]:
             assignments = AnalysisAssignment.objects.bulk_create(
                 AnalysisAssignment(
                     incident=incident,
+                    organisation_id=incident.organisation_id,
                     analyst=person,
                     hours_allocated=Decimal(8),
                     window_start=start + timedelta(days=1),

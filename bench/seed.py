@@ -193,6 +193,7 @@ def seed(incidents: int = 20_000, events_per_incident: int = 20, teams: int = 50
                         assignments.append(
                             AnalysisAssignment(
                                 incident=incident,
+                                organisation=org,
                                 analyst=person,
                                 hours_allocated=Decimal(8),
                                 window_start=incident.started_at + timedelta(days=1),
@@ -267,6 +268,7 @@ def _costs(org: Organisation, teams: list[Team], rng: random.Random) -> None:
             actions.append(
                 ImprovementAction(
                     incident=incident,
+                    organisation_id=incident.organisation_id,
                     owner_team_id=incident.team_id,
                     title="Bench action",
                     kind=ActionKind.CODE_FIX,

@@ -265,3 +265,32 @@ def test_the_home_page_s_queries_do_not_grow_with_the_rows(
         record_incident(world.org, None, title=f"More {n}", team=world.payments, severity=5)
     with django_assert_max_num_queries(45):
         client.get("/")
+
+
+def test_another_organisation_s_late_work_is_not_counted_on_an_admin_s_home(
+    world: World, busy: dict[str, Any]
+):
+    """The admins' and problem managers' late actions and overdue periods are found by the
+    organisation kept on each (their incident's, copied when they are recorded)."""
+
+    def late_work(client: Any) -> tuple[int, int]:
+        found = sections(client)
+        return found["overdue_analysis"]["count"], found["actions_overdue"]["count"]
+
+    ours = late_work(world.client_for(world.admin))
+    assert ours == (1, 1)  # the payments team's, from busy
+    now = timezone.now()
+    theirs = record_incident(
+        world.other_org,
+        None,
+        title="Elsewhere",
+        severity=1,
+        responders=[(world.outsider, ResponseRole.ON_CALL)],
+    )
+    work = AnalysisAssignment.objects.get(incident=theirs)
+    AnalysisAssignment.objects.filter(pk=work.pk).update(due_at=now - timedelta(days=1))
+    late = add_action(theirs, world.outsider, title="Elsewhere too", kind=ActionKind.CODE_FIX)
+    type(late).objects.filter(pk=late.pk).update(idea_at=now - timedelta(days=90))
+    assert work.organisation_id == late.organisation_id == world.other_org.pk
+    assert late_work(world.client_for(world.admin)) == ours
+    assert late_work(world.client_for(world.outsider)) == (1, 1)

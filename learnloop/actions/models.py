@@ -4,12 +4,13 @@ which they compete with planned features by cost of delay."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from learnloop.accounts.models import Team
+from learnloop.accounts.models import Organisation, Team
 from learnloop.incidents.models import Incident
 
 
@@ -45,6 +46,12 @@ class ImprovementAction(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="improvement_actions"
+    )
+    # The incident's organisation, kept here too (it never changes) so that an organisation's
+    # open actions are found by their own index: the homes' late actions read every open action
+    # of every organisation to find their incidents' organisation. Filled from the incident.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", editable=False
     )
     learning = models.ForeignKey(
         "reviews.Learning", null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
@@ -99,10 +106,16 @@ class ImprovementAction(models.Model):
         indexes = [
             models.Index(fields=["owner_team", "status"], name="action_team_status"),
             models.Index(fields=["status", "idea_at"], name="action_status_idea"),
+            models.Index(fields=["organisation", "status", "idea_at"], name="action_org_status"),
         ]
 
     def __str__(self) -> str:
         return self.title[:60]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.organisation_id is None:
+            self.organisation_id = self.incident.organisation_id
+        super().save(*args, **kwargs)
 
     @property
     def is_human(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -43,6 +44,11 @@ class AnalysisAssignment(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="assignments")
+    # The incident's organisation, kept here too (it never changes) so that an organisation's
+    # overdue periods are counted from their own index, without looking up each one's incident.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", editable=False
+    )
     analyst = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
     )
@@ -77,10 +83,20 @@ class AnalysisAssignment(models.Model):
                 condition=models.Q(submitted_at__isnull=True),
                 name="assignment_open",
             ),
+            models.Index(
+                fields=["organisation", "due_at"],
+                condition=models.Q(submitted_at__isnull=True),
+                name="assignment_org_open",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.incident.key}: {self.analyst}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.organisation_id is None:
+            self.organisation_id = self.incident.organisation_id
+        super().save(*args, **kwargs)
 
     @property
     def is_submitted(self) -> bool:

@@ -86,7 +86,12 @@ def write_reports(reports: list[Report], catalogue: Catalogue) -> list[tuple[str
     insert(
         ImprovementAction,
         (
-            {"incident_id": r.incident.pk, "idea_at": idea_at_of(r.incident), **values}
+            {
+                "incident_id": r.incident.pk,
+                "organisation_id": r.incident.organisation_id,
+                "idea_at": idea_at_of(r.incident),
+                **values,
+            }
             for r in reports
             for values in r.actions
         ),

@@ -245,7 +245,9 @@ def _actions(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
     changed, rows = sync_children(
         existing,
         action_rows(incident, doc),
-        lambda values: ImprovementAction(incident=incident, idea_at=idea_at, **values),
+        lambda values: ImprovementAction(
+            incident=incident, organisation_id=incident.organisation_id, idea_at=idea_at, **values
+        ),
     )
     added = [action for uid, action in rows.items() if uid not in known]
     first_changes((action.pk, action.status) for action in added)
