@@ -103,7 +103,8 @@ def incident(world: World) -> Incident:
 @given(values=ACTION)
 def test_an_inserted_action_reads_back_as_a_bulk_created_one(incident: Incident, values: Any):
     values.setdefault("created_at", datetime(2026, 2, 1, tzinfo=UTC))  # else "now", twice
-    by_orm, by_insert = written_both_ways(ImprovementAction, values, {"incident_id": incident.pk})
+    parent = {"incident_id": incident.pk, "organisation_id": incident.organisation_id}
+    by_orm, by_insert = written_both_ways(ImprovementAction, values, parent)
     assert by_insert == by_orm
 
 
