@@ -48,8 +48,8 @@ class ImprovementAction(models.Model):
         Incident, on_delete=models.CASCADE, related_name="improvement_actions"
     )
     # The incident's organisation, kept here too (it never changes) so that an organisation's
-    # open actions are found by their own index: the homes' late actions read every open action
-    # of every organisation to find their incidents' organisation. Filled from the incident.
+    # open actions are found by their own index (the homes' late actions), not by looking up
+    # the incident of every open action of the installation. Filled from the incident on save.
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="+", editable=False
     )
