@@ -167,3 +167,30 @@ def test_a_batch_the_database_refuses_names_the_document_and_writes_nothing(
     errors = capsys.readouterr().err
     assert f"{tmp_path / '07.json'}: $: cannot be stored: " in errors and "title refused" in errors
     assert not Incident.objects.filter(organisation=world.org).exists()
+
+
+def test_a_refused_batch_is_written_one_by_one_and_said(
+    world: World, shared_incidents: Path, monkeypatch: Any, caplog: Any
+):
+    """A fault in the batched writes alone (here the database refusing the batch once) does not
+    lose a report, and it is logged: otherwise it would only show as a slower import."""
+    from django.db import DatabaseError
+
+    from learnloop.interchange import importer
+
+    batched = importer.write_reports
+    calls = []
+
+    def refused_once(*args: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 1:
+            raise DatabaseError("the batch's own fault")
+        return batched(*args)
+
+    monkeypatch.setattr(importer, "write_reports", refused_once)
+    docs = reports(shared_incidents, 1)
+    with caplog.at_level("WARNING", logger="learnloop.interchange.importer"):
+        outcomes = import_documents([Document(f"{d['id']}.json", d, FACTS) for d in docs], "acme")
+    assert [outcome for outcome, _ in outcomes] == ["created"] * len(docs)
+    assert Incident.objects.filter(organisation=world.org).count() == len(docs)
+    assert f"a batch of {len(docs)} new reports was refused (the batch's own fault)" in caplog.text

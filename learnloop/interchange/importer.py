@@ -5,6 +5,7 @@ organisation a facts import would create included."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,8 @@ from learnloop.interchange.new_reports import (
 from learnloop.interchange.reports import Catalogue, import_report
 from learnloop.interchange.values import FieldProblem
 from learnloop.lib.planner import refresh_statistics
+
+logger = logging.getLogger(__name__)
 
 
 class ImportRefused(Exception):  # noqa: N818 - reads as what happened
@@ -96,7 +99,14 @@ class Batch:
         try:
             with transaction.atomic():
                 return write_reports([report for _, report in pending], self.catalogue)
-        except (DatabaseError, ValidationError, ValueError, ArithmeticError):
+        except (DatabaseError, ValidationError, ValueError, ArithmeticError) as error:
+            # Said aloud: when each document alone is stored, the refusal was the batch's own
+            # (a fault of the batched writes), which would otherwise only show as a slow import.
+            logger.warning(
+                "a batch of %d new reports was refused (%s): writing them one at a time",
+                len(pending),
+                error,
+            )
             outcomes = []
             for document, _ in pending:
                 with refusals(document):
