@@ -188,21 +188,22 @@ def _overdue_analysis(membership: Membership) -> Section:
     from learnloop.analysis.models import AnalysisAssignment
     from learnloop.incidents.models import Incident
 
+    # The organisation's overdue periods, by the index of its open periods (assignment_org_open).
     overdue = AnalysisAssignment.objects.filter(
-        submitted_at__isnull=True, due_at__lt=timezone.now()
+        organisation_id=membership.organisation_id,
+        submitted_at__isnull=True,
+        due_at__lt=timezone.now(),
     )
     if membership.role == Role.PRODUCT_MANAGER:
-        # The overdue periods come from their own index; each one's incident is looked up by
-        # its key to see whether it is the team's. Joining the incidents instead had PostgreSQL
-        # read all 100,000 of them to count 1,356 overdue periods (38 ms against 3.8 ms).
+        # Each one's incident is looked up by its key to see whether it is the team's. Joining
+        # the incidents instead had PostgreSQL read all 100,000 of them to count 1,356 overdue
+        # periods (38 ms against 3.8 ms).
         incident = Incident.objects.filter(
             managed_incidents(membership), pk=OuterRef("incident_id")
         )
         overdue = overdue.alias(managed=Subquery(incident.order_by().values("pk"))).filter(
             managed__isnull=False
         )
-    else:  # the organisation's, by the index of its open periods (assignment_org_open)
-        overdue = overdue.filter(organisation_id=membership.organisation_id)
     found = (
         overdue.select_related("incident", "analyst")
         .only(
