@@ -339,10 +339,5 @@ def post(organisation: Organisation, now: datetime | None = None) -> int:
                 )
             )
     LedgerEntry.objects.bulk_create(new)
-    months.refresh(
-        LedgerEntry.objects.all(),
-        LedgerMonth,
-        organisation.pk,
-        {entry.occurred_on.replace(day=1) for entry in new},
-    )
+    LedgerMonth.refresh(organisation.pk, {entry.occurred_on.replace(day=1) for entry in new})
     return len(new)

@@ -3,6 +3,8 @@ effort, chaos days) and an append-only ledger from which every total is recomput
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -160,7 +162,7 @@ class LedgerEntry(models.Model):
             super().save(*args, **kwargs)
             day = self._meta.get_field("occurred_on").to_python(self.occurred_on)  # or text
             month = day.replace(day=1)
-            months.refresh(LedgerEntry.objects.all(), LedgerMonth, self.organisation_id, {month})
+            LedgerMonth.refresh(self.organisation_id, {month})
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("Ledger entries are never deleted: post a correction instead.")
@@ -185,3 +187,8 @@ class LedgerMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.cost_type} {self.amount}"
+
+    @classmethod
+    def refresh(cls, organisation_id: int, firsts: Collection[date]) -> None:
+        """Recomputes these months' sums (their first days) from the organisation's entries."""
+        months.refresh(LedgerEntry.objects.all(), cls, organisation_id, firsts)

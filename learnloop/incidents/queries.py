@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Model, QuerySet, Subquery
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from learnloop.accounts.models import Service, Team
+from learnloop.accounts.models import Service, Team, id_by_slug
 from learnloop.incidents.models import Incident
 from learnloop.lib.statements import Param
 
@@ -63,15 +63,11 @@ class IncidentFilter:
             return Param(name, model, field) if named else values[name]
 
         if "team" in values:
-            team = Team.objects.filter(
-                organisation_id=organisation_id, slug=value("team", Team, "slug")
-            )
-            incidents = incidents.filter(team_id=Subquery(team.values("id")[:1]))
+            team = id_by_slug(Team, organisation_id, value("team", Team, "slug"))
+            incidents = incidents.filter(team_id=team)
         if "service" in values:
-            service = Service.objects.filter(
-                organisation_id=organisation_id, slug=value("service", Service, "slug")
-            )
-            incidents = incidents.filter(service_id=Subquery(service.values("id")[:1]))
+            service = id_by_slug(Service, organisation_id, value("service", Service, "slug"))
+            incidents = incidents.filter(service_id=service)
         if "severity" in values:
             incidents = incidents.filter(severity=value("severity", Incident, "severity"))
         if "status" in values:

@@ -32,9 +32,11 @@ def for_short_queries(connection: BaseDatabaseWrapper, **_: Any) -> None:
       ms on its eleventh run. Planning each run costs a fraction of a millisecond."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET jit = off")
-            cursor.execute("SET max_parallel_workers_per_gather = 0")
-            cursor.execute("SET plan_cache_mode = force_custom_plan")
+            cursor.execute(  # one round trip: set_config(..., false) is a SET for the session
+                "SELECT set_config('jit', 'off', false), "
+                "set_config('max_parallel_workers_per_gather', '0', false), "
+                "set_config('plan_cache_mode', 'force_custom_plan', false)"
+            )
 
 
 def after_migrate(plan: list[Any] | None = None, **_: Any) -> None:

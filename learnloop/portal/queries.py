@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db import connection
-from django.db.models import QuerySet, Subquery
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from learnloop.accounts.models import Service, Team
+from learnloop.accounts.models import Service, Team, id_by_slug
 from learnloop.insights.search import fts_match
 from learnloop.lib.text import terms as text_terms
 from learnloop.narratives.models import Narrative, NarrativeStatus
@@ -94,11 +94,9 @@ def filtered(
     # (incidents/queries.py): through a join on their slug, PostgreSQL could start from the
     # team's incidents and compare each with every narrative the words match (below).
     if team:
-        chosen = Team.objects.filter(organisation_id=organisation_id, slug=team)
-        found = found.filter(incident__team_id=Subquery(chosen.values("id")[:1]))
+        found = found.filter(incident__team_id=id_by_slug(Team, organisation_id, team))
     if service:
-        offered = Service.objects.filter(organisation_id=organisation_id, slug=service)
-        found = found.filter(incident__service_id=Subquery(offered.values("id")[:1]))
+        found = found.filter(incident__service_id=id_by_slug(Service, organisation_id, service))
     if severity:
         found = found.filter(incident__severity=severity)
     if theme:
