@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bench.seed import reader, reader_client
 from learnloop.accounts.models import ApiToken, Membership, Organisation, Role
@@ -318,10 +319,12 @@ def backlog_and_delivery(org: Organisation) -> list[Row]:
             team = org.teams.get(slug="team-00")
             incidents = list(Incident.objects.filter(organisation=org, team=team)[:100])
             rng = random.Random(3)
+            now = timezone.now()
             actions = ImprovementAction.objects.bulk_create(
                 ImprovementAction(
                     incident=incidents[n % len(incidents)],
                     organisation=org,
+                    target_at=now + timedelta(days=60),
                     owner_team=team,
                     title=f"Action {n}",
                     kind=ActionKind.CODE_FIX,

@@ -17,9 +17,11 @@ from django.db.models import F
 from django.test import Client
 
 from learnloop.accounts.models import Membership, Organisation, Role, Service, Team
+from learnloop.actions.targets import target_of
 from learnloop.analysis.models import AnalysisAssignment, KeyEvent
 from learnloop.costs.models import TeamCostProfile
 from learnloop.incidents.models import Incident, Responder, Status
+from learnloop.incidents.services import policy_for
 from learnloop.insights.search import merge_fulltext
 from learnloop.lib.planner import refresh_statistics
 
@@ -258,9 +260,10 @@ def _costs(org: Organisation, teams: list[Team], rng: random.Random) -> None:
         )
         incidents = list(
             Incident.objects.filter(organisation=org, of_consequence=True).only(
-                "id", "team_id", "resolved_at"
+                "id", "team_id", "resolved_at", "severity"
             )
         )
+        policy = policy_for(org)
         actions = []
         for incident in incidents[::4]:
             assert incident.resolved_at is not None
@@ -273,6 +276,7 @@ def _costs(org: Organisation, teams: list[Team], rng: random.Random) -> None:
                     title="Bench action",
                     kind=ActionKind.CODE_FIX,
                     idea_at=incident.resolved_at,
+                    target_at=target_of(incident.resolved_at, incident.severity, policy),
                     status=ActionStatus.IN_PRACTICE if done else ActionStatus.PLANNED,
                     in_practice_at=incident.resolved_at + timedelta(days=rng.randrange(3, 90))
                     if done

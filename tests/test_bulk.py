@@ -34,7 +34,12 @@ MOMENTS = st.datetimes(
 DECIMALS = st.decimals(min_value=0, max_value=9999, places=2, allow_nan=False)
 
 ACTION = st.fixed_dictionaries(
-    {"title": TEXT, "kind": st.sampled_from(ActionKind.values), "idea_at": MOMENTS},
+    {
+        "title": TEXT,
+        "kind": st.sampled_from(ActionKind.values),
+        "idea_at": MOMENTS,
+        "target_at": MOMENTS,
+    },
     optional={
         "description": TEXT,
         "status": st.sampled_from(ActionStatus.values),

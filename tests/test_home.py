@@ -13,7 +13,6 @@ import pytest
 from django.utils import timezone
 
 from learnloop.accounts.models import Team
-from learnloop.actions.models import ActionKind
 from learnloop.actions.services import add_action
 from learnloop.analysis.models import AnalysisAssignment
 from learnloop.analysis.services import save_report
@@ -54,8 +53,10 @@ def busy(world: World) -> dict[str, Any]:
     story = narratives.narrative_for(big)
     narratives.save_version(story, "## Summary\n\nIt broke.", world.payments_pm, 0)
     narratives.change_status(story, "in_review")
-    late = add_action(big, world.payments_pm, title="Add a breaker", kind=ActionKind.CODE_FIX)
-    type(late).objects.filter(pk=late.pk).update(idea_at=now - timedelta(days=90))
+    ninety_days_ago = now - timedelta(days=90)
+    add_action(
+        big, world.payments_pm, title="Add a breaker", kind="code_fix", idea_at=ninety_days_ago
+    )
     published = record_incident(world.org, None, title="Search slow", team=world.search, severity=3)
     told = narratives.narrative_for(published)
     narratives.save_version(told, "The story.", world.search_pm, 0)
@@ -237,10 +238,9 @@ def test_an_action_is_overdue_by_its_incident_s_severity(world: World):
         (1, 20, world.search),
     ]:
         incident = record_incident(world.org, None, title="X", team=team, severity=severity)
-        action = add_action(
-            incident, world.payments_pm, title=f"{severity}-{days}-{team.slug}", kind="code_fix"
-        )
-        type(action).objects.filter(pk=action.pk).update(idea_at=now - timedelta(days=days))
+        title = f"{severity}-{days}-{team.slug}"
+        idea_at = now - timedelta(days=days)
+        add_action(incident, world.payments_pm, title=title, kind="code_fix", idea_at=idea_at)
     late = sections(world.client_for(world.payments_pm))["actions_overdue"]
     assert sorted(item["title"] for item in late["items"]) == [
         "1-20-payments",
@@ -289,8 +289,10 @@ def test_another_organisation_s_late_work_is_not_counted_on_an_admin_s_home(
     )
     work = AnalysisAssignment.objects.get(incident=theirs)
     AnalysisAssignment.objects.filter(pk=work.pk).update(due_at=now - timedelta(days=1))
-    late = add_action(theirs, world.outsider, title="Elsewhere too", kind=ActionKind.CODE_FIX)
-    type(late).objects.filter(pk=late.pk).update(idea_at=now - timedelta(days=90))
+    ninety_days_ago = now - timedelta(days=90)
+    late = add_action(
+        theirs, world.outsider, title="Elsewhere too", kind="code_fix", idea_at=ninety_days_ago
+    )
     assert work.organisation_id == late.organisation_id == world.other_org.pk
     assert late_work(world.client_for(world.admin)) == ours
     assert late_work(world.client_for(world.outsider)) == (1, 1)

@@ -8,24 +8,18 @@ problem manager the organisation's learning-culture cost by team and quarter. Th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
-    DateTimeField,
     Exists,
-    ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
     Window,
 )
 from django.urls import reverse
@@ -305,60 +299,39 @@ def _narratives_in_review(membership: Membership) -> Section:
 def _late_actions(membership: Membership) -> tuple[Section, Section]:
     from learnloop.actions.models import ImprovementAction
     from learnloop.actions.services import OPEN
-    from learnloop.incidents.models import Incident, Severity
-    from learnloop.incidents.services import policy_for
 
-    now = timezone.now()
-    policy = policy_for(membership.organisation)
-
-    def since(severity: int | None) -> Value:
-        return Value(now - timedelta(days=policy.target_days_for(severity)))
-
-    # An action is late when its idea is older than its incident's severity allows.
-    target = Case(
-        *(When(severity=severity, then=since(severity)) for severity in Severity.values),
-        default=since(None),
-        output_field=DateTimeField(),
-    )
-    incident = Incident.objects.filter(pk=OuterRef("incident_id")).order_by()
     open_actions = ImprovementAction.objects.filter(status__in=OPEN)
     if membership.role == Role.PRODUCT_MANAGER:
         # A team's incidents lead, by the index on their team, to their few open actions: at
         # 100,000 incidents 0.8 ms on SQLite against 6.9 ms looking up each open action's incident.
         mine = open_actions.filter(managed_incidents(membership, prefix="incident__"))
-    else:  # the organisation's, by their own index (action_org_status)
+    else:  # the organisation's, by their own index (action_org_target)
         mine = open_actions.filter(organisation_id=membership.organisation_id)
-    # Whether each is late: its incident's target for its severity, looked up by its key.
-    flags = list(
-        mine.annotate(
-            late=ExpressionWrapper(
-                Q(idea_at__lt=Subquery(incident.annotate(target=target).values("target"))),
-                output_field=BooleanField(),
-            ),
-            unestimated=ExpressionWrapper(
-                Q(cost_of_delay_per_week__isnull=True) | Q(estimate_weeks__isnull=True),
-                output_field=BooleanField(),
-            ),
-        )
-        .order_by("idea_at", "pk")
-        .values_list("pk", "late", "unestimated")
+    listed = mine.only("uid", "title", "idea_at", "target_at")
+    # Late: past the target each keeps for its incident's severity (actions/targets.py).
+    overdue, overdue_count = first_then_count(
+        listed.filter(target_at__lt=timezone.now()).order_by("target_at", "pk")
     )
-    overdue = [pk for pk, is_late, _ in flags if is_late]
-    not_estimated = [pk for pk, _, is_unestimated in reversed(flags) if is_unestimated]
-    shown = ImprovementAction.objects.only("uid", "title", "idea_at").in_bulk(
-        overdue[:SHOWN] + not_estimated[:SHOWN]
+    unestimated, unestimated_count = first_then_count(
+        listed.filter(
+            Q(cost_of_delay_per_week__isnull=True) | Q(estimate_weeks__isnull=True)
+        ).order_by("-idea_at", "-pk")
     )
 
-    def items(found: list[int], note: str, is_late: bool) -> list[Item]:
+    def items(found: list[Any], note: str, late: bool) -> list[Item]:
         return [
-            Item(a.title, reverse("action_detail", args=[a.uid]), note, a.idea_at, is_late)
-            for a in (shown[pk] for pk in found[:SHOWN])
+            Item(
+                a.title,
+                reverse("action_detail", args=[a.uid]),
+                note,
+                a.target_at if late else a.idea_at,
+                late,
+            )
+            for a in found
         ]
 
     overdue_items = items(overdue, "past its target for the incident's severity", True)
-    unestimated_items = items(not_estimated, "estimate it to rank it by CD3", False)
-    overdue_count, unestimated_count = len(overdue), len(not_estimated)
-
+    unestimated_items = items(unestimated, "estimate it to rank it by CD3", False)
     backlog = (
         reverse("team_backlog", args=[membership.team.slug])
         if membership.team_id and membership.team

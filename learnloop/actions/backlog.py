@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from learnloop.accounts.models import Team
 from learnloop.actions.models import BacklogPlacement, ImprovementAction, PlannedFeature
-from learnloop.actions.services import OPEN, accrued_cost_of_delay, target_date
-from learnloop.incidents.models import ConsequencePolicy
+from learnloop.actions.services import OPEN, accrued_cost_of_delay
 from learnloop.lib.cost_of_delay import cd3
 
 
@@ -71,7 +70,6 @@ def latest_placements(team: Team) -> dict[tuple[str, int], int]:
 
 def ranked(team: Team, now: datetime | None = None) -> list[BacklogItem]:
     now = now or timezone.now()
-    policy, _ = ConsequencePolicy.objects.get_or_create(organisation_id=team.organisation_id)
     placed = latest_placements(team)
     items: list[BacklogItem] = []
     actions = ImprovementAction.objects.filter(owner_team=team, status__in=OPEN).select_related(
@@ -86,7 +84,7 @@ def ranked(team: Team, now: datetime | None = None) -> list[BacklogItem]:
                 cost_of_delay_per_week=action.cost_of_delay_per_week,
                 accrued=accrued_cost_of_delay(action, now),
                 age_days=(now - action.idea_at).days,
-                overdue=target_date(action, policy) < now,
+                overdue=action.target_at < now,
                 placed_rank=placed.get(("action", action.pk)),
             )
         )

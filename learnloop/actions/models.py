@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from learnloop.accounts.models import Organisation, Team
+from learnloop.actions import targets
 from learnloop.incidents.models import Incident
 
 
@@ -79,6 +80,9 @@ class ImprovementAction(models.Model):
     in_practice_at = models.DateTimeField(null=True, blank=True)
     # When it became an idea (recorded at the review): cost of delay accrues from here.
     idea_at = models.DateTimeField(default=timezone.now)
+    # When it is due in practice: the idea plus the policy's days for its incident's severity
+    # (actions/targets.py keeps it; late when still open after it).
+    target_at = models.DateTimeField(editable=False)
     # When it was decided won't do: accrual stops there.
     closed_at = models.DateTimeField(null=True, blank=True)
     # Inputs of the cost-of-delay calculator, kept so the estimate can be checked and redone.
@@ -107,6 +111,7 @@ class ImprovementAction(models.Model):
             models.Index(fields=["owner_team", "status"], name="action_team_status"),
             models.Index(fields=["status", "idea_at"], name="action_status_idea"),
             models.Index(fields=["organisation", "status", "idea_at"], name="action_org_status"),
+            models.Index(fields=["organisation", "status", "target_at"], name="action_org_target"),
         ]
 
     def __str__(self) -> str:
@@ -115,6 +120,7 @@ class ImprovementAction(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.organisation_id is None:
             self.organisation_id = self.incident.organisation_id
+        targets.aim(self)
         super().save(*args, **kwargs)
 
     @property

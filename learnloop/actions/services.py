@@ -3,7 +3,7 @@ change is kept with who and when."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.utils import timezone
 from learnloop.actions.models import ActionChange, ActionStatus, ImprovementAction
 from learnloop.audit.models import AuditAction
 from learnloop.audit.trail import record
-from learnloop.incidents.models import ConsequencePolicy, Incident
+from learnloop.incidents.models import Incident
 from learnloop.lib import cost_of_delay
 from learnloop.webhooks.models import EventType
 from learnloop.webhooks.outbox import emit
@@ -170,9 +170,5 @@ def accrued_cost_of_delay(action: ImprovementAction, now: datetime | None = None
     return cost_of_delay.accrued(action.cost_of_delay_per_week, action.idea_at, end)
 
 
-def target_date(action: ImprovementAction, policy: ConsequencePolicy) -> datetime:
-    return action.idea_at + timedelta(days=policy.target_days_for(action.incident.severity))
-
-
-def is_overdue(action: ImprovementAction, policy: ConsequencePolicy, now: datetime) -> bool:
-    return action.status in OPEN and target_date(action, policy) < now
+def is_overdue(action: ImprovementAction, now: datetime) -> bool:
+    return action.status in OPEN and action.target_at < now

@@ -17,7 +17,6 @@ from learnloop.actions.forms import ActionForm, FeatureForm, PlacementForm, Tran
 from learnloop.actions.models import ImprovementAction, PlannedFeature
 from learnloop.actions.recurrence import recurrences
 from learnloop.actions.similarity import similar_actions
-from learnloop.incidents.services import policy_for
 from learnloop.incidents.views import incident_or_404
 from learnloop.lib.cost_of_delay import cd3
 
@@ -36,7 +35,6 @@ def action_or_404(membership: Membership, uid: str) -> ImprovementAction:
 @member_required
 def action_detail(request: HttpRequest, membership: Membership, uid: str) -> HttpResponse:
     action = action_or_404(membership, uid)
-    policy = policy_for(membership.organisation)
     organisation_actions = ImprovementAction.objects.filter(
         incident__organisation_id=membership.organisation_id
     )
@@ -48,8 +46,8 @@ def action_detail(request: HttpRequest, membership: Membership, uid: str) -> Htt
             "changes": action.changes.select_related("by"),
             "accrued": services.accrued_cost_of_delay(action),
             "cd3": cd3(action.cost_of_delay_per_week, action.estimate_weeks),
-            "target": services.target_date(action, policy),
-            "overdue": services.is_overdue(action, policy, timezone.now()),
+            "target": action.target_at,
+            "overdue": services.is_overdue(action, timezone.now()),
             "can_change": can_change_action(membership, action),
             "form": TransitionForm(initial={"status": action.status}),
             "recurrences": recurrences(action),

@@ -1,6 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from learnloop.incidents.models import ConsequenceDecision, ConsequencePolicy, Incident, Responder
+from learnloop.incidents.services import severity_changed
 
 
 class ResponderInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -15,6 +19,11 @@ class IncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["key", "title"]
     inlines = [ResponderInline]
     raw_id_fields = ["team", "service"]
+
+    def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "severity" in form.changed_data:
+            severity_changed(obj)
 
 
 admin.site.register(ConsequencePolicy)

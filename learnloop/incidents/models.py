@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -215,6 +215,19 @@ class ConsequencePolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Consequence policy of {self.organisation}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """New days for actions (the admin, a restored snapshot) move the organisation's
+        actions' targets."""
+        from learnloop.actions.models import ImprovementAction
+        from learnloop.actions.targets import retarget
+
+        stored = ConsequencePolicy.objects.filter(pk=self.pk).values_list("action_target_days")
+        before = stored.first() if self.pk else None
+        super().save(*args, **kwargs)
+        if before is not None and before[0] != self.action_target_days:
+            actions = ImprovementAction.objects.filter(organisation_id=self.organisation_id)
+            retarget(actions, self.target_days_for)
 
     def reasons(self, incident: Incident) -> list[str]:
         found = []

@@ -29,11 +29,16 @@ from learnloop.webhooks.outbox import emit, incident_data, listeners
 def policy_for(organisation: Organisation) -> ConsequencePolicy:
     """The organisation's policy (made with the defaults on first use). Read by a statement
     compiled once: every create and every import reads it."""
-    given = {"organisation": organisation.pk}
+    return policy_of(organisation.pk)
+
+
+def policy_of(organisation_id: int) -> ConsequencePolicy:
+    """As policy_for, by the organisation's id (for a row that holds only the id)."""
+    given = {"organisation": organisation_id}
     found = statements.prepared("consequence policy", _policy).instances(ConsequencePolicy, given)
     if found:
         return found[0]
-    policy, _ = ConsequencePolicy.objects.get_or_create(organisation=organisation)
+    policy, _ = ConsequencePolicy.objects.get_or_create(organisation_id=organisation_id)
     return policy
 
 
@@ -113,13 +118,25 @@ def record_incident(organisation: Organisation, by: User | None, **fields: Any) 
 
 @transaction.atomic
 def update_incident(incident: Incident, **fields: Any) -> Incident:
+    severity = incident.severity
     for name, value in fields.items():
         setattr(incident, name, value)
     incident.updated_at = timezone.now()
     incident.full_clean(exclude=["themes"])
     incident.save()
+    if incident.severity != severity:
+        severity_changed(incident)
     apply_policy(incident)
     return incident
+
+
+def severity_changed(incident: Incident) -> None:
+    """Its improvement actions' targets follow the incident's new severity."""
+    from learnloop.actions.targets import retarget
+
+    retarget(
+        incident.improvement_actions.all(), policy_of(incident.organisation_id).target_days_for
+    )
 
 
 def add_responder(incident: Incident, user: User, role: str) -> Responder:

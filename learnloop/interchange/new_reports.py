@@ -15,10 +15,10 @@ from learnloop.incidents.services import announce_consequence, policy_decision
 from learnloop.insights.search import index_written, new_documents
 from learnloop.interchange.reports import (
     Catalogue,
+    action_moments,
     action_rows,
     factor_rows,
     first_changes,
-    idea_at_of,
     incident_fields,
     timeline_rows,
 )
@@ -62,12 +62,13 @@ def read_report(doc: dict[str, Any], catalogue: Catalogue) -> Report:
     reasons = catalogue.policy.reasons(incident)
     incident.of_consequence = bool(reasons)
     themes = catalogue.theme_list(doc.get("learning_themes", []))
+    moments = action_moments(incident, catalogue.policy)
     return Report(
         incident,
         reasons,
         timeline_rows(incident.key, doc),
         factor_rows(incident.key, doc),
-        action_rows(incident, doc),
+        [{**moments, **row} for row in action_rows(incident, doc, moments["idea_at"])],
         [*dict.fromkeys(theme.pk for theme in themes)],
     )
 
@@ -85,16 +86,7 @@ def write_reports(reports: list[Report], catalogue: Catalogue) -> list[tuple[str
     )
     insert(
         ImprovementAction,
-        (
-            {
-                "incident_id": r.incident.pk,
-                "organisation_id": r.incident.organisation_id,
-                "idea_at": idea_at_of(r.incident),
-                **values,
-            }
-            for r in reports
-            for values in r.actions
-        ),
+        ({"incident_id": r.incident.pk, **values} for r in reports for values in r.actions),
     )
     written = ImprovementAction.objects.filter(incident__in=[r.incident.pk for r in reports])
     first_changes(written.values_list("id", "status"))

@@ -14,8 +14,9 @@ from django.utils.text import slugify
 
 from learnloop.accounts.models import Organisation, Service
 from learnloop.actions.models import ActionChange, ActionKind, ActionStatus, ImprovementAction
+from learnloop.actions.targets import target_of
 from learnloop.analysis.models import KeyEvent, LearningTheme
-from learnloop.incidents.models import Incident, Status
+from learnloop.incidents.models import ConsequencePolicy, Incident, Status
 from learnloop.incidents.services import apply_policy, policy_for
 from learnloop.insights.search import queue
 from learnloop.interchange.sync import assign, sync_children, sync_m2m
@@ -124,7 +125,7 @@ def import_report(doc: dict[str, Any], catalogue: Catalogue) -> tuple[str, str]:
             incident.save()
     changed = _timeline(incident, doc, new)
     changed |= _factors(incident, doc, new)
-    changed |= _actions(incident, doc, new)
+    changed |= _actions(incident, doc, new, catalogue.policy)
     themes = catalogue.theme_list(doc.get("learning_themes", []))
     if new:
         incident.themes.set(themes)
@@ -195,12 +196,19 @@ def _factors(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
     return changed
 
 
-def idea_at_of(incident: Incident) -> datetime:
-    """Actions are recorded at the review, after the incident: the idea dates from its end."""
-    return incident.resolved_at or incident.started_at or timezone.now()
+def action_moments(incident: Incident, policy: ConsequencePolicy) -> dict[str, Any]:
+    """What an imported action takes from its incident (its fields for a bulk write, which
+    calls no save): actions are recorded at the review, after the incident, so the idea dates
+    from its end; the target follows from it."""
+    idea_at = incident.resolved_at or incident.started_at or timezone.now()
+    return {
+        "organisation_id": incident.organisation_id,
+        "idea_at": idea_at,
+        "target_at": target_of(idea_at, incident.severity, policy),
+    }
 
 
-def action_rows(incident: Incident, doc: dict[str, Any]) -> list[dict[str, Any]]:
+def action_rows(incident: Incident, doc: dict[str, Any], idea_at: datetime) -> list[dict[str, Any]]:
     rows = []
     for index, entry in enumerate(doc["improvement_actions"]):
         status = ACTION_STATUS[entry["status_in_report"]]
@@ -215,7 +223,7 @@ def action_rows(incident: Incident, doc: dict[str, Any]) -> list[dict[str, Any]]
                 "reference": entry.get("reference", "")[:500],
                 "position": index,
                 "owner_team_id": incident.team_id,
-                "in_practice_at": idea_at_of(incident) if done else None,
+                "in_practice_at": idea_at if done else None,
                 "evidence": "Done according to the incident report" if done else "",
             }
         )
@@ -238,16 +246,14 @@ def first_changes(actions: Iterable[tuple[int, str]]) -> int:
     )
 
 
-def _actions(incident: Incident, doc: dict[str, Any], new: bool) -> bool:
-    idea_at = idea_at_of(incident)
+def _actions(incident: Incident, doc: dict[str, Any], new: bool, policy: ConsequencePolicy) -> bool:
     existing = [] if new else list(incident.improvement_actions.all())
     known = {a.uid for a in existing}
+    moments = action_moments(incident, policy)
     changed, rows = sync_children(
         existing,
-        action_rows(incident, doc),
-        lambda values: ImprovementAction(
-            incident=incident, organisation_id=incident.organisation_id, idea_at=idea_at, **values
-        ),
+        action_rows(incident, doc, moments["idea_at"]),
+        lambda values: ImprovementAction(incident=incident, **moments, **values),
     )
     added = [action for uid, action in rows.items() if uid not in known]
     first_changes((action.pk, action.status) for action in added)
