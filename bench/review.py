@@ -51,6 +51,7 @@ def timeline(org: Organisation, n: int) -> list[Row]:
                 AnalysisAssignment(
                     incident=incident,
                     organisation_id=incident.organisation_id,
+                    incident_team_id=incident.team_id,
                     analyst=person,
                     hours_allocated=Decimal(8),
                     window_start=start + timedelta(days=1),

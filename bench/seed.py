@@ -196,6 +196,7 @@ def seed(incidents: int = 20_000, events_per_incident: int = 20, teams: int = 50
                             AnalysisAssignment(
                                 incident=incident,
                                 organisation=org,
+                                incident_team_id=incident.team_id,
                                 analyst=person,
                                 hours_allocated=Decimal(8),
                                 window_start=incident.started_at + timedelta(days=1),

@@ -10,8 +10,6 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.forms.models import model_to_dict
 from django.test import RequestFactory
 
@@ -83,20 +81,3 @@ def test_an_action_saved_with_another_idea_moment_moves_its_target(world: World)
     action.save()
     action.refresh_from_db()
     assert action.target_at == IDEA + timedelta(days=40)
-
-
-def test_the_migration_gives_existing_actions_their_targets(world: World, transactional_db):
-    """Actions from before the targets get them by their organisation's own days."""
-    ours = recorded(world, 1)
-    none = recorded(world, None)
-    theirs = recorded(world, 1, org=world.other_org)
-    policy = policy_for(world.org)
-    policy.action_target_days = {"1": 3}  # a policy that names one severity only
-    policy.save()
-    executor = MigrationExecutor(connection)
-    executor.migrate([("actions", "0007_action_organisation_required")])
-    executor.loader.build_graph()
-    executor.migrate([("actions", "0009_action_target_required")])
-    assert days_to_target(ours) == 3
-    assert days_to_target(none) == 60  # the policy's rule: unnamed days are 60
-    assert days_to_target(theirs) == 15

@@ -18,7 +18,7 @@ from learnloop.analysis.models import AnalysisAssignment
 from learnloop.analysis.services import save_report
 from learnloop.costs.models import LedgerEntry, TeamCostProfile
 from learnloop.incidents.models import ResponseRole
-from learnloop.incidents.services import record_incident
+from learnloop.incidents.services import record_incident, update_incident
 from learnloop.narratives import services as narratives
 from learnloop.narratives.models import Walkthrough, WalkthroughAttendee
 from tests.conftest import World
@@ -249,6 +249,33 @@ def test_an_action_is_overdue_by_its_incident_s_severity(world: World):
     ]
     everyone = sections(world.client_for(world.admin))["actions_overdue"]
     assert everyone["count"] == 4
+
+
+def test_a_product_manager_s_late_actions_are_their_team_s_backlog(world: World):
+    """Whoever's incident it came from: an action the payments team owns is on its product
+    manager's home, one it handed to the search team is on the search team's."""
+    long_ago = timezone.now() - timedelta(days=400)
+    in_search = record_incident(world.org, None, title="Slow", team=world.search, severity=2)
+    in_payments = record_incident(world.org, None, title="Down", team=world.payments, severity=2)
+    for incident, owner in ((in_search, world.payments), (in_payments, world.search)):
+        add_action(
+            incident, None, title=owner.slug, kind="code_fix", owner_team=owner, idea_at=long_ago
+        )
+    for pm, team in ((world.payments_pm, "payments"), (world.search_pm, "search")):
+        late = sections(world.client_for(pm))["actions_overdue"]
+        assert [item["title"] for item in late["items"]] == [team]
+        assert late["url"].endswith(f"/teams/{team}/backlog/")
+
+
+def test_an_incident_moved_to_another_team_takes_its_overdue_analysis_along(
+    world: World, busy: dict[str, Any]
+):
+    def overdue(pm: Any) -> int:
+        return int(sections(world.client_for(pm))["overdue_analysis"]["count"])
+
+    assert (overdue(world.payments_pm), overdue(world.search_pm)) == (1, 0)
+    update_incident(busy["big"], team=world.search)
+    assert (overdue(world.payments_pm), overdue(world.search_pm)) == (0, 1)
 
 
 def test_an_empty_home_says_what_to_do(world: World):

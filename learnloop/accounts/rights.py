@@ -119,7 +119,13 @@ def managed_incidents(membership: Membership, prefix: str = "") -> Q:
     if membership.role in (Role.PROBLEM_MANAGER, Role.ADMIN):
         return Q(**{f"{prefix}organisation_id": membership.organisation_id})
     if membership.role == Role.PRODUCT_MANAGER and membership.team_id:
-        return Q(**{f"{prefix}team_id": membership.team_id})
+        # The organisation too: the incident indexes all lead with it.
+        return Q(
+            **{
+                f"{prefix}organisation_id": membership.organisation_id,
+                f"{prefix}team_id": membership.team_id,
+            }
+        )
     return Q(pk__in=[])
 
 

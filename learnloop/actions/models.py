@@ -108,7 +108,7 @@ class ImprovementAction(models.Model):
     class Meta:
         ordering = ["position", "id"]
         indexes = [
-            models.Index(fields=["owner_team", "status"], name="action_team_status"),
+            models.Index(fields=["owner_team", "status", "target_at"], name="action_team_target"),
             models.Index(fields=["status", "idea_at"], name="action_status_idea"),
             models.Index(fields=["organisation", "status", "idea_at"], name="action_org_status"),
             models.Index(fields=["organisation", "status", "target_at"], name="action_org_target"),

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from learnloop.accounts.models import Organisation
+from learnloop.accounts.models import Organisation, Team
 from learnloop.incidents.models import Incident
 
 
@@ -48,6 +48,11 @@ class AnalysisAssignment(models.Model):
     # overdue periods are counted from their own index, without looking up each one's incident.
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    # The incident's team, kept here too so that a product manager's overdue periods are read
+    # from their own index; update_incident (incidents/services.py) keeps it when the team moves.
+    incident_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     analyst = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
@@ -88,14 +93,20 @@ class AnalysisAssignment(models.Model):
                 condition=models.Q(submitted_at__isnull=True),
                 name="assignment_org_open",
             ),
+            models.Index(
+                fields=["incident_team", "due_at"],
+                condition=models.Q(submitted_at__isnull=True),
+                name="assignment_team_open",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.incident.key}: {self.analyst}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.organisation_id is None:
+        if self._state.adding:
             self.organisation_id = self.incident.organisation_id
+            self.incident_team_id = self.incident.team_id
         super().save(*args, **kwargs)
 
     @property

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from learnloop.incidents.models import ConsequenceDecision, ConsequencePolicy, Incident, Responder
-from learnloop.incidents.services import severity_changed
+from learnloop.incidents.services import children_follow
 
 
 class ResponderInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -22,8 +22,8 @@ class IncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        if change and "severity" in form.changed_data:
-            severity_changed(obj)
+        if change:
+            children_follow(obj, form.changed_data)
 
 
 admin.site.register(ConsequencePolicy)

@@ -97,8 +97,8 @@ class Incident(models.Model):
                 condition=models.Q(of_consequence=True),
                 name="incident_consequential",
             ),
-            models.Index(
-                fields=["organisation", "-started_at", "-id"],
+            models.Index(  # the team too, for a product manager's
+                fields=["organisation", "team", "-started_at", "-id"],
                 condition=models.Q(of_consequence=True, review_scheduled=False),
                 name="incident_review_due",
             ),

@@ -3,6 +3,7 @@ opening the learning process when it is."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -118,25 +119,28 @@ def record_incident(organisation: Organisation, by: User | None, **fields: Any) 
 
 @transaction.atomic
 def update_incident(incident: Incident, **fields: Any) -> Incident:
-    severity = incident.severity
+    before = {"severity": incident.severity, "team": incident.team_id}
     for name, value in fields.items():
         setattr(incident, name, value)
     incident.updated_at = timezone.now()
     incident.full_clean(exclude=["themes"])
     incident.save()
-    if incident.severity != severity:
-        severity_changed(incident)
+    after = {"severity": incident.severity, "team": incident.team_id}
+    children_follow(incident, [name for name in before if before[name] != after[name]])
     apply_policy(incident)
     return incident
 
 
-def severity_changed(incident: Incident) -> None:
-    """Its improvement actions' targets follow the incident's new severity."""
+def children_follow(incident: Incident, changed: Collection[str]) -> None:
+    """What the incident's children keep of it follows its change (changed: its fields'
+    names): its improvement actions' targets its severity, its analysis periods its team."""
     from learnloop.actions.targets import retarget
 
-    retarget(
-        incident.improvement_actions.all(), policy_of(incident.organisation_id).target_days_for
-    )
+    if "severity" in changed:
+        policy = policy_of(incident.organisation_id)
+        retarget(incident.improvement_actions.all(), policy.target_days_for)
+    if "team" in changed:
+        incident.assignments.update(incident_team_id=incident.team_id)
 
 
 def add_responder(incident: Incident, user: User, role: str) -> Responder:

@@ -1,13 +1,6 @@
 from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
 
-
-def copy_organisations(apps, schema_editor):
-    """Each action takes its incident's organisation (one statement)."""
-    action = apps.get_model("actions", "ImprovementAction")
-    incident = apps.get_model("incidents", "Incident")
-    owner = incident.objects.filter(pk=OuterRef("incident_id")).values("organisation_id")
-    action.objects.update(organisation_id=Subquery(owner[:1]))
+from learnloop.lib.migrating import copy_from_incident
 
 
 class Migration(migrations.Migration):
@@ -29,5 +22,5 @@ class Migration(migrations.Migration):
                 to="accounts.organisation",
             ),
         ),
-        migrations.RunPython(copy_organisations, migrations.RunPython.noop),
+        copy_from_incident("actions.ImprovementAction", "organisation_id", "organisation_id"),
     ]

@@ -1,13 +1,6 @@
 from django.db import migrations, models
-from django.db.models import OuterRef, Subquery
 
-
-def copy_organisations(apps, schema_editor):
-    """Each analysis period takes its incident's organisation (one statement)."""
-    assignment = apps.get_model("analysis", "AnalysisAssignment")
-    incident = apps.get_model("incidents", "Incident")
-    owner = incident.objects.filter(pk=OuterRef("incident_id")).values("organisation_id")
-    assignment.objects.update(organisation_id=Subquery(owner[:1]))
+from learnloop.lib.migrating import copy_from_incident
 
 
 class Migration(migrations.Migration):
@@ -29,5 +22,5 @@ class Migration(migrations.Migration):
                 to="accounts.organisation",
             ),
         ),
-        migrations.RunPython(copy_organisations, migrations.RunPython.noop),
+        copy_from_incident("analysis.AnalysisAssignment", "organisation_id", "organisation_id"),
     ]
