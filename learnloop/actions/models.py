@@ -112,6 +112,12 @@ class ImprovementAction(models.Model):
             models.Index(fields=["status", "idea_at"], name="action_status_idea"),
             models.Index(fields=["organisation", "status", "idea_at"], name="action_org_status"),
             models.Index(fields=["organisation", "status", "target_at"], name="action_org_target"),
+            models.Index(  # the homes' actions without a CD3, a few among thousands
+                fields=["organisation", "-idea_at"],
+                condition=models.Q(cost_of_delay_per_week__isnull=True)
+                | models.Q(estimate_weeks__isnull=True),
+                name="action_unestimated",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -97,10 +97,15 @@ class Incident(models.Model):
                 condition=models.Q(of_consequence=True),
                 name="incident_consequential",
             ),
-            models.Index(  # the team too, for a product manager's
-                fields=["organisation", "team", "-started_at", "-id"],
+            models.Index(
+                fields=["organisation", "-started_at", "-id"],
                 condition=models.Q(of_consequence=True, review_scheduled=False),
                 name="incident_review_due",
+            ),
+            models.Index(  # the same for a product manager's team
+                fields=["organisation", "team", "-started_at", "-id"],
+                condition=models.Q(of_consequence=True, review_scheduled=False),
+                name="incident_team_review_due",
             ),
         ]
 

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_membership_last_home_at"),
         ("analysis", "0007_assignment_organisation_required"),
-        ("incidents", "0007_review_due_by_team"),
+        ("incidents", "0007_team_review_due"),
     ]
 
     operations = [
