@@ -15,6 +15,7 @@ from learnloop.incidents.models import (
     Severity,
     Status,
 )
+from learnloop.lib.widgets import ListedSelect
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -100,21 +101,25 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
 class FilterForm(forms.Form):
     q = forms.CharField(required=False, label="Title contains")
     team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, to_field_name="slug"
+        queryset=Team.objects.none(), required=False, to_field_name="slug", widget=ListedSelect
     )
     service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
-        queryset=Service.objects.none(), required=False, to_field_name="slug"
+        queryset=Service.objects.none(), required=False, to_field_name="slug", widget=ListedSelect
     )
     severity = forms.TypedChoiceField(
         choices=[("", "any"), *list(Severity.choices)],
         required=False,
+        widget=ListedSelect,
         coerce=int,
         empty_value=None,
     )
-    status = forms.ChoiceField(choices=[("", "any"), *list(Status.choices)], required=False)
+    status = forms.ChoiceField(
+        choices=[("", "any"), *list(Status.choices)], required=False, widget=ListedSelect
+    )
     of_consequence = forms.TypedChoiceField(
         choices=[("", "any"), ("yes", "yes"), ("no", "no"), ("undecided", "undecided")],
         required=False,
+        widget=ListedSelect,
         label="Of consequence",
     )
     started_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

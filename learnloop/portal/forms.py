@@ -11,6 +11,7 @@ from learnloop.accounts.models import Membership, Service, Team
 from learnloop.analysis.models import LearningTheme
 from learnloop.incidents.forms import DATETIME, PersonChoice, people_of
 from learnloop.incidents.models import Severity
+from learnloop.lib.widgets import ListedSelect
 from learnloop.narratives.models import Walkthrough, WalkthroughKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -19,19 +20,23 @@ DATE = forms.DateInput(attrs={"type": "date"})
 class PortalFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search", max_length=200)
     team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, to_field_name="slug"
+        queryset=Team.objects.none(), required=False, to_field_name="slug", widget=ListedSelect
     )
     service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
-        queryset=Service.objects.none(), required=False, to_field_name="slug"
+        queryset=Service.objects.none(), required=False, to_field_name="slug", widget=ListedSelect
     )
     severity = forms.TypedChoiceField(
         choices=[("", "any"), *list(Severity.choices)],
         required=False,
+        widget=ListedSelect,
         coerce=int,
         empty_value=None,
     )
     theme: forms.ModelChoiceField[LearningTheme] = forms.ModelChoiceField(
-        queryset=LearningTheme.objects.none(), required=False, to_field_name="slug"
+        queryset=LearningTheme.objects.none(),
+        required=False,
+        to_field_name="slug",
+        widget=ListedSelect,
     )
     published_from = forms.DateField(required=False, widget=DATE, label="Published from")
     published_to = forms.DateField(required=False, widget=DATE, label="to")
