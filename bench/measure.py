@@ -323,6 +323,8 @@ def backlog_and_delivery(org: Organisation) -> list[Row]:
 
     from learnloop.actions import backlog
     from learnloop.actions.models import ActionKind, ImprovementAction, PlannedFeature
+    from learnloop.actions.targets import target_of
+    from learnloop.incidents.services import policy_for
     from learnloop.trackers import services
     from learnloop.trackers.models import TrackerConnection, TrackerPush
     from tests.fake_trackers import FakeTrackers
@@ -338,12 +340,13 @@ def backlog_and_delivery(org: Organisation) -> list[Row]:
             team = org.teams.get(slug="team-00")
             incidents = list(Incident.objects.filter(organisation=org, team=team)[:100])
             rng = random.Random(3)
-            now = timezone.now()
+            now, policy = timezone.now(), policy_for(org)
             actions = ImprovementAction.objects.bulk_create(
                 ImprovementAction(
                     incident=incidents[n % len(incidents)],
                     organisation=org,
-                    target_at=now + timedelta(days=60),
+                    idea_at=now,
+                    target_at=target_of(now, incidents[n % len(incidents)].severity, policy),
                     owner_team=team,
                     title=f"Action {n}",
                     kind=ActionKind.CODE_FIX,

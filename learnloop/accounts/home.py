@@ -97,6 +97,15 @@ def first_then_count(found: QuerySet[Any]) -> tuple[list[Any], int]:
     return shown, (found.count() if len(shown) == SHOWN else len(shown))
 
 
+def scoped(rows: QuerySet[Any], membership: Membership, team_field: str) -> QuerySet[Any]:
+    """A manager's rows of a child table, by its own columns: a product manager's team's (by
+    team_field; none without a team), the organisation's for the others."""
+    if membership.role != Role.PRODUCT_MANAGER:
+        return rows.filter(organisation_id=membership.organisation_id)
+    team = membership.team_id
+    return rows.filter(**{team_field: team}) if team else rows.none()
+
+
 def _quarter_of(day: date) -> tuple[int, date, date]:
     from learnloop.costs.report import quarters
 
@@ -185,13 +194,9 @@ def _overdue_analysis(membership: Membership) -> Section:
     overdue = AnalysisAssignment.objects.filter(
         submitted_at__isnull=True, due_at__lt=timezone.now()
     )
-    if membership.role == Role.PRODUCT_MANAGER:
-        team = membership.team_id
-        overdue = overdue.filter(incident_team_id=team) if team else overdue.none()
-    else:
-        overdue = overdue.filter(organisation_id=membership.organisation_id)
     found = (
-        overdue.select_related("incident", "analyst")
+        scoped(overdue, membership, "incident_team_id")
+        .select_related("incident", "analyst")
         .only(
             "due_at",
             "incident__key",
@@ -293,12 +298,11 @@ def _late_actions(membership: Membership) -> tuple[Section, Section]:
     from learnloop.actions.services import OPEN
 
     open_actions = ImprovementAction.objects.filter(status__in=OPEN)
-    if membership.role == Role.PRODUCT_MANAGER:  # the team's backlog (action_team_target)
-        team = membership.team_id
-        mine = open_actions.filter(owner_team_id=team) if team else open_actions.none()
-    else:  # the organisation's (action_org_target)
-        mine = open_actions.filter(organisation_id=membership.organisation_id)
-    listed = mine.only("uid", "title", "idea_at", "target_at")
+    # A product manager's are the team's backlog (action_team_target), the others' the
+    # organisation's (action_org_target).
+    listed = scoped(open_actions, membership, "owner_team_id").only(
+        "uid", "title", "idea_at", "target_at"
+    )
     # Late: past the target each keeps for its incident's severity (actions/targets.py).
     overdue, overdue_count = first_then_count(
         listed.filter(target_at__lt=timezone.now()).order_by("target_at", "pk")
