@@ -21,7 +21,6 @@ import orjson
 
 PLANS: dict[str, list[str]] = json.loads(open(os.environ["FLOOR_PLANS"]).read())  # noqa: SIM115
 DATABASE = os.environ["FLOOR_DATABASE"]
-INCIDENT = "incidents_incident"
 DATETIMES = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 _local = threading.local()
 
@@ -41,16 +40,17 @@ def _connection() -> Any:
     return found
 
 
-def _columns(select: str) -> dict[tuple[str, str], int]:
-    """Where each "table"."column" of the SELECT list is in the row."""
+def _columns(select: str) -> dict[str, int]:
+    """Where each value of the SELECT list is in the row, by the name Django gives each one
+    (`... AS "name"`): a column's own name, or an annotation's, such as `team_slug`, or
+    `started_at_text` for a moment the database writes as text (lib.written)."""
     listed = select[select.index("SELECT") + 6 : select.index(" FROM ")]
-    names = re.findall(r'"(\w+)"\."(\w+)"', listed)
-    return {name: index for index, name in reversed(list(enumerate(names)))}
+    return {name: index for index, name in enumerate(re.findall(r' AS "(\w+)"', listed))}
 
 
 def _moment(value: Any) -> str | None:
-    if value is None:
-        return None
+    if value is None or (isinstance(value, str) and value.endswith("Z")):
+        return value  # None, or written by the database as the JSON writes it
     text = value if isinstance(value, str) else value.isoformat()
     text = text.replace(" ", "T").replace("+00:00", "")
     if "." in text:  # milliseconds, as Django's JSON encoder writes them
@@ -59,9 +59,9 @@ def _moment(value: Any) -> str | None:
     return text + "Z"
 
 
-def _item(row: tuple[Any, ...], at: dict[tuple[str, str], int]) -> dict[str, Any]:
-    def get(column: str, table: str = INCIDENT) -> Any:
-        return row[at[(table, column)]]
+def _item(row: tuple[Any, ...], at: dict[str, int]) -> dict[str, Any]:
+    def get(name: str) -> Any:
+        return row[at[name] if name in at else at[f"{name}_text"]]
 
     loss = get("estimated_loss")
     of_consequence = get("of_consequence")
@@ -69,15 +69,15 @@ def _item(row: tuple[Any, ...], at: dict[tuple[str, str], int]) -> dict[str, Any
         "key": get("key"),
         "title": get("title"),
         "summary": get("summary"),
-        "team": get("slug", "accounts_team"),
-        "service": get("slug", "accounts_service"),
+        "team": get("team_slug"),
+        "service": get("service_slug"),
         "severity": get("severity"),
         "status": get("status"),
         **{name: _moment(get(name)) for name in DATETIMES},
         "customer_facing": bool(get("customer_facing")),
         "data_loss": bool(get("data_loss")),
-        "estimated_loss": None
-        if loss is None
+        "estimated_loss": loss
+        if loss is None or isinstance(loss, str)  # None, or written by the database
         else str(Decimal(str(loss)).quantize(Decimal("0.01"))),
         "impact_summary": get("impact_summary"),
         "of_consequence": None if of_consequence is None else bool(of_consequence),

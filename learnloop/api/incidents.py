@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
@@ -30,7 +30,7 @@ from learnloop.incidents import services
 from learnloop.incidents.models import Incident, ResponseRole, Severity
 from learnloop.incidents.models import Status as IncidentStatus
 from learnloop.incidents.queries import IncidentFilter, listing
-from learnloop.lib import statements
+from learnloop.lib import statements, written
 from learnloop.lib.moments import Moment
 from learnloop.lib.statements import Param
 
@@ -92,26 +92,26 @@ class IncidentOut(Schema):
         )
 
 
-# What a page of the list reads of each incident: its own columns, its team's and service's slugs.
+# What a page of the list reads of each incident: its own columns, its moments and loss as the
+# JSON writes them (lib.written), its team's and service's slugs. Each value that is not a
+# column is read under a name of its own (a values() annotation may not take a field's name).
 LISTED = (
     "key",
     "title",
     "summary",
     "severity",
     "status",
-    "started_at",
-    "detected_at",
-    "mitigated_at",
-    "resolved_at",
     "customer_facing",
     "data_loss",
-    "estimated_loss",
     "impact_summary",
     "of_consequence",
 )
+WRITTEN = ("started_at", "detected_at", "mitigated_at", "resolved_at", "estimated_loss")
+READ_AS = {"team": "team_slug", "service": "service_slug", **{n: f"{n}_text" for n in WRITTEN}}
 
 
-OUT_FIELDS = tuple(IncidentOut.model_fields)  # read once: pydantic makes the mapping on each read
+# Each field of the answer and the value of the row it comes from, in the schema's order.
+FROM_ROW = tuple((name, READ_AS.get(name, name)) for name in IncidentOut.model_fields)
 
 
 def detail_addresses() -> Callable[[str], str]:
@@ -132,13 +132,8 @@ def _around_the_key(prefix: str) -> tuple[str, str]:
 def listed(row: dict[str, Any], address: Callable[[str], str]) -> dict[str, Any]:
     """One incident of a page, from its LISTED values (no model instance, no responders), its
     fields in the schema's order."""
-    row.update(
-        team=row.pop("team_slug"),
-        service=row.pop("service_slug"),
-        responders=[],
-        url=address(row["key"]),
-    )
-    return {name: row[name] for name in OUT_FIELDS}
+    row.update(responders=[], url=address(row["key"]))
+    return {name: row[read] for name, read in FROM_ROW}
 
 
 class IncidentPage(Schema):
@@ -279,8 +274,12 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Htt
 
     def chosen() -> QuerySet[Incident, Any]:
         read = listing(wanted.apply(incidents_for(membership), organisation, named=True))
-        slugs = {"team_slug": F("team__slug"), "service_slug": F("service__slug")}
-        columns: QuerySet[Incident, Any] = read.values(*LISTED, **slugs)
+        others = {
+            "team_slug": F("team__slug"),
+            "service_slug": F("service__slug"),
+            **{READ_AS[name]: written.column(Incident, name, connection) for name in WRITTEN},
+        }
+        columns: QuerySet[Incident, Any] = read.values(*LISTED, **others)
         return columns
 
     key = ("incident list", incidents_key(membership), wanted.shape())
