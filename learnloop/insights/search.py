@@ -20,6 +20,7 @@ from learnloop.analysis.models import KeyEvent
 from learnloop.incidents.models import Incident
 from learnloop.insights.models import IndexBacklog, SearchDocument
 from learnloop.lib.bulk import insert
+from learnloop.lib.planner import tsquery
 from learnloop.lib.text import terms as text_terms
 from learnloop.narratives.models import Narrative
 
@@ -394,11 +395,11 @@ def _query(
         order = "d.id DESC" if newest_first else f"ts_rank({vector}, q) DESC, d.id"
         sql = (
             f"SELECT d.kind, d.ref, d.incident_key, d.title, d.body FROM "  # noqa: S608 - fixed SQL
-            f"insights_searchdocument d, to_tsquery('english', %s) q "
+            f"insights_searchdocument d, {tsquery(' & '.join(terms))} q "
             f"WHERE {vector} @@ q AND d.organisation_id = %s{rule} "
             f"ORDER BY {order} LIMIT %s OFFSET %s"
         )
-        params = [" & ".join(terms), organisation_id, *rule_params, limit, offset]
+        params = [organisation_id, *rule_params, limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [Hit(*row) for row in cursor.fetchall()]
@@ -527,17 +528,17 @@ def _candidates(
             f"WHERE insights_fts MATCH %s AND d.organisation_id = %s{rule} "
             f"AND d.incident_key != %s {group}ORDER BY {order} LIMIT %s"
         )
-        query = fts_match(words, any_word=True)
+        matching = [fts_match(words, any_word=True)]
     else:
         sql = (
             "SELECT d.incident_key FROM insights_searchdocument d, "  # noqa: S608 - fixed SQL
-            "to_tsquery('english', %s) q "
+            f"{tsquery(' | '.join(words))} q "
             f"WHERE d.search_vector @@ q AND d.organisation_id = %s{rule} "
             f"AND d.incident_key != %s {group}ORDER BY {order} LIMIT %s"
         )
-        query = " | ".join(words)
+        matching = []  # in the statement
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query, organisation_id, *rule_params, own_key, limit])
+        cursor.execute(sql, [*matching, organisation_id, *rule_params, own_key, limit])
         keys = dict.fromkeys(key for (key,) in cursor.fetchall())  # in order, once each
     return list(keys)[:CANDIDATES]
 

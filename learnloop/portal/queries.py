@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from learnloop.accounts.models import Service, Team, id_by_slug
 from learnloop.insights.search import fts_match
+from learnloop.lib.planner import tsquery
 from learnloop.lib.text import terms as text_terms
 from learnloop.narratives.models import Narrative, NarrativeStatus
 
@@ -67,13 +68,12 @@ def _matching_keys(organisation_id: int, text: str) -> RawSQL | None:
     # MATERIALIZED CTE the match cannot be run again for each of a team's narratives, which
     # PostgreSQL chose when it thought a word rare (0.5 ms for each of 111 narratives).
     sql = (
-        "WITH matching AS MATERIALIZED (SELECT d.incident_key FROM insights_searchdocument d "
-        "WHERE d.search_vector @@ to_tsquery('english', %s) "
+        "WITH matching AS MATERIALIZED (SELECT d.incident_key FROM insights_searchdocument d "  # noqa: S608 - quoted terms
+        f"WHERE d.search_vector @@ {tsquery(' & '.join(terms))} "
         "AND d.organisation_id = %s AND d.kind = 'narrative') "
         "SELECT incident_key FROM matching"
     )
-    query = " & ".join(terms)
-    return RawSQL(sql, (query, organisation_id))  # noqa: S611 - fixed SQL, bound terms
+    return RawSQL(sql, (organisation_id,))  # noqa: S611 - fixed SQL, quoted terms
 
 
 def filtered(
