@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from learnloop.lib.widgets import ListedSelect
+from tests.conftest import World
 
 TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
 VALUE = st.one_of(TEXT, st.integers(-5, 500))
@@ -38,3 +39,30 @@ def test_the_filter_forms_use_it():
             name for name, field in form.base_fields.items() if type(field.widget) is forms.Select
         ]
         assert chosen == [], f"{form.__name__}: {chosen} render through Django's templates"
+
+
+def test_a_named_choice_offers_the_organisation_s_own_and_cleans_to_a_slug(world: World):
+    """The filters' teams, services and themes: names shown, slugs kept, another
+    organisation's slug refused as not one of the choices."""
+    from learnloop.accounts.models import Team
+    from learnloop.incidents.forms import FilterForm
+
+    Team.objects.create(organisation=world.other_org, name="Elsewhere", slug="elsewhere")
+    membership = world.member.memberships.get()
+    form = FilterForm({"team": "payments"}, membership=membership)
+    assert form.is_valid() and form.cleaned_data["team"] == "payments"
+    assert '<option value="payments" selected>Payments</option>' in str(form["team"])
+    assert "Elsewhere" not in str(form["team"])
+    refused = FilterForm({"team": "elsewhere"}, membership=membership)
+    assert not refused.is_valid() and "team" in refused.errors
+    assert FilterForm({}, membership=membership).is_valid()
+
+
+def test_the_portal_names_the_chosen_team_s_feed(world: World):
+    from tests.test_portal_helpers import published_narrative
+
+    published_narrative(world.org, "Card declines", team=world.payments)
+    client = world.client_for(world.member)
+    page = client.get("/narratives/", {"team": "payments"}).content.decode()
+    assert "Card declines" in page and "Payments's feed" in page
+    assert "s feed" not in client.get("/narratives/").content.decode()

@@ -15,7 +15,7 @@ from learnloop.incidents.models import (
     Severity,
     Status,
 )
-from learnloop.lib.widgets import ListedSelect
+from learnloop.lib.widgets import ListedSelect, NamedChoice
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -100,12 +100,8 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class FilterForm(forms.Form):
     q = forms.CharField(required=False, label="Title contains")
-    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, to_field_name="slug", widget=ListedSelect
-    )
-    service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
-        queryset=Service.objects.none(), required=False, to_field_name="slug", widget=ListedSelect
-    )
+    team = NamedChoice()
+    service = NamedChoice()
     severity = forms.TypedChoiceField(
         choices=[("", "any"), *list(Severity.choices)],
         required=False,
@@ -128,8 +124,8 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         org = membership.organisation_id
-        self.fields["team"].queryset = Team.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
-        self.fields["service"].queryset = Service.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
+        self.fields["team"].offer(Team.objects.filter(organisation_id=org))  # type: ignore[attr-defined]
+        self.fields["service"].offer(Service.objects.filter(organisation_id=org))  # type: ignore[attr-defined]
 
 
 class DecisionForm(forms.Form):

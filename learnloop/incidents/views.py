@@ -49,8 +49,8 @@ def incident_list(request: HttpRequest, membership: Membership) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         incidents = IncidentFilter(
-            team=data["team"].slug if data["team"] else None,
-            service=data["service"].slug if data["service"] else None,
+            team=data["team"] or None,
+            service=data["service"] or None,
             severity=data["severity"],
             status=data["status"] or None,
             of_consequence=data["of_consequence"] or None,

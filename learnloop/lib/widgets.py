@@ -1,13 +1,15 @@
-"""A select written out in Python. Django renders each option of a select through templates of
-its own (one for the option, one for its attributes): the list pages' filter forms, with an
-organisation's 50 teams and 150 services, spent about 20 ms a page on them. The HTML is Django's
-own, character for character (tests/test_widgets.py compares the two)."""
+"""A select written out in Python, and a choice of one of an organisation's named things. Django
+renders each option of a select through templates of its own (one for the option, one for its
+attributes): the list pages' filter forms, with an organisation's 50 teams and 150 services,
+spent about 20 ms a page on them. The HTML is Django's own, character for character
+(tests/test_widgets.py compares the two)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -53,3 +55,22 @@ class ListedSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # every value was escaped by format_html
+
+
+class NamedChoice(forms.ChoiceField):
+    """One of an organisation's teams, services or themes, by its slug, which is the cleaned
+    value ("" for none). Its options are the (slug, name) pairs of `offer`'s queryset, read in
+    one query: a ModelChoiceField made a model instance of each of the organisation's teams and
+    services to write the options, and read them again to check the choice."""
+
+    widget = ListedSelect
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def offer(self, named: QuerySet[Any, Any]) -> None:
+        self.choices = [("", "---------"), *named.values_list("slug", "name")]
+
+    def name_of(self, slug: str) -> str:
+        names: dict[str, str] = dict(self.choices)  # type: ignore[arg-type]
+        return names[slug]

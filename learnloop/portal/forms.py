@@ -11,7 +11,7 @@ from learnloop.accounts.models import Membership, Service, Team
 from learnloop.analysis.models import LearningTheme
 from learnloop.incidents.forms import DATETIME, PersonChoice, people_of
 from learnloop.incidents.models import Severity
-from learnloop.lib.widgets import ListedSelect
+from learnloop.lib.widgets import ListedSelect, NamedChoice
 from learnloop.narratives.models import Walkthrough, WalkthroughKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -19,12 +19,8 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class PortalFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search", max_length=200)
-    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, to_field_name="slug", widget=ListedSelect
-    )
-    service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
-        queryset=Service.objects.none(), required=False, to_field_name="slug", widget=ListedSelect
-    )
+    team = NamedChoice()
+    service = NamedChoice()
     severity = forms.TypedChoiceField(
         choices=[("", "any"), *list(Severity.choices)],
         required=False,
@@ -32,21 +28,15 @@ class PortalFilterForm(forms.Form):
         coerce=int,
         empty_value=None,
     )
-    theme: forms.ModelChoiceField[LearningTheme] = forms.ModelChoiceField(
-        queryset=LearningTheme.objects.none(),
-        required=False,
-        to_field_name="slug",
-        widget=ListedSelect,
-    )
+    theme = NamedChoice()
     published_from = forms.DateField(required=False, widget=DATE, label="Published from")
     published_to = forms.DateField(required=False, widget=DATE, label="to")
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         org = membership.organisation_id
-        self.fields["team"].queryset = Team.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
-        self.fields["service"].queryset = Service.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
-        self.fields["theme"].queryset = LearningTheme.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
+        for name, model in (("team", Team), ("service", Service), ("theme", LearningTheme)):
+            self.fields[name].offer(model.objects.filter(organisation_id=org))  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -60,13 +50,18 @@ class PortalFilterForm(forms.Form):
         data = self.cleaned_data
         return {
             "text": data["q"] or "",
-            "team": data["team"].slug if data["team"] else None,
-            "service": data["service"].slug if data["service"] else None,
+            "team": data["team"] or None,
+            "service": data["service"] or None,
             "severity": data["severity"],
-            "theme": data["theme"].slug if data["theme"] else None,
+            "theme": data["theme"] or None,
             "published_from": data["published_from"],
             "published_to": data["published_to"],
         }
+
+    def chosen_team(self) -> dict[str, str] | None:
+        """The team chosen in valid data, its slug and name (for its feed's link)."""
+        slug = self.cleaned_data["team"]
+        return {"slug": slug, "name": self.fields["team"].name_of(slug)} if slug else None  # type: ignore[attr-defined]
 
 
 class WalkthroughTimesForm(forms.Form):

@@ -81,7 +81,7 @@ def portal(request: HttpRequest, membership: Membership) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "feed_token": membership.calendar_token,
-            "team": form.cleaned_data["team"] if form.is_valid() else None,
+            "team": form.chosen_team() if form.is_valid() else None,
         },
     )
 
