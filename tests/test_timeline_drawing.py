@@ -89,3 +89,22 @@ def test_the_review_shows_the_drawing_and_the_timeline_page_zooms(world: World):
 def test_an_incident_without_timed_events_says_so(world: World):
     incident = record_incident(world.org, None, title="Quiet", started_at=utc(2026, 1, 1))
     assert "No timed events yet" in draw(merged_timeline_for(incident))
+
+
+def test_the_merged_timeline_reads_its_tellers_once_however_many_events(
+    world: World, django_assert_num_queries
+):
+    """The events, their tellers' periods and the tellers themselves: three queries, each
+    period and person one instance shared by all of their events."""
+    incident = incident_with_tellings(world)
+    alice = AnalysisAssignment.objects.get(incident=incident, analyst=world.alice)
+    for n in range(40):
+        KeyEvent.objects.create(
+            incident=incident, assignment=alice, description=f"Step {n}", position=10 + n
+        )
+    with django_assert_num_queries(3):
+        merged = merged_timeline_for(incident)
+        sources = {entry.source for entry in merged.entries}
+    assert sources == {"Alice Analyst", "Bob Builder"}
+    periods = {id(entry.event.assignment) for entry in merged.entries}
+    assert len(periods) == 2
