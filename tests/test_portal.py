@@ -9,13 +9,21 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from learnloop.analysis.models import LearningTheme
 from learnloop.incidents.models import Incident, Responder
 from learnloop.insights.search import reindex
-from learnloop.narratives.models import NarrativeRead, NarrativeVersion
-from learnloop.portal import content
-from learnloop.portal.queries import _matching_keys, published
+from learnloop.narratives.models import Narrative, NarrativeRead, NarrativeVersion
+from learnloop.portal import content, queries
+from learnloop.portal.queries import (
+    _matching_keys,
+    published,
+    published_narratives,
+    searched_window,
+    window,
+)
 from learnloop.portal.services import readership, record_read
 from tests.conftest import World, utc
 from tests.test_portal_helpers import BODY, draft_narrative, published_narrative
@@ -70,7 +78,7 @@ def test_the_search_reads_the_narratives_own_full_text_index(world: World):
     condition is the query's; on SQLite by FTS5, whose table holds the kind (0005). (On a test's
     few rows PostgreSQL's planner rightly prefers other paths, so its plan is not asked.)"""
     published_narrative(world.org, "Card declines", team=world.payments)
-    matching = _matching_keys(world.org.pk, "certificate")
+    matching = _matching_keys(world.org.pk, ["certificate"])
     assert matching is not None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -296,3 +304,35 @@ def test_search_never_reveals_the_words_of_a_draft_saved_after_publishing(world:
 
     assert published(world.org.pk, text="hotline unanswered").items == []
     assert titles(published(world.org.pk, text="certificate expired").items) == ["Card declines"]
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(matches=st.lists(st.booleans(), min_size=1, max_size=9), walked=st.integers(1, 10))
+def test_a_search_s_pages_are_the_same_checked_one_by_one_or_by_the_index(
+    world: World, monkeypatch: pytest.MonkeyPatch, matches: list[bool], walked: int
+):
+    """searched_window checks the newest WALKED narratives one by one and falls back to the
+    full-text index when they do not hold the page: every page, of every size, is the one the
+    index alone gives, and says rightly whether more follow."""
+    Narrative.objects.filter(organisation=world.org).delete()
+    for n, match in enumerate(matches):
+        words = "The expired certificate stopped card payments." if match else "Nothing alike."
+        published_narrative(
+            world.org, f"N{n}", f"## Summary\n\n{words}\n", published_at=utc(2026, 10, 1 + n)
+        )
+    everything = published_narratives(world.org.pk)
+    by_index = everything.filter(
+        incident__key__in=_matching_keys(world.org.pk, ["certificate", "expired"])
+    )
+    monkeypatch.setattr(queries, "WALKED", walked)
+    for limit in (1, 2, 5):
+        for offset in range(0, len(matches) + 1, limit):
+            rows, more = searched_window(
+                world.org.pk, everything, "certificate expired", offset, limit
+            )
+            assert (titles(rows), more) == (
+                titles(window(by_index, offset, limit)[0]),
+                window(by_index, offset, limit)[1],
+            )

@@ -19,7 +19,7 @@ from learnloop.incidents.models import Severity
 from learnloop.lib.moments import Moment
 from learnloop.narratives.models import Narrative, Publication, Walkthrough, WalkthroughKind
 from learnloop.portal import content, services
-from learnloop.portal.queries import filtered, published_narrative, window
+from learnloop.portal.queries import filtered, published_narrative, searched_window
 
 router = Router(tags=["portal"])
 
@@ -159,9 +159,9 @@ def _narrative(membership: Membership, key: str) -> Narrative:
 )
 def list_published(request: HttpRequest, filters: Query[PortalFilters]) -> NarrativePage:
     membership = member(request)
+    organisation = membership.organisation_id
     found = filtered(
-        membership.organisation_id,
-        text=filters.q,
+        organisation,
         team=filters.team,
         service=filters.service,
         severity=int(filters.severity) if filters.severity else None,
@@ -169,7 +169,9 @@ def list_published(request: HttpRequest, filters: Query[PortalFilters]) -> Narra
         published_from=filters.published_from,
         published_to=filters.published_to,
     )
-    rows, more = window(found, filters.offset, filters.limit)
+    rows, more = searched_window(
+        organisation, found, filters.q or "", filters.offset, filters.limit
+    )
     return NarrativePage(
         items=[NarrativeSummary.of(n) for n in rows],
         next_offset=filters.offset + filters.limit if more else None,
