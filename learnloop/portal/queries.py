@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -158,14 +159,10 @@ def _matching_of(organisation_id: int, terms: list[str], keys: list[str]) -> set
     if not keys:
         return set()
     listed = ", ".join(["%s"] * len(keys))
-    if connection.vendor == "sqlite":
-        sql = (
-            "SELECT d.ref FROM insights_fts f "  # noqa: S608 - placeholders only
-            "CROSS JOIN insights_searchdocument d ON d.id = f.rowid "
-            "WHERE insights_fts MATCH %s AND d.organisation_id = %s AND d.kind = 'narrative' "
-            f"AND d.ref IN ({listed})"
-        )
-        params: list[str | int] = [fts_match(terms, kind="narrative"), organisation_id, *keys]
+    if connection.vendor == "sqlite":  # the full-text match, kept to these keys
+        matching = _matching_keys(organisation_id, terms)
+        sql = f"{matching.sql} AND d.incident_key IN ({listed})"
+        params: list[Any] = [*matching.params, *keys]
     else:
         sql = (
             "SELECT d.ref FROM insights_searchdocument d "  # noqa: S608 - quoted terms
