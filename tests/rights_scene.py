@@ -252,6 +252,7 @@ def values(scene: Scene) -> dict[str, Any]:
         "key": scene.incident.key,
         "slug": "payments",
         "team": "payments",
+        "kind": "service",
         "org": "acme",
         "uid": scene.action.uid,
         "token": calendar_token(scene),

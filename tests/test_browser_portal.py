@@ -150,3 +150,31 @@ def test_the_static_site_works_opened_from_disk(page: Any, world: World, tmp_pat
     assert background == "rgb(36, 59, 83)"  # the copied stylesheet loaded
     page.click("text=All narratives")
     page.wait_for_url("**/index.html")
+
+
+def test_a_member_finds_a_service_among_hundreds_by_typing(page: Any, world: World):
+    from learnloop.accounts.models import Service
+    from learnloop.lib.widgets import LISTED
+
+    Service.objects.bulk_create(
+        Service(organisation=world.org, name=f"Ledger {n:03}", slug=f"ledger-{n:03}")
+        for n in range(2 * LISTED)
+    )
+    ledger = Service.objects.get(slug="ledger-142")
+    published_narrative(world.org, "Ledger drift", team=world.payments, service=ledger)
+    published_narrative(world.org, "Card declines", team=world.payments)
+    log_in(page, world.member.email)
+    page.goto("/narratives/")
+    page.wait_for_load_state("load")
+    box = page.locator("input[name=service]")
+    box.click()
+    box.press_sequentially("ledger 14", delay=30)
+    suggestions = page.locator("#id_service-names option")
+    expect(suggestions).to_have_count(10)
+    assert suggestions.first.get_attribute("value") == "ledger-140"
+    assert suggestions.nth(2).inner_text() == "Ledger 142"
+    box.fill("ledger-142")
+    box.press("Enter")
+    page.wait_for_url("**service=ledger-142**")
+    page.locator("#narratives >> text=Card declines").wait_for(state="detached")
+    expect(page.locator("#narratives")).to_contain_text("Ledger drift")

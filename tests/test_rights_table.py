@@ -409,6 +409,7 @@ PAGES = table(
     /interviews/<int:pk>/share/ = analyst
     /incidents/<slug:key>/analysts/ = MANAGERS
     /themes/ = MEMBERS outsider
+    /names/<str:kind>/ = MEMBERS outsider  # a filter's suggestions, of the viewer's organisation
     /actions/<uuid:uid>/ = MEMBERS
     /actions/<uuid:uid>/status/ = MANAGERS analyst
     /actions/<uuid:uid>/edit/ = MANAGERS analyst

@@ -3,6 +3,7 @@ and attributes."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -66,3 +67,81 @@ def test_the_portal_names_the_chosen_team_s_feed(world: World):
     page = client.get("/narratives/", {"team": "payments"}).content.decode()
     assert "Card declines" in page and "Payments's feed" in page
     assert "s feed" not in client.get("/narratives/").content.decode()
+
+
+def many_services(world: World, count: int) -> None:
+    from learnloop.accounts.models import Service
+
+    Service.objects.bulk_create(
+        Service(organisation=world.org, name=f"Service {n:03}", slug=f"service-{n:03}")
+        for n in range(count)
+    )
+
+
+def test_past_the_listed_few_a_named_thing_is_typed_and_looked_up_by_its_slug(world: World):
+    """An organisation with more services than LISTED: the filter does not read or write them
+    all, it takes a typed slug, checks it with one lookup and refuses another organisation's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from learnloop.accounts.models import Service
+    from learnloop.incidents.forms import FilterForm
+    from learnloop.lib.widgets import LISTED
+
+    many_services(world, LISTED + 1)
+    Service.objects.create(organisation=world.other_org, name="Elsewhere", slug="elsewhere")
+    membership = world.member.memberships.get()
+    form = FilterForm({"service": "service-042"}, membership=membership)
+    with CaptureQueriesContext(connection) as lookups:
+        assert form.is_valid()
+    assert form.cleaned_data["service"] == "service-042" and len(lookups) == 1
+    assert form.fields["service"].name_of("service-042") == "Service 042"  # type: ignore[attr-defined]
+    box = str(form["service"])
+    assert 'value="service-042"' in box and 'hx-get="/names/service/"' in box
+    assert "<datalist" in box and "<option" not in box  # none of the 101 written out
+    assert "<select" in str(form["team"])  # the few teams are still listed
+    refused = FilterForm({"service": "elsewhere"}, membership=membership)
+    assert not refused.is_valid() and "service" in refused.errors
+    assert "elsewhere" in str(refused["service"])  # what was typed is kept to be corrected
+    assert FilterForm({"service": ""}, membership=membership).is_valid()
+
+
+def test_the_list_pages_do_not_write_out_every_service(world: World):
+    from learnloop.lib.widgets import LISTED
+
+    many_services(world, 3 * LISTED)
+    client = world.client_for(world.member)
+    for address in ("/incidents/", "/narratives/"):
+        page = client.get(address).content.decode()
+        assert "Service 000" not in page and 'list="id_service-names"' in page, address
+        filtered = client.get(address, {"service": "service-007"})
+        assert filtered.status_code == 200 and "errorlist" not in filtered.content.decode()
+
+
+def test_suggestions_are_the_organisation_s_names_that_hold_what_was_typed(world: World):
+    from learnloop.accounts.models import Service
+    from learnloop.lib.widgets import SUGGESTED
+
+    many_services(world, 60)
+    Service.objects.create(organisation=world.other_org, name="Service 900", slug="service-900")
+    client = world.client_for(world.member)
+
+    def options(kind: str, **typed: str) -> list[tuple[str, str]]:
+        answer = client.get(f"/names/{kind}/", typed)
+        assert answer.status_code == 200
+        return re.findall(r'<option value="([^"]*)">([^<]*)</option>', answer.content.decode())
+
+    assert options("service", service="ice 04") == [
+        (f"service-04{n}", f"Service 04{n}") for n in range(10)
+    ]
+    assert options("service", service="SERVICE-059") == [("service-059", "Service 059")]
+    assert options("service", service="9") == [
+        (f"service-{n:03}", f"Service {n:03}") for n in (9, 19, 29, 39, 49, 59)
+    ]  # not another organisation's Service 900
+    first = options("service")  # nothing typed yet: the first by name
+    assert len(first) == SUGGESTED and first[0] == ("checkout", "Checkout")
+    assert options("team", team="pay") == [("payments", "Payments")]
+    assert client.get("/names/incident/", {"incident": "x"}).status_code == 404
+    Service.objects.create(organisation=world.org, name="A <b>bold</b> one", slug="bold-one")
+    escaped = client.get("/names/service/", {"service": "<b>"}).content.decode()
+    assert escaped == '<option value="bold-one">A &lt;b&gt;bold&lt;/b&gt; one</option>'

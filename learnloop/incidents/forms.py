@@ -15,7 +15,7 @@ from learnloop.incidents.models import (
     Severity,
     Status,
 )
-from learnloop.lib.widgets import ListedSelect, NamedChoice
+from learnloop.lib.widgets import ListedSelect, NamedChoice, offer_named
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -123,9 +123,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        org = membership.organisation_id
-        self.fields["team"].offer(Team.objects.filter(organisation_id=org))  # type: ignore[attr-defined]
-        self.fields["service"].offer(Service.objects.filter(organisation_id=org))  # type: ignore[attr-defined]
+        offer_named(self, membership, {"team": Team, "service": Service})
 
 
 class DecisionForm(forms.Form):

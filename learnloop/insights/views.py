@@ -6,17 +6,19 @@ from collections import Counter
 from decimal import Decimal
 
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from learnloop.accounts.decorators import member_required
-from learnloop.accounts.models import Membership, Team
+from learnloop.accounts.models import Membership, Service, Team
 from learnloop.actions.recurrence import recurrences
 from learnloop.analysis.models import LearningTheme
 from learnloop.incidents.models import Incident
 from learnloop.insights.measures import measure
 from learnloop.lib.charts import bars
+from learnloop.lib.widgets import suggested
 
 
 @member_required
@@ -79,3 +81,17 @@ def search_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     text = request.GET.get("q", "").strip()[:200]
     hits = search(membership, text) if text else []
     return render(request, "insights/search.html", {"q": text, "hits": hits})
+
+
+NAMED = {"team": Team, "service": Service, "theme": LearningTheme}
+
+
+@member_required
+def suggested_names(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
+    """The organisation's teams, services or themes whose name or slug holds what was typed in a
+    filter's box (sent under the box's name, `kind`), as the options of its datalist."""
+    if kind not in NAMED:
+        raise Http404("No such kind of name.")
+    named = NAMED[kind]._default_manager.filter(organisation_id=membership.organisation_id)
+    pairs = suggested(named, request.GET.get(kind, "").strip())
+    return HttpResponse(format_html_join("", '<option value="{}">{}</option>', pairs))

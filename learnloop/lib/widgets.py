@@ -2,14 +2,16 @@
 renders each option of a select through templates of its own (one for the option, one for its
 attributes): the list pages' filter forms, with an organisation's 50 teams and 150 services,
 spent about 20 ms a page on them. The HTML is Django's own, character for character
-(tests/test_widgets.py compares the two)."""
+(tests/test_widgets.py compares the two). Past LISTED named things, a choice is typed, with
+suggestions, instead of listed."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Model, Q, QuerySet
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -57,20 +59,94 @@ class ListedSelect(forms.Select):
         return mark_safe("".join(parts))  # every value was escaped by format_html
 
 
+# More of them than this, and a named thing is typed, with suggestions, rather than chosen from a
+# list: an organisation whose services come from its software catalogue may have thousands, which
+# every list page would otherwise read and write out.
+LISTED = 100
+SUGGESTED = 20  # suggestions given for what has been typed
+
+
+class SuggestedInput(forms.TextInput):
+    """A text box for a slug, whose suggestions (`<option value="slug">name</option>`, a
+    datalist) `suggestions` answers as one types: htmx asks for them with the box's own value."""
+
+    def __init__(self, suggestions: str) -> None:
+        super().__init__(attrs={"autocomplete": "off", "placeholder": "type a name"})
+        self.suggestions = suggestions
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        listed = f"{(attrs or {}).get('id') or name}-names"
+        attrs = {
+            **(attrs or {}),
+            "list": listed,
+            "hx-get": self.suggestions,
+            "hx-trigger": "input changed delay:250ms, focus once",
+            "hx-target": f"#{listed}",
+            "hx-swap": "innerHTML",
+            # Not what a filter form around it would have its own requests do:
+            "hx-select": "unset",
+            "hx-push-url": "false",
+        }
+        box = format_html(
+            '<input type="text" name="{}"{}{}>',
+            name,
+            format_html(' value="{}"', value) if value else "",
+            _attributes(self.build_attrs(self.attrs, attrs)),
+        )
+        return format_html('{}<datalist id="{}"></datalist>', box, listed)
+
+
+def suggested(named: QuerySet[Any, Any], typed: str) -> list[tuple[str, str]]:
+    """The (slug, name) pairs suggested for what has been typed: names or slugs holding it."""
+    found = named.filter(Q(name__icontains=typed) | Q(slug__icontains=typed)) if typed else named
+    return list(found.order_by("name").values_list("slug", "name")[:SUGGESTED])
+
+
 class NamedChoice(forms.ChoiceField):
     """One of an organisation's teams, services or themes, by its slug, which is the cleaned
-    value ("" for none). Its options are the (slug, name) pairs of `offer`'s queryset, read in
-    one query: a ModelChoiceField made a model instance of each of the organisation's teams and
-    services to write the options, and read them again to check the choice."""
+    value ("" for none). Up to LISTED of them are offered as a list of their (slug, name)
+    pairs, read in one query (a ModelChoiceField made a model instance of each to write the
+    options, and read them again to check the choice); more are typed, with suggestions, and a
+    choice is checked by one lookup of its slug."""
 
-    widget = ListedSelect
+    widget: type[forms.Widget] | forms.Widget = ListedSelect
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(required=False, **kwargs)
+        self.named: QuerySet[Any, Any] | None = None  # when typed
+        self.found: dict[str, str] = {}  # slug: name, of the typed choices looked up
 
-    def offer(self, named: QuerySet[Any, Any]) -> None:
-        self.choices = [("", "---------"), *named.values_list("slug", "name")]
+    def offer(self, named: QuerySet[Any, Any], suggestions: str) -> None:
+        """Offers these (the organisation's), listed or typed with suggestions from that
+        address (a `suggested_names` page)."""
+        self.found = {}  # a form's fields are shallow copies of its class's: not shared
+        pairs = list(named.values_list("slug", "name")[: LISTED + 1])
+        if len(pairs) <= LISTED:
+            self.choices = [("", "---------"), *pairs]
+            return
+        self.named = named
+        self.widget = SuggestedInput(suggestions)
+        self.widget.is_required = False
+
+    def valid_value(self, value: Any) -> bool:
+        if self.named is None:
+            return super().valid_value(value)
+        if value not in self.found:
+            self.found.update(self.named.filter(slug=value).values_list("slug", "name")[:1])
+        return value in self.found
 
     def name_of(self, slug: str) -> str:
-        names: dict[str, str] = dict(self.choices)  # type: ignore[arg-type]
+        names: dict[str, str] = self.found if self.named is not None else dict(self.choices)  # type: ignore[arg-type]
         return names[slug]
+
+
+def offer_named(form: forms.Form, membership: Any, models: dict[str, type[Model]]) -> None:
+    """Offers each NamedChoice of the form (by its name) the organisation's things of a model."""
+    org = membership.organisation_id
+    for name, model in models.items():
+        field = form.fields[name]
+        assert isinstance(field, NamedChoice)
+        named = model._default_manager.filter(organisation_id=org)
+        field.offer(named, reverse("suggested_names", args=[name]))

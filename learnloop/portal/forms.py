@@ -11,7 +11,7 @@ from learnloop.accounts.models import Membership, Service, Team
 from learnloop.analysis.models import LearningTheme
 from learnloop.incidents.forms import DATETIME, PersonChoice, people_of
 from learnloop.incidents.models import Severity
-from learnloop.lib.widgets import ListedSelect, NamedChoice
+from learnloop.lib.widgets import ListedSelect, NamedChoice, offer_named
 from learnloop.narratives.models import Walkthrough, WalkthroughKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -34,9 +34,7 @@ class PortalFilterForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        org = membership.organisation_id
-        for name, model in (("team", Team), ("service", Service), ("theme", LearningTheme)):
-            self.fields[name].offer(model.objects.filter(organisation_id=org))  # type: ignore[attr-defined]
+        offer_named(self, membership, {"team": Team, "service": Service, "theme": LearningTheme})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
