@@ -7,10 +7,11 @@ import re
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learnloop.lib.widgets import ListedSelect
+from learnloop.lib.widgets import ListedSelect, ListedSelectMultiple
 from tests.conftest import World
 
 TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
@@ -31,13 +32,25 @@ def test_a_listed_select_is_django_s_select(choices: Any, value: Any, attrs: Any
     assert ours == django_s
 
 
-def test_the_filter_forms_use_it():
-    from learnloop.incidents.forms import FilterForm
+@given(choices=CHOICES, values=st.lists(VALUE, max_size=3), attrs=ATTRS, name=TEXT)
+def test_a_listed_multiple_select_is_django_s(choices: Any, values: Any, attrs: Any, name: str):
+    django_s = forms.SelectMultiple(choices=choices).render(name, values, attrs)
+    ours = ListedSelectMultiple(choices=choices).render(name, values, attrs)
+    assert ours == django_s
+    data = QueryDict(mutable=True)
+    data.setlist(name, [str(v) for v in values])
+    assert ListedSelectMultiple().value_from_datadict(data, {}, name) == [str(v) for v in values]
+
+
+def test_the_filter_forms_and_the_incident_form_use_it():
+    from learnloop.incidents.forms import FilterForm, IncidentForm
     from learnloop.portal.forms import PortalFilterForm
 
-    for form in (FilterForm, PortalFilterForm):
+    for form in (FilterForm, PortalFilterForm, IncidentForm):
         chosen = [
-            name for name, field in form.base_fields.items() if type(field.widget) is forms.Select
+            name
+            for name, field in form.base_fields.items()
+            if type(field.widget) in (forms.Select, forms.SelectMultiple)
         ]
         assert chosen == [], f"{form.__name__}: {chosen} render through Django's templates"
 
@@ -145,3 +158,42 @@ def test_suggestions_are_the_organisation_s_names_that_hold_what_was_typed(world
     Service.objects.create(organisation=world.org, name="A <b>bold</b> one", slug="bold-one")
     escaped = client.get("/names/service/", {"service": "<b>"}).content.decode()
     assert escaped == '<option value="bold-one">A &lt;b&gt;bold&lt;/b&gt; one</option>'
+
+
+def test_people_teams_and_services_are_offered_from_values_as_their_instances_would_be(
+    world: World,
+):
+    """PersonChoice, PersonField and the incident form's team and service read their choices as
+    values, no instance each; the labels are the instances' own, and a bound form still shows
+    what is chosen."""
+    from django import forms as django_forms
+
+    from learnloop.accounts.models import Service, Team
+    from learnloop.incidents.forms import IncidentForm, PersonField, people_of
+
+    world.alice.first_name, world.alice.last_name = "", "Only-Last"
+    world.alice.save()
+    membership = world.admin.memberships.get()
+    people = people_of(membership)
+    form = IncidentForm(membership=membership)
+    instances = django_forms.ModelMultipleChoiceField(queryset=people)
+    instances.label_from_instance = lambda u: u.get_full_name() or u.email  # type: ignore[method-assign]
+    expected = [(str(v), label) for v, label in instances.choices]
+    assert [(str(v), label) for v, label in form.fields["responders"].choices] == expected
+    assert "Only-Last" in dict(expected).values()
+    one = PersonField(queryset=people)
+    assert [(str(v), label) for v, label in one.choices] == [("", "---------"), *expected]
+    for name, model in (("team", Team), ("service", Service)):
+        named = model.objects.filter(organisation=world.org)
+        assert list(form.fields[name].choices) == [
+            ("", "---------"),
+            *[(thing.pk, thing.name) for thing in named],
+        ]
+    from learnloop.incidents.services import record_incident
+
+    incident = record_incident(world.org, None, title="Chosen", team=world.payments)
+    incident.responders.create(user=world.alice)
+    edit = IncidentForm(instance=incident, membership=membership)
+    html = str(edit["team"]) + str(edit["responders"])
+    assert f'<option value="{incident.team_id}" selected>' in html
+    assert f'<option value="{world.alice.pk}" selected>Only-Last</option>' in html

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, User
+from django.contrib.auth.models import User
 
 from learnloop.accounts.models import Membership, Service, Team
 from learnloop.incidents.models import (
@@ -15,24 +15,37 @@ from learnloop.incidents.models import (
     Severity,
     Status,
 )
-from learnloop.lib.widgets import ListedSelect, NamedChoice, offer_named
+from learnloop.lib.widgets import (
+    ListedSelect,
+    ListedSelectMultiple,
+    NamedChoice,
+    ValuesChoice,
+    offer_named,
+)
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def person_label(obj: Any) -> str:
-    user: AbstractUser = obj
-    return user.get_full_name() or user.email
+class PersonChoice(ValuesChoice, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """People of the organisation, by their full name or else their address (as
+    `User.get_full_name`)."""
+
+    label_columns = ("first_name", "last_name", "email")
+
+    def label_from_values(self, *values: Any) -> str:
+        first, last, email = values
+        return f"{first} {last}".strip() or str(email)
 
 
-class PersonChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return person_label(obj)
+class PersonField(ValuesChoice):
+    """One person of the organisation, labelled as PersonChoice labels them."""
+
+    label_columns = PersonChoice.label_columns
+    label_from_values = PersonChoice.label_from_values
 
 
-class PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return person_label(obj)
+class NamedModelChoice(ValuesChoice):
+    """A team or service of the organisation, by its name."""
 
 
 def people_of(membership: Membership) -> Any:
@@ -47,7 +60,7 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
     responders = PersonChoice(
         queryset=User.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=ListedSelectMultiple(attrs={"size": 6}),
         help_text="People who handled the incident: each gets an analysis "
         "period when it is of consequence.",
     )
@@ -70,11 +83,14 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
             "estimated_loss",
             "impact_summary",
         ]
+        field_classes = {"team": NamedModelChoice, "service": NamedModelChoice}
         widgets = {
             "started_at": DATETIME,
             "detected_at": DATETIME,
             "mitigated_at": DATETIME,
             "resolved_at": DATETIME,
+            "severity": ListedSelect,
+            "status": ListedSelect,
             "summary": forms.Textarea(attrs={"rows": 3}),
             "impact_summary": forms.Textarea(attrs={"rows": 3}),
         }

@@ -7,10 +7,12 @@ suggestions, instead of listed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.db.models import Model, Q, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -57,6 +59,41 @@ class ListedSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # every value was escaped by format_html
+
+
+class ListedSelectMultiple(ListedSelect, forms.SelectMultiple):
+    """Django's SelectMultiple, written out as ListedSelect writes a select."""
+
+
+class ValuesChoiceIterator(ModelChoiceIterator):
+    """A ModelChoiceField's choices as (pk, label) from the columns its label is made of, read
+    by values_list: no model instance for each of an organisation's people or services."""
+
+    field: ValuesChoice
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, *values in self.queryset.values_list("pk", *self.field.label_columns):
+            yield (pk, self.field.label_from_values(*values))
+
+
+class ValuesChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A ModelChoiceField whose choices are read as values (ValuesChoiceIterator) and written
+    out by ListedSelect, or ListedSelectMultiple for a ModelMultipleChoiceField put after it
+    among a field's bases, unless it is given another widget. The label is the `name` unless
+    label_columns and label_from_values say otherwise."""
+
+    iterator = ValuesChoiceIterator
+    label_columns: tuple[str, ...] = ("name",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        multiple = isinstance(self, forms.ModelMultipleChoiceField)
+        kwargs.setdefault("widget", ListedSelectMultiple if multiple else ListedSelect)
+        super().__init__(*args, **kwargs)
+
+    def label_from_values(self, *values: Any) -> str:
+        return str(values[0])
 
 
 # More of them than this, and a named thing is typed, with suggestions, rather than chosen from a
