@@ -84,6 +84,15 @@ def in_process(org: Organisation, n: int) -> list[Row]:
     for what, url in urls.items():
         samples = timed(lambda i, url=url: client.get(url(i)), n)  # type: ignore[misc]
         rows.append(row(f"{what} (in process)", samples, f"{queries(client, url(0))} queries"))
+    # The form offers every person of the organisation as a responder, and its teams and services.
+    manager = Client()
+    manager.force_login(
+        Membership.objects.filter(organisation=org, role=Role.PRODUCT_MANAGER)[0].user
+    )
+    people = Membership.objects.filter(organisation=org).count()
+    samples = timed(lambda i: manager.get("/incidents/new/"), n)
+    note = f"{queries(manager, '/incidents/new/')} queries; {people} people to choose from"
+    rows.append(row("new incident form, a product manager (in process)", samples, note))
     return rows
 
 
