@@ -93,5 +93,5 @@ def suggested_names(request: HttpRequest, membership: Membership, kind: str) -> 
     if kind not in NAMED:
         raise Http404("No such kind of name.")
     named = NAMED[kind]._default_manager.filter(organisation_id=membership.organisation_id)
-    pairs = suggested(named, request.GET.get(kind, "").strip())
+    pairs = suggested(named, request.GET.get(kind, "").strip()[:200])  # longer than any name
     return HttpResponse(format_html_join("", '<option value="{}">{}</option>', pairs))
