@@ -15,12 +15,12 @@ from learnloop.incidents.models import (
     Severity,
     Status,
 )
+from learnloop.insights.names import offer_named
 from learnloop.lib.widgets import (
     ListedSelect,
     ListedSelectMultiple,
     NamedChoice,
     ValuesChoice,
-    offer_named,
 )
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -139,7 +139,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        offer_named(self, membership, {"team": Team, "service": Service})
+        offer_named(self, membership, ["team", "service"])
 
 
 class DecisionForm(forms.Form):

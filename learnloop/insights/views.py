@@ -12,11 +12,12 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from learnloop.accounts.decorators import member_required
-from learnloop.accounts.models import Membership, Service, Team
+from learnloop.accounts.models import Membership, Team
 from learnloop.actions.recurrence import recurrences
 from learnloop.analysis.models import LearningTheme
 from learnloop.incidents.models import Incident
 from learnloop.insights.measures import measure
+from learnloop.insights.names import NAMED, of_organisation
 from learnloop.lib.charts import bars
 from learnloop.lib.widgets import suggested
 
@@ -83,15 +84,12 @@ def search_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "insights/search.html", {"q": text, "hits": hits})
 
 
-NAMED = {"team": Team, "service": Service, "theme": LearningTheme}
-
-
 @member_required
 def suggested_names(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
     """The organisation's teams, services or themes whose name or slug holds what was typed in a
     filter's box (sent under the box's name, `kind`), as the options of its datalist."""
     if kind not in NAMED:
         raise Http404("No such kind of name.")
-    named = NAMED[kind]._default_manager.filter(organisation_id=membership.organisation_id)
+    named = of_organisation(kind, membership.organisation_id)
     pairs = suggested(named, request.GET.get(kind, "").strip()[:200])  # longer than any name
     return HttpResponse(format_html_join("", '<option value="{}">{}</option>', pairs))

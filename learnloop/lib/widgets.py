@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.forms.models import ModelChoiceIterator
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -177,13 +176,3 @@ class NamedChoice(forms.ChoiceField):
     def name_of(self, slug: str) -> str:
         names: dict[str, str] = self.found if self.named is not None else dict(self.choices)  # type: ignore[arg-type]
         return names[slug]
-
-
-def offer_named(form: forms.Form, membership: Any, models: dict[str, type[Model]]) -> None:
-    """Offers each NamedChoice of the form (by its name) the organisation's things of a model."""
-    org = membership.organisation_id
-    for name, model in models.items():
-        field = form.fields[name]
-        assert isinstance(field, NamedChoice)
-        named = model._default_manager.filter(organisation_id=org)
-        field.offer(named, reverse("suggested_names", args=[name]))

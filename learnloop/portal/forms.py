@@ -7,11 +7,11 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 
-from learnloop.accounts.models import Membership, Service, Team
-from learnloop.analysis.models import LearningTheme
+from learnloop.accounts.models import Membership, Team
 from learnloop.incidents.forms import DATETIME, PersonChoice, people_of
 from learnloop.incidents.models import Severity
-from learnloop.lib.widgets import ListedSelect, NamedChoice, offer_named
+from learnloop.insights.names import offer_named
+from learnloop.lib.widgets import ListedSelect, NamedChoice
 from learnloop.narratives.models import Walkthrough, WalkthroughKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -34,7 +34,7 @@ class PortalFilterForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        offer_named(self, membership, {"team": Team, "service": Service, "theme": LearningTheme})
+        offer_named(self, membership, ["team", "service", "theme"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
