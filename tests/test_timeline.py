@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from learnloop.analysis.models import AnalysisAssignment, KeyEvent, Precision
 from learnloop.lib.text import stems
 from learnloop.reviews.timeline import (
     DIFFERENT_TIMES,
     IMPORTED_SOURCE,
+    LAYOUTS,
     SAME_MOMENT,
+    MergedTimeline,
     merge,
     time_label,
 )
@@ -300,3 +305,114 @@ def test_the_same_words_at_the_same_time_are_grouped_to_confirm_not_merged() -> 
     assert group.reason == (
         "Alice Able and Bob Baker tell this moment in the same words; check it is the same moment"
     )
+
+
+def shape(merged: MergedTimeline) -> tuple[object, ...]:
+    """Everything a merge decided, by the events' ids: comparable between two merges."""
+    return (
+        [(e.event.pk, e.source, e.group) for e in merged.entries],
+        [(g.number, g.kind, g.reason, [e.event.pk for e in g.entries]) for g in merged.groups],
+    )
+
+
+def retold(event: KeyEvent, **changes: object) -> KeyEvent:
+    """The same key event read again (a new instance, the same id), with these changes."""
+    values = {
+        "pk": event.pk,
+        "assignment": event.assignment,
+        "description": event.description,
+        "occurred_at": event.occurred_at,
+        "precision": event.precision,
+        "position": event.position,
+        **changes,
+    }
+    return KeyEvent(**values)
+
+
+def test_a_merge_of_the_same_events_read_again_is_kept_and_holds_the_new_instances() -> None:
+    alice, bob = teller("Alice Able"), teller("Bob Baker")
+    events = [
+        told(alice, "Database failover started", utc(2026, 5, 3, 14, 0), 1),
+        told(bob, "Database failover started by hand", utc(2026, 5, 3, 14, 2), 1),
+    ]
+    first = merge(events)
+    again = [retold(event) for event in events]
+    second = merge(again)
+    assert shape(second) == shape(first)
+    assert [e.event for e in second.entries] == again
+    assert all(a is b for a, b in zip((e.event for e in second.entries), again, strict=True))
+
+
+def test_a_kept_merge_is_never_used_once_an_event_or_its_teller_changed() -> None:
+    alice, bob = teller("Alice Able"), teller("Bob Baker")
+    events = [
+        told(alice, "Database failover started", utc(2026, 5, 3, 14, 0), 1),
+        told(bob, "Database failover started", utc(2026, 5, 3, 14, 2), 1),
+    ]
+    assert merge(events).groups[0].kind == SAME_MOMENT
+    reworded = [events[0], retold(events[1], description="Customers complain on the forum")]
+    assert merge(reworded).groups == ()
+    later = [events[0], retold(events[1], occurred_at=utc(2026, 5, 3, 16, 0))]
+    assert merge(later).groups[0].kind == DIFFERENT_TIMES
+    untimed = [events[0], retold(events[1], occurred_at=None, precision=Precision.UNKNOWN)]
+    assert merge(untimed).groups == ()
+    namesake = teller("Bob Baker")  # another analysis by someone of the same name
+    by_two = [retold(events[0], assignment=bob), retold(events[1], assignment=namesake)]
+    assert len(merge(by_two).groups) == 1
+    by_one = [by_two[0], retold(by_two[1], assignment=bob)]  # one teller tells it twice
+    assert merge(by_one).groups == ()
+    assert bob.analyst is not None
+    bob.analyst.first_name = "Robert"
+    assert "Robert Baker" in merge(events).groups[0].reason
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            st.lists(
+                st.sampled_from(["database", "failover", "cache", "paged", "deploy"]),
+                min_size=1,
+                max_size=3,
+            ),
+            st.one_of(st.none(), st.integers(0, 180)),
+            st.sampled_from([Precision.MINUTE, Precision.HOUR, Precision.APPROXIMATE]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.data(),
+)
+def test_a_kept_merge_always_equals_a_merge_made_afresh(rows: list[Any], data: Any) -> None:
+    tellers = [teller("Alice Able"), teller("Bob Baker"), teller("Carol Chen")]
+    start = utc(2026, 5, 3, 14, 0)
+    events = [
+        told(
+            tellers[who],
+            " ".join(words),
+            None if at is None else start + timedelta(minutes=at),
+            n,
+            precision,
+        )
+        for n, (who, words, at, precision) in enumerate(rows)
+    ]
+    merge(events)  # kept
+    changed = data.draw(st.integers(0, len(events) - 1))
+    field, value = data.draw(
+        st.sampled_from(
+            [
+                ("description", "paged the database"),
+                ("occurred_at", start + timedelta(minutes=7)),
+                ("position", 99),
+                ("precision", Precision.HOUR),
+                ("assignment", tellers[(rows[changed][0] + 1) % 3]),
+            ]
+        )
+    )
+    read_again = [
+        retold(event, **({field: value} if n == changed else {})) for n, event in enumerate(events)
+    ]
+    warm = shape(merge(read_again))
+    LAYOUTS.kept.clear()
+    assert warm == shape(merge(read_again))

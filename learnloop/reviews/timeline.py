@@ -6,10 +6,12 @@ discussion; nothing is merged or dropped, because the differences are what the r
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from learnloop.analysis.models import KeyEvent, Precision
 from learnloop.incidents.models import Incident
@@ -138,17 +140,19 @@ def sort_time(event: KeyEvent) -> datetime:
     return event.occurred_at.astimezone(UTC)
 
 
-def _order(events: list[KeyEvent]) -> list[KeyEvent]:
-    """Timed events in time order; the untimed ones after them all (they have no time to sit
-    at), each teller's in the order they were told."""
+def _order(events: list[KeyEvent]) -> list[int]:
+    """The events' places in time order: timed events by their time, the untimed ones after
+    them all (they have no time to sit at), each teller's in the order they were told."""
+
+    def told(index: int) -> tuple[int, int, int]:
+        event = events[index]
+        return _teller(event), event.position, event.pk or 0
+
+    places = range(len(events))
     timed = sorted(
-        (e for e in events if is_timed(e)),
-        key=lambda e: (sort_time(e), _teller(e), e.position, e.pk or 0),
+        (i for i in places if is_timed(events[i])), key=lambda i: (sort_time(events[i]), told(i))
     )
-    untimed = sorted(
-        (e for e in events if not is_timed(e)), key=lambda e: (_teller(e), e.position, e.pk or 0)
-    )
-    return timed + untimed
+    return timed + sorted((i for i in places if not is_timed(events[i])), key=told)
 
 
 def _candidate_pairs(told: list[frozenset[str]], tellers: list[int]) -> set[tuple[int, int]]:
@@ -225,8 +229,22 @@ def _reason(kind: str, entries: list[TimelineEntry]) -> str:
     return f"{names} place this {'' if exact else 'at least '}{_duration(span)} apart"
 
 
-def merge(events: Iterable[KeyEvent]) -> MergedTimeline:
-    ordered = _order(list(events))
+@dataclass(frozen=True)
+class _Layout:
+    """What a merge decides, by the events' places in the list it was given: the timeline's
+    order, the group number of each place in it (None outside any group), and each group's
+    number, kind and reason."""
+
+    order: list[int]
+    group_of: list[int | None]
+    groups: list[tuple[int, str, str]]
+
+
+def _lay_out(events: list[KeyEvent], sources: list[str]) -> _Layout:
+    """Orders the events and groups the ones that seem to tell the same moment (sources: who
+    told each event)."""
+    order = _order(events)
+    ordered = [events[index] for index in order]
     told = [stems(event.description) for event in ordered]
     tellers = [_teller(event) for event in ordered]
     windows = [time_window(event) for event in ordered]
@@ -263,32 +281,70 @@ def merge(events: Iterable[KeyEvent]) -> MergedTimeline:
         root = components.find(index)
         if root in root_kind and root not in numbers:
             numbers[root] = len(numbers) + 1
+    group_of = [numbers.get(components.find(index)) for index in range(len(ordered))]
+    members: dict[int, list[TimelineEntry]] = defaultdict(list)
+    for at, number in enumerate(group_of):
+        if number is not None:
+            members[number].append(TimelineEntry(ordered[at], sources[order[at]], number))
+    groups = [
+        (number, root_kind[root], _reason(root_kind[root], members[number]))
+        for root, number in numbers.items()
+    ]
+    return _Layout(order, group_of, groups)
 
-    # One name per teller, looked up once: thousands of events share a handful of tellers.
-    sources: dict[int, str] = {}
-    for event, teller in zip(ordered, tellers, strict=True):
-        if teller not in sources:
-            sources[teller] = source_of(event)
-    entries = tuple(
-        TimelineEntry(
-            event=event,
-            source=sources[tellers[index]],
-            group=numbers.get(components.find(index)),
+
+class _Layouts:
+    """The last few layouts of this process, by everything a layout depends on: the workspace's
+    polls and the review's several viewers merge the same events again and again, and at
+    thousands of events the grouping is most of the timeline's time."""
+
+    KEPT = 16
+
+    def __init__(self) -> None:
+        self.kept: OrderedDict[tuple[Any, ...], _Layout] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def of(self, events: list[KeyEvent], sources: list[str]) -> _Layout:
+        key = tuple(
+            (e.pk, e.assignment_id, e.position, e.precision, e.occurred_at, e.description, source)
+            for e, source in zip(events, sources, strict=True)
         )
-        for index, event in enumerate(ordered)
+        with self.lock:
+            layout = self.kept.get(key)
+            if layout is not None:
+                self.kept.move_to_end(key)
+                return layout
+        layout = _lay_out(events, sources)
+        with self.lock:
+            self.kept[key] = layout
+            if len(self.kept) > self.KEPT:
+                self.kept.popitem(last=False)
+        return layout
+
+
+LAYOUTS = _Layouts()
+
+
+def merge(events: Iterable[KeyEvent]) -> MergedTimeline:
+    given = list(events)
+    # One name per teller, looked up once: thousands of events share a handful of tellers.
+    names: dict[int, str] = {}
+    for event in given:
+        if _teller(event) not in names:
+            names[_teller(event)] = source_of(event)
+    sources = [names[_teller(event)] for event in given]
+    layout = LAYOUTS.of(given, sources)
+    entries = tuple(
+        TimelineEntry(event=given[index], source=sources[index], group=layout.group_of[at])
+        for at, index in enumerate(layout.order)
     )
     members: dict[int, list[TimelineEntry]] = defaultdict(list)
     for entry in entries:
         if entry.group is not None:
             members[entry.group].append(entry)
     groups = tuple(
-        TimelineGroup(
-            number=number,
-            kind=root_kind[root],
-            reason=_reason(root_kind[root], members[number]),
-            entries=tuple(members[number]),
-        )
-        for root, number in numbers.items()
+        TimelineGroup(number=number, kind=kind, reason=reason, entries=tuple(members[number]))
+        for number, kind, reason in layout.groups
     )
     return MergedTimeline(entries=entries, groups=groups)
 
