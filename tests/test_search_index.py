@@ -12,7 +12,7 @@ from learnloop.cli import main
 from learnloop.incidents.models import Incident
 from learnloop.incidents.services import policy_for, record_incident
 from learnloop.insights.models import IndexBacklog, SearchDocument
-from learnloop.insights.search import search
+from learnloop.insights.search import reindex, search
 from tests.conftest import World
 from tests.test_intake import pagerduty_source, pd_sequence, post_pd
 
@@ -96,3 +96,24 @@ def test_what_imports_and_intake_write_in_bulk_is_found(
     incident = Incident.objects.get(intake_refs__source=source)
     events = SearchDocument.objects.filter(incident_key=incident.key, kind="key_event")
     assert events.count() == incident.key_events.count() > 0
+
+
+def test_a_rebuild_plans_its_statements_for_the_documents_as_they_are_now(world: World):
+    """Statements are prepared after five runs on a connection (PostgreSQL). A rebuild grows the
+    table it reads; a plan kept from when it was small read every document for each batch."""
+    incident = record_incident(world.org, None, title="Outage", team=world.payments)
+    for n in range(3):
+        KeyEvent.objects.create(incident=incident, description=f"event {n}", position=n)
+    for _ in range(10):
+        reindex([incident])
+    assert SearchDocument.objects.filter(incident_key=incident.key).count() == 4
+    if connection.vendor != "postgresql":
+        return  # SQLite plans each statement where it is prepared, with the table as it is
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE 'DELETE FROM \"insights_searchdocument\"%%'"
+        )
+        plans = cursor.fetchall()
+    assert plans, "the rebuild's delete was not prepared: nothing to check"
+    assert all(generic == 0 and custom >= 5 for generic, custom in plans)
