@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from learnloop.analysis.models import AnalysisAssignment, LearningTheme, ReportStatus
 from learnloop.incidents.models import Incident
@@ -115,3 +116,33 @@ def test_a_private_interview_stays_hidden_from_the_manager_in_the_browser(
     page.goto(f"/analysis/{work.pk}/")
     assert "Secret worry" not in page.content()
     assert "1 private interview not shown" in page.inner_text("#interviews")
+
+
+def test_responders_among_hundreds_of_people_are_typed_with_suggestions(
+    page: Any, world: World
+) -> None:
+    from learnloop.lib.widgets import LISTED
+    from tests.test_widgets import many_people
+
+    many_people(world, 2 * LISTED)
+    log_in(page, world.payments_pm.email)
+    page.goto("/incidents/new/")
+    page.fill("#id_title", "Ledger drifted for an hour")
+    page.select_option("#id_team", label="Payments")
+    page.select_option("#id_severity", "1")
+    page.check("#id_customer_facing")
+    box = page.locator("#id_responders")
+    box.click()
+    box.press_sequentially("alice", delay=30)
+    suggestions = page.locator("#id_responders-names option")
+    expect(suggestions).to_have_count(1)
+    assert suggestions.first.get_attribute("value") == "alice@acme.test"
+    box.fill("alice@acme.test, ")
+    box.press_sequentially("builder", delay=30)  # Bob, by his last name
+    expect(suggestions.first).to_have_attribute("value", "alice@acme.test, bob@acme.test")
+    box.fill("alice@acme.test, bob@acme.test")
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_selector("#assignments")
+    assert "of consequence: 2 analysis periods opened" in page.inner_text(".messages")
+    incident = Incident.objects.get(title="Ledger drifted for an hour")
+    assert {r.user for r in incident.responders.all()} == {world.alice, world.bob}

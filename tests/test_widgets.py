@@ -110,7 +110,7 @@ def test_past_the_listed_few_a_named_thing_is_typed_and_looked_up_by_its_slug(wo
     assert form.cleaned_data["service"] == "service-042" and len(lookups) == 1
     assert form.fields["service"].name_of("service-042") == "Service 042"  # type: ignore[attr-defined]
     box = str(form["service"])
-    assert 'value="service-042"' in box and 'hx-get="/names/service/"' in box
+    assert 'value="service-042"' in box and 'hx-get="/names/service/?box=service"' in box
     assert "<datalist" in box and "<option" not in box  # none of the 101 written out
     assert "<select" in str(form["team"])  # the few teams are still listed
     refused = FilterForm({"service": "elsewhere"}, membership=membership)
@@ -169,7 +169,8 @@ def test_people_teams_and_services_are_offered_from_values_as_their_instances_wo
     from django import forms as django_forms
 
     from learnloop.accounts.models import Service, Team
-    from learnloop.incidents.forms import IncidentForm, PersonField, people_of
+    from learnloop.accounts.people import PersonField, people_of
+    from learnloop.incidents.forms import IncidentForm
 
     world.alice.first_name, world.alice.last_name = "", "Only-Last"
     world.alice.save()
@@ -197,3 +198,103 @@ def test_people_teams_and_services_are_offered_from_values_as_their_instances_wo
     html = str(edit["team"]) + str(edit["responders"])
     assert f'<option value="{incident.team_id}" selected>' in html
     assert f'<option value="{world.alice.pk}" selected>Only-Last</option>' in html
+
+
+def many_people(world: World, count: int) -> list[Any]:
+    """`count` more members of the organisation, Person 000 <person-000@acme.test> onwards."""
+    from learnloop.accounts.models import Membership, Role
+    from learnloop.accounts.models import User as Person
+
+    people = Person.objects.bulk_create(
+        Person(username=f"person-{n:03}@acme.test", email=f"person-{n:03}@acme.test",
+               first_name="Person", last_name=f"{n:03}")
+        for n in range(count)
+    )  # fmt: skip
+    Membership.objects.bulk_create(
+        Membership(user=person, organisation=world.org, role=Role.RESPONDER) for person in people
+    )
+    return people
+
+
+def test_past_the_listed_few_people_are_typed_by_address_and_looked_up(world: World):
+    """Responders among hundreds of people: the incident form does not write them all out; it
+    takes typed addresses (any case, commas or spaces between), names the ones nobody has and
+    keeps what was typed; an edit shows the chosen people's addresses."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from learnloop.incidents.forms import IncidentForm, ResponderForm
+    from learnloop.incidents.services import record_incident
+    from learnloop.lib.widgets import LISTED
+
+    people = many_people(world, LISTED)
+    membership = world.admin.memberships.get()
+    with CaptureQueriesContext(connection) as rendering:
+        box = str(IncidentForm(membership=membership)["responders"])
+    assert 'hx-get="/names/person/?box=responders"' in box and "<option" not in box
+    assert not [q for q in rendering.captured_queries if "person-0" in q["sql"]]
+    data = {"title": "Typed", "severity": 2, "status": "investigating", "team": world.payments.pk}
+    typed = IncidentForm(
+        {**data, "responders": "PERSON-007@acme.test,  person-042@acme.test person-007@acme.test"},
+        membership=membership,
+    )
+    assert typed.is_valid(), typed.errors
+    assert list(typed.cleaned_data["responders"]) == [people[7], people[42]]
+    unknown = IncidentForm(
+        {**data, "responders": "person-001@acme.test, admin@other.test, nobody@x.test"},
+        membership=membership,
+    )
+    assert not unknown.is_valid()
+    assert unknown.errors["responders"] == [
+        "No one in the organisation has the address admin@other.test, nobody@x.test."
+    ]  # the other organisation's member is not offered either
+    assert "nobody@x.test" in str(unknown["responders"])  # kept, to be corrected
+    incident = record_incident(world.org, None, title="Chosen", team=world.payments)
+    incident.responders.create(user=people[3])
+    incident.responders.create(user=world.alice)
+    shown = str(IncidentForm(instance=incident, membership=membership)["responders"])
+    assert f'value="person-003@acme.test, {world.alice.email}"' in shown or (
+        f'value="{world.alice.email}, person-003@acme.test"' in shown
+    )
+    one = ResponderForm({"user": "person-009@acme.test", "response_role": "on_call"},
+                        membership=membership)  # fmt: skip
+    assert one.is_valid() and one.cleaned_data["user"] == people[9]
+    two = ResponderForm({"user": "person-009@acme.test, person-010@acme.test",
+                         "response_role": "on_call"}, membership=membership)  # fmt: skip
+    assert not two.is_valid() and two.errors["user"] == ["Give one address."]
+    assert not ResponderForm({"user": "", "response_role": "on_call"},
+                             membership=membership).is_valid()  # fmt: skip
+
+
+def test_up_to_the_listed_few_people_are_listed_as_before(world: World):
+    from learnloop.incidents.forms import ResponderForm
+    from learnloop.lib.widgets import LISTED
+
+    many_people(world, LISTED - 10)  # with the world's own people, still no more than LISTED
+    membership = world.admin.memberships.get()
+    box = str(ResponderForm(membership=membership)["user"])
+    assert "<select" in box and "Person 042" in box
+
+
+def test_people_suggested_complete_the_last_address_typed(world: World):
+    from learnloop.lib.widgets import SUGGESTED
+
+    many_people(world, 30)
+    client = world.client_for(world.member)
+
+    def options(**typed: str) -> list[tuple[str, str]]:
+        answer = client.get("/names/person/", typed)
+        assert answer.status_code == 200
+        return re.findall(r'<option value="([^"]*)">([^<]*)</option>', answer.content.decode())
+
+    assert options(box="stakeholders", stakeholders="person-02") == [
+        (f"person-02{n}@acme.test", f"Person 02{n}") for n in range(10)
+    ]
+    assert options(box="people", people="person-001@acme.test, 029") == [
+        ("person-001@acme.test, person-029@acme.test", "Person 029")
+    ]  # found by the last name; what came before is kept
+    assert options(box="user", user=world.alice.first_name.upper()) == [
+        (world.alice.email, world.alice.get_full_name())
+    ]
+    assert options(box="user", user="other.test") == []  # the other organisation's admin
+    assert len(options(box="user", user="")) == SUGGESTED

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from learnloop.accounts.models import Membership
+from learnloop.accounts.people import PersonField, offer_people
 from learnloop.analysis.models import (
     AnalysisAssignment,
     AssignmentRole,
@@ -16,7 +17,7 @@ from learnloop.analysis.models import (
     TimeEntry,
 )
 from learnloop.analysis.services import check_window
-from learnloop.incidents.forms import DATETIME, PersonField, people_of
+from learnloop.incidents.forms import DATETIME
 
 
 class ThemeChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -45,7 +46,7 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["analyst"].queryset = people_of(membership)  # type: ignore[attr-defined]
+        offer_people(self, membership, ["analyst"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -71,7 +72,7 @@ class AddAnalystForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["analyst"].queryset = people_of(membership)  # type: ignore[attr-defined]
+        offer_people(self, membership, ["analyst"])
 
 
 class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -91,7 +92,7 @@ class InterviewForm(forms.ModelForm):  # type: ignore[type-arg]
         # Several forms share the workspace page: their element ids must not collide.
         kwargs.setdefault("auto_id", "interview_%s")
         super().__init__(*args, **kwargs)
-        self.fields["interviewee"].queryset = people_of(membership)  # type: ignore[attr-defined]
+        offer_people(self, membership, ["interviewee"])
         _org_themes(self, membership.organisation_id)
 
 

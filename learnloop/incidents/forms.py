@@ -4,10 +4,10 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
 from learnloop.accounts.models import Membership, Service, Team
+from learnloop.accounts.people import PersonChoice, PersonField, offer_people
 from learnloop.incidents.models import (
     ConsequencePolicy,
     Incident,
@@ -26,34 +26,8 @@ from learnloop.lib.widgets import (
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class PersonChoice(ValuesChoice, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    """People of the organisation, by their full name or else their address (as
-    `User.get_full_name`)."""
-
-    label_columns = ("first_name", "last_name", "email")
-
-    def label_from_values(self, *values: Any) -> str:
-        first, last, email = values
-        return f"{first} {last}".strip() or str(email)
-
-
-class PersonField(ValuesChoice):
-    """One person of the organisation, labelled as PersonChoice labels them."""
-
-    label_columns = PersonChoice.label_columns
-    label_from_values = PersonChoice.label_from_values
-
-
 class NamedModelChoice(ValuesChoice):
     """A team or service of the organisation, by its name."""
-
-
-def people_of(membership: Membership) -> Any:
-    return (
-        get_user_model()
-        .objects.filter(memberships__organisation_id=membership.organisation_id)
-        .order_by("first_name", "email")
-    )
 
 
 class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -100,7 +74,7 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
         org = membership.organisation_id
         self.fields["team"].queryset = Team.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
         self.fields["service"].queryset = Service.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
-        self.fields["responders"].queryset = people_of(membership)  # type: ignore[attr-defined]
+        offer_people(self, membership, ["responders"])
         if self.instance.pk:
             self.fields["responders"].initial = list(
                 self.instance.responders.values_list("user_id", flat=True)
@@ -162,7 +136,7 @@ class ResponderForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = people_of(membership)  # type: ignore[attr-defined]
+        offer_people(self, membership, ["user"])
 
 
 class PolicyForm(forms.ModelForm):  # type: ignore[type-arg]

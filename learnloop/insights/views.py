@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 
 from learnloop.accounts.decorators import member_required
 from learnloop.accounts.models import Membership, Team
+from learnloop.accounts.people import people_of, suggested_people
 from learnloop.actions.recurrence import recurrences
 from learnloop.analysis.models import LearningTheme
 from learnloop.incidents.models import Incident
@@ -87,9 +88,13 @@ def search_page(request: HttpRequest, membership: Membership) -> HttpResponse:
 @member_required
 def suggested_names(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
     """The organisation's teams, services or themes whose name or slug holds what was typed in a
-    filter's box (sent under the box's name, `kind`), as the options of its datalist."""
-    if kind not in NAMED:
+    filter's box, or its people whose name or address does, as the options of the box's
+    datalist. What was typed comes under the box's name, which `box` gives (else the kind)."""
+    typed = request.GET.get(request.GET.get("box", kind), "")[:2000]  # longer than a name
+    if kind == "person":  # a box of addresses: the last one is being typed
+        pairs = suggested_people(people_of(membership), typed)
+    elif kind in NAMED:
+        pairs = suggested(of_organisation(kind, membership.organisation_id), typed.strip()[:200])
+    else:
         raise Http404("No such kind of name.")
-    named = of_organisation(kind, membership.organisation_id)
-    pairs = suggested(named, request.GET.get(kind, "").strip()[:200])  # longer than any name
     return HttpResponse(format_html_join("", '<option value="{}">{}</option>', pairs))

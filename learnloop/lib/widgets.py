@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -103,11 +104,12 @@ SUGGESTED = 20  # suggestions given for what has been typed
 
 
 class SuggestedInput(forms.TextInput):
-    """A text box for a slug, whose suggestions (`<option value="slug">name</option>`, a
-    datalist) `suggestions` answers as one types: htmx asks for them with the box's own value."""
+    """A text box for a slug (or an address), whose suggestions (`<option value="slug">name
+    </option>`, a datalist) the page at `suggestions` answers as one types: htmx asks for them
+    with the box's own value, under the box's name, which the parameter `box` gives."""
 
-    def __init__(self, suggestions: str) -> None:
-        super().__init__(attrs={"autocomplete": "off", "placeholder": "type a name"})
+    def __init__(self, suggestions: str, placeholder: str = "type a name") -> None:
+        super().__init__(attrs={"autocomplete": "off", "placeholder": placeholder})
         self.suggestions = suggestions
 
     def render(
@@ -117,7 +119,7 @@ class SuggestedInput(forms.TextInput):
         attrs = {
             **(attrs or {}),
             "list": listed,
-            "hx-get": self.suggestions,
+            "hx-get": f"{self.suggestions}?{urlencode({'box': name})}",
             "hx-trigger": "input changed delay:250ms, focus once",
             "hx-target": f"#{listed}",
             "hx-swap": "innerHTML",

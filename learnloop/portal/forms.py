@@ -8,7 +8,8 @@ from django import forms
 from django.contrib.auth.models import User
 
 from learnloop.accounts.models import Membership, Team
-from learnloop.incidents.forms import DATETIME, PersonChoice, people_of
+from learnloop.accounts.people import PersonChoice, offer_people
+from learnloop.incidents.forms import DATETIME
 from learnloop.incidents.models import Severity
 from learnloop.insights.names import offer_named
 from learnloop.lib.widgets import ListedSelect, NamedChoice
@@ -85,7 +86,7 @@ class WalkthroughForm(WalkthroughTimesForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["people"].queryset = people_of(membership)  # type: ignore[attr-defined]
+        offer_people(self, membership, ["people"])
         self.fields["teams"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
             organisation_id=membership.organisation_id
         )

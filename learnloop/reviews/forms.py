@@ -6,8 +6,9 @@ from django import forms
 from django.contrib.auth.models import User
 
 from learnloop.accounts.models import Membership, Team
+from learnloop.accounts.people import PersonChoice, PersonField, offer_people
 from learnloop.analysis.models import Interview, KeyEvent
-from learnloop.incidents.forms import DATETIME, PersonChoice, PersonField, people_of
+from learnloop.incidents.forms import DATETIME
 from learnloop.reviews.models import FactorKind, InviteeKind
 from learnloop.reviews.services import DRAFTABLE_KINDS
 from learnloop.reviews.timeline import source_of, time_label
@@ -32,8 +33,7 @@ class ScheduleReviewForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("facilitator", "stakeholders"):
-            self.fields[name].queryset = people_of(membership)  # type: ignore[attr-defined]
+        offer_people(self, membership, ["facilitator", "stakeholders"])
 
 
 # The workspace page shows several forms at once; each gets its own id prefix (auto_id) so that
@@ -47,7 +47,7 @@ class InviteeForm(forms.Form):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "invitee_%s")
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = people_of(membership)  # type: ignore[attr-defined]
+        offer_people(self, membership, ["user"])
 
 
 def event_label(event: KeyEvent) -> str:
