@@ -82,10 +82,24 @@ class _Column:
         quick = self.quick.get(type(value))
         return self.convert(value, self.database) if quick is None else quick(value)
 
-    def value(self, row: Mapping[str, Any]) -> Any:
-        if self.name in row:
-            return self.prepare(row[self.name])
-        return self.fixed if self.make is None else self.prepare(self.make())
+    def values(self, rows: list[Mapping[str, Any]]) -> list[Any]:
+        """This column of every row, ready for the database. One column at a time, with the
+        common case (a value the database takes as it is) needing no call: the imports write
+        some 170,000 values for 300 reports."""
+        name, quick, convert, database = self.name, self.quick, self.convert, self.database
+        found: list[Any] = []
+        keep = found.append
+        for row in rows:
+            if name not in row:
+                keep(self.fixed if self.make is None else self.prepare(self.make()))
+                continue
+            value = row[name]
+            how = quick.get(type(value))
+            if how is _same:
+                keep(value)
+            else:
+                keep(convert(value, database) if how is None else how(value))
+        return found
 
 
 def insert(model: type[Model], rows: Iterable[Mapping[str, Any]]) -> int:
@@ -98,14 +112,14 @@ def insert(model: type[Model], rows: Iterable[Mapping[str, Any]]) -> int:
         if not isinstance(field, AUTO) and not field.generated
     ]
     known = {column.name for column in columns}
-    params = []
-    for row in rows:
-        unknown = row.keys() - known
-        if unknown:
-            raise ValueError(f"{model.__name__}: no field {', '.join(sorted(unknown))}")
-        params.append([column.value(row) for column in columns])
-    if not params:
+    given = list(rows)
+    for row in given:
+        if not known.issuperset(row):
+            unknown = ", ".join(sorted(row.keys() - known))
+            raise ValueError(f"{model.__name__}: no field {unknown}")
+    if not given:
         return 0
+    params = list(zip(*(column.values(given) for column in columns), strict=True))
     quote = database.ops.quote_name
     names = ", ".join(quote(column.column) for column in columns)
     table = quote(model._meta.db_table)
