@@ -410,6 +410,7 @@ PAGES = table(
     /incidents/<slug:key>/analysts/ = MANAGERS
     /themes/ = MEMBERS outsider
     /names/<str:kind>/ = MEMBERS outsider  # a filter's suggestions, of the viewer's organisation
+    /names/person/ = MANAGERS other_pm analyst other_analyst interviewee outsider  # who name people
     /actions/<uuid:uid>/ = MEMBERS
     /actions/<uuid:uid>/status/ = MANAGERS analyst
     /actions/<uuid:uid>/edit/ = MANAGERS analyst

@@ -280,7 +280,7 @@ def test_people_suggested_complete_the_last_address_typed(world: World):
     from learnloop.lib.widgets import SUGGESTED
 
     many_people(world, 30)
-    client = world.client_for(world.member)
+    client = world.client_for(world.bob)
 
     def options(**typed: str) -> list[tuple[str, str]]:
         answer = client.get("/names/person/", typed)
@@ -298,3 +298,6 @@ def test_people_suggested_complete_the_last_address_typed(world: World):
     ]
     assert options(box="user", user="other.test") == []  # the other organisation's admin
     assert len(options(box="user", user="")) == SUGGESTED
+    # A member of no team fills no form that names people: no one's address for them.
+    refused = world.client_for(world.member).get("/names/person/", {"box": "q", "q": "alice"})
+    assert refused.status_code == 403 and b"alice@" not in refused.content

@@ -98,7 +98,7 @@ class _People:
         if many:
             multiple = isinstance(self, forms.ModelMultipleChoiceField)
             hint = "type addresses, with commas between" if multiple else "type an address"
-            self.widget = SuggestedInput(reverse("suggested_names", args=["person"]), hint)
+            self.widget = SuggestedInput(reverse("suggested_people"), hint)
             self.widget.is_required = self.required
 
     def prepare_value(self, value: Any) -> Any:

@@ -55,6 +55,13 @@ def can_record_incident(membership: Membership) -> bool:
     return membership.role != Role.MEMBER
 
 
+def can_pick_people(membership: Membership) -> bool:
+    """Who fills the forms that name people of the organisation (responders, analysts,
+    invitees, walkthrough invitations), and so may look them up by name and address: everyone
+    but a member of no team, who fills none of them."""
+    return membership.role != Role.MEMBER or membership.team_id is not None
+
+
 def can_edit_incident(membership: Membership, incident: Incident) -> bool:
     if incident.organisation_id != membership.organisation_id:
         return False

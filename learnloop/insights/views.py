@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from learnloop.accounts import people
 from learnloop.accounts.decorators import member_required
 from learnloop.accounts.models import Membership, Team
-from learnloop.accounts.people import people_of, suggested_people
+from learnloop.accounts.rights import can_pick_people
 from learnloop.actions.recurrence import recurrences
 from learnloop.analysis.models import LearningTheme
 from learnloop.incidents.models import Incident
@@ -88,13 +90,23 @@ def search_page(request: HttpRequest, membership: Membership) -> HttpResponse:
 @member_required
 def suggested_names(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
     """The organisation's teams, services or themes whose name or slug holds what was typed in a
-    filter's box, or its people whose name or address does, as the options of the box's
-    datalist. What was typed comes under the box's name, which `box` gives (else the kind)."""
-    typed = request.GET.get(request.GET.get("box", kind), "")[:2000]  # longer than a name
-    if kind == "person":  # a box of addresses: the last one is being typed
-        pairs = suggested_people(people_of(membership), typed)
-    elif kind in NAMED:
-        pairs = suggested(of_organisation(kind, membership.organisation_id), typed.strip()[:200])
-    else:
+    filter's box, as the options of the box's datalist. What was typed comes under the box's
+    name, which `box` gives (else the kind)."""
+    if kind not in NAMED:
         raise Http404("No such kind of name.")
+    typed = request.GET.get(request.GET.get("box", kind), "").strip()[:200]  # past any name
+    return _options(suggested(of_organisation(kind, membership.organisation_id), typed))
+
+
+@member_required
+def suggested_people(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The organisation's people whose name or address holds the last address typed in a box of
+    addresses (under the box's name, which `box` gives), for those who fill such boxes."""
+    if not can_pick_people(membership):
+        raise PermissionDenied("Only those who name people in forms may look them up.")
+    typed = request.GET.get(request.GET.get("box", ""), "")[:2000]  # a list of addresses
+    return _options(people.suggested_people(people.people_of(membership), typed))
+
+
+def _options(pairs: list[tuple[str, str]]) -> HttpResponse:
     return HttpResponse(format_html_join("", '<option value="{}">{}</option>', pairs))
