@@ -301,3 +301,32 @@ def test_people_suggested_complete_the_last_address_typed(world: World):
     # A member of no team fills no form that names people: no one's address for them.
     refused = world.client_for(world.member).get("/names/person/", {"box": "q", "q": "alice"})
     assert refused.status_code == 403 and b"alice@" not in refused.content
+
+
+def test_the_incident_form_types_a_service_past_the_listed_few(world: World):
+    """The incident form saves a service, not a slug: past LISTED services it takes a typed
+    slug and cleans it to the organisation's service; an edit shows the chosen one's slug."""
+    from learnloop.accounts.models import Service
+    from learnloop.incidents.forms import IncidentForm
+    from learnloop.incidents.services import record_incident
+    from learnloop.lib.widgets import LISTED
+
+    many_services(world, LISTED + 1)
+    Service.objects.create(organisation=world.other_org, name="Elsewhere", slug="elsewhere")
+    membership = world.admin.memberships.get()
+    blank = IncidentForm(membership=membership)
+    box = str(blank["service"])
+    assert 'hx-get="/names/service/?box=service"' in box and "<option" not in box
+    assert "<select" in str(blank["team"])  # the world's few teams are still listed
+    data = {"title": "Typed", "severity": 2, "status": "investigating"}
+    typed = IncidentForm({**data, "service": " service-042 "}, membership=membership)
+    assert typed.is_valid(), typed.errors
+    service = Service.objects.get(organisation=world.org, slug="service-042")
+    assert typed.cleaned_data["service"] == service
+    refused = IncidentForm({**data, "service": "elsewhere"}, membership=membership)
+    assert not refused.is_valid() and "service" in refused.errors
+    assert 'value="elsewhere"' in str(refused["service"])  # kept, to be corrected
+    assert IncidentForm({**data, "service": ""}, membership=membership).is_valid()
+    incident = record_incident(world.org, None, title="Chosen", service=service)
+    edit = IncidentForm(instance=incident, membership=membership)
+    assert 'value="service-042"' in str(edit["service"])

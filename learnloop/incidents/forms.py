@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 
-from learnloop.accounts.models import Membership, Service, Team
+from learnloop.accounts.models import Membership
 from learnloop.accounts.people import PersonChoice, PersonField, offer_people
 from learnloop.incidents.models import (
     ConsequencePolicy,
@@ -20,14 +20,10 @@ from learnloop.lib.widgets import (
     ListedSelect,
     ListedSelectMultiple,
     NamedChoice,
-    ValuesChoice,
+    NamedModelChoice,
 )
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-class NamedModelChoice(ValuesChoice):
-    """A team or service of the organisation, by its name."""
 
 
 class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -71,9 +67,7 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        org = membership.organisation_id
-        self.fields["team"].queryset = Team.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
-        self.fields["service"].queryset = Service.objects.filter(organisation_id=org)  # type: ignore[attr-defined]
+        offer_named(self, membership, ["team", "service"])
         offer_people(self, membership, ["responders"])
         if self.instance.pk:
             self.fields["responders"].initial = list(

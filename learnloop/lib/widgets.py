@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -178,3 +179,45 @@ class NamedChoice(forms.ChoiceField):
     def name_of(self, slug: str) -> str:
         names: dict[str, str] = self.found if self.named is not None else dict(self.choices)  # type: ignore[arg-type]
         return names[slug]
+
+
+class NamedModelChoice(ValuesChoice):
+    """One of an organisation's teams or services, for a form that saves it (the cleaned value
+    is the instance), listed by name up to LISTED of them; past that typed by its slug, with
+    suggestions, and looked up by it, as NamedChoice does for the filters."""
+
+    named: QuerySet[Any, Any] | None = None  # when typed
+
+    def offer(self, named: QuerySet[Any, Any], suggestions: str) -> None:
+        """Offers these (the organisation's), listed or typed with suggestions from that
+        address (a `suggested_names` page)."""
+        self.queryset = named
+        if len(named.values_list("pk", flat=True)[: LISTED + 1]) > LISTED:
+            self.named = named
+            self.widget = SuggestedInput(suggestions)
+            self.widget.is_required = self.required
+
+    def to_python(self, value: Any) -> Any:
+        if self.named is None:
+            return super().to_python(value)
+        slug = str(value or "").strip()
+        if not slug:
+            return None
+        found = self.named.filter(slug=slug).first()
+        if found is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": slug},
+            )
+        return found
+
+    def prepare_value(self, value: Any) -> Any:
+        """The box's text when typed: what was typed, or the chosen one's slug."""
+        if self.named is None:
+            return super().prepare_value(value)
+        if value is None or isinstance(value, str):
+            return value or ""
+        if isinstance(value, Model):
+            return getattr(value, "slug", "")
+        return self.named.filter(pk=value).values_list("slug", flat=True).first() or ""
