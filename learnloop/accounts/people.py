@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from learnloop.accounts.models import Membership
-from learnloop.lib.widgets import LISTED, SUGGESTED, SuggestedInput, ValuesChoice
+from learnloop.lib.widgets import SUGGESTED, SuggestedInput, ValuesChoice, past_listed
 
 SEPARATORS = re.compile(r"[,;\s]+")
 
@@ -153,7 +153,7 @@ def offer_people(form: forms.BaseForm, membership: Membership, names: list[str])
     """Offers these person fields of the form the organisation's people: listed, or typed when
     there are more than LISTED of them (one query to tell, LISTED + 1 rows at most)."""
     people = people_of(membership)
-    many = len(people.values_list("pk", flat=True)[: LISTED + 1]) > LISTED
+    many = past_listed(people)
     for name in names:
         field = form.fields[name]
         assert isinstance(field, _People)

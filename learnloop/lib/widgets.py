@@ -104,6 +104,11 @@ LISTED = 100
 SUGGESTED = 20  # suggestions given for what has been typed
 
 
+def past_listed(found: QuerySet[Any, Any]) -> bool:
+    """Whether there are more of these than LISTED: one query, LISTED + 1 ids at most."""
+    return len(found.values_list("pk", flat=True)[: LISTED + 1]) > LISTED
+
+
 class SuggestedInput(forms.TextInput):
     """A text box for a slug (or an address), whose suggestions (`<option value="slug">name
     </option>`, a datalist) the page at `suggestions` answers as one types: htmx asks for them
@@ -192,7 +197,7 @@ class NamedModelChoice(ValuesChoice):
         """Offers these (the organisation's), listed or typed with suggestions from that
         address (a `suggested_names` page)."""
         self.queryset = named
-        if len(named.values_list("pk", flat=True)[: LISTED + 1]) > LISTED:
+        if past_listed(named):
             self.named = named
             self.widget = SuggestedInput(suggestions)
             self.widget.is_required = self.required
