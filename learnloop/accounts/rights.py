@@ -59,7 +59,7 @@ def can_pick_people(membership: Membership) -> bool:
     """Who fills the forms that name people of the organisation (responders, analysts,
     invitees, walkthrough invitations), and so may look them up by name and address: everyone
     but a member of no team, who fills none of them."""
-    return membership.role != Role.MEMBER or membership.team_id is not None
+    return can_record_incident(membership) or membership.team_id is not None
 
 
 def can_edit_incident(membership: Membership, incident: Incident) -> bool:

@@ -94,7 +94,7 @@ def suggested_names(request: HttpRequest, membership: Membership, kind: str) -> 
     name, which `box` gives (else the kind)."""
     if kind not in NAMED:
         raise Http404("No such kind of name.")
-    typed = request.GET.get(request.GET.get("box", kind), "").strip()[:200]  # past any name
+    typed = _typed(request, kind).strip()[:200]  # longer than any name
     return _options(suggested(of_organisation(kind, membership.organisation_id), typed))
 
 
@@ -104,8 +104,14 @@ def suggested_people(request: HttpRequest, membership: Membership) -> HttpRespon
     addresses (under the box's name, which `box` gives), for those who fill such boxes."""
     if not can_pick_people(membership):
         raise PermissionDenied("Only those who name people in forms may look them up.")
-    typed = request.GET.get(request.GET.get("box", ""), "")[:2000]  # a list of addresses
+    typed = _typed(request, "")[:2000]  # a list of addresses
     return _options(people.suggested_people(people.people_of(membership), typed))
+
+
+def _typed(request: HttpRequest, box: str) -> str:
+    """What was typed in a box: sent under the box's name, which the parameter `box` gives
+    (else this one)."""
+    return request.GET.get(request.GET.get("box", box), "")
 
 
 def _options(pairs: list[tuple[str, str]]) -> HttpResponse:
