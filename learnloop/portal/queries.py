@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -158,22 +157,42 @@ def _matching_of(organisation_id: int, terms: list[str], keys: list[str]) -> set
     every match would be read to find these few)."""
     if not keys:
         return set()
+    if connection.vendor == "sqlite":
+        return _matching_of_sqlite(organisation_id, terms, keys)
     listed = ", ".join(["%s"] * len(keys))
-    if connection.vendor == "sqlite":  # the full-text match, kept to these keys
-        matching = _matching_keys(organisation_id, terms)
-        sql = f"{matching.sql} AND d.incident_key IN ({listed})"
-        params: list[Any] = [*matching.params, *keys]
-    else:
-        sql = (
-            "SELECT d.ref FROM insights_searchdocument d "  # noqa: S608 - quoted terms
-            "WHERE d.organisation_id = %s AND d.kind = 'narrative' "
-            f"AND d.ref IN ({listed}) "
-            f"AND (d.search_vector @@ {tsquery(' & '.join(terms))}) IS TRUE"
-        )
-        params = [organisation_id, *keys]
+    sql = (
+        "SELECT d.ref FROM insights_searchdocument d "  # noqa: S608 - quoted terms
+        "WHERE d.organisation_id = %s AND d.kind = 'narrative' "
+        f"AND d.ref IN ({listed}) "
+        f"AND (d.search_vector @@ {tsquery(' & '.join(terms))}) IS TRUE"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [organisation_id, *keys])
         return {ref for (ref,) in cursor.fetchall()}
+
+
+def _matching_of_sqlite(organisation_id: int, terms: list[str], keys: list[str]) -> set[str]:
+    """SQLite: these narratives' documents by key, then the full-text index's matches among the
+    documents written from the first of them to the last, read from the index alone and kept
+    to these. Joining every match to its document to check its organisation and key cost a
+    lookup per match: 5-13 ms for words that 1,000-4,000 of the bench's narratives hold, the
+    index alone 2-6 ms."""
+    listed = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, ref FROM insights_searchdocument "  # noqa: S608 - placeholders only
+            f"WHERE organisation_id = %s AND kind = 'narrative' AND ref IN ({listed})",
+            [organisation_id, *keys],
+        )
+        documents: dict[int, str] = dict(cursor.fetchall())
+        if not documents:
+            return set()
+        cursor.execute(
+            "SELECT rowid FROM insights_fts "
+            "WHERE insights_fts MATCH %s AND rowid BETWEEN %s AND %s",
+            [fts_match(terms, kind="narrative"), min(documents), max(documents)],
+        )
+        return {documents[found] for (found,) in cursor.fetchall() if found in documents}
 
 
 def published(
