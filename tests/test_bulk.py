@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from learnloop.actions.models import ActionKind, ActionStatus, ImprovementAction
 from learnloop.analysis.models import KeyEvent
-from learnloop.incidents.models import Incident
+from learnloop.incidents.models import ConsequenceDecision, Incident
+from learnloop.incidents.services import policy_decision
 from learnloop.insights.models import SearchDocument
-from learnloop.lib.bulk import insert
+from learnloop.lib.bulk import insert, row_of
 from tests.conftest import World
 
 EXAMPLES = settings(
@@ -78,7 +79,11 @@ def written_both_ways(
         if model is SearchDocument:
             first["ref"] = "first"
         model.objects.bulk_create([model(**first)])
-        second = {**first, "uid": uuid.uuid4()} if "uid" in first else {**first, "ref": "second"}
+        second = {**first}
+        if "uid" in first:
+            second["uid"] = uuid.uuid4()
+        if model is SearchDocument:
+            second["ref"] = "second"
         assert insert(model, [second]) == 1
         ids = list(model.objects.filter(**parent).order_by("id").values_list("id", flat=True))
         with connection.cursor() as cursor:
@@ -126,6 +131,19 @@ def test_an_inserted_search_document_reads_back_as_a_bulk_created_one(world: Wor
     parent = {"organisation_id": world.org.pk, "incident_key": "INC-1"}
     by_orm, by_insert = written_both_ways(SearchDocument, values, parent)
     assert by_insert == by_orm
+
+
+@pytest.mark.parametrize("reasons", [[], ["severity SEV1 is SEV2 or higher", "customer-facing"]])
+def test_an_unsaved_decision_inserted_as_its_row_reads_back_as_a_bulk_created_one(
+    incident: Incident, reasons: list[str]
+):
+    """What the imports write for the policy's decisions: row_of an instance made, not saved."""
+    decision = policy_decision(incident, reasons)
+    values = {name: value for name, value in row_of(decision).items() if name != "incident_id"}
+    assert set(values) == {"of_consequence", "decided_by_id", "by_policy", "reason", "created_at"}
+    by_orm, by_insert = written_both_ways(ConsequenceDecision, values, {"incident_id": incident.pk})
+    assert by_insert == by_orm
+    assert by_insert["of_consequence"] == bool(reasons)
 
 
 def test_a_row_naming_no_field_of_the_model_is_refused_and_nothing_is_written(incident: Incident):

@@ -22,7 +22,7 @@ from learnloop.interchange.reports import (
     incident_fields,
     timeline_rows,
 )
-from learnloop.lib.bulk import insert
+from learnloop.lib.bulk import insert, row_of
 from learnloop.reviews.models import ContributingFactor
 from learnloop.webhooks.outbox import listeners
 
@@ -76,9 +76,8 @@ def read_report(doc: dict[str, Any], catalogue: Catalogue) -> Report:
 def write_reports(reports: list[Report], catalogue: Catalogue) -> list[tuple[str, str]]:
     """Writes the reports together, in the caller's transaction."""
     Incident.objects.bulk_create([r.incident for r in reports])
-    decisions = ConsequenceDecision.objects.bulk_create(
-        policy_decision(r.incident, r.reasons) for r in reports
-    )
+    decisions = [policy_decision(r.incident, r.reasons) for r in reports]
+    insert(ConsequenceDecision, map(row_of, decisions))  # their ids are not needed
     insert(KeyEvent, ({"incident_id": r.incident.pk, **v} for r in reports for v in r.events))
     insert(
         ContributingFactor,
@@ -91,10 +90,13 @@ def write_reports(reports: list[Report], catalogue: Catalogue) -> list[tuple[str
     written = ImprovementAction.objects.filter(incident__in=[r.incident.pk for r in reports])
     first_changes(written.values_list("id", "status"))
     through = Incident.themes.through
-    through.objects.bulk_create(
-        through(incident_id=r.incident.pk, learningtheme_id=theme)
-        for r in reports
-        for theme in r.themes
+    insert(
+        through,
+        (
+            {"incident_id": r.incident.pk, "learningtheme_id": theme}
+            for r in reports
+            for theme in r.themes
+        ),
     )
     listening = listeners(catalogue.organisation.pk)
     for decision in decisions:

@@ -102,6 +102,15 @@ class _Column:
         return found
 
 
+def row_of(instance: Model) -> dict[str, Any]:
+    """An unsaved instance as a row for insert: its values, the id left to the database."""
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if not isinstance(field, AUTO) and not field.generated
+    }
+
+
 def insert(model: type[Model], rows: Iterable[Mapping[str, Any]]) -> int:
     """Writes these rows (each a mapping of attribute names, `incident_id` for a foreign key, to
     Python values) in the caller's transaction; returns how many were written."""
