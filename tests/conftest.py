@@ -31,6 +31,15 @@ def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_kept_word_counts() -> None:
+    """Each test's database starts again with the same ids: a process's kept counts of how many
+    search documents hold a word (insights/search.Counted) must not outlive it."""
+    from learnloop.insights.search import forget_counts
+
+    forget_counts()
+
+
 PASSWORD = "correct horse battery"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from learnloop.accounts.models import Membership
 from learnloop.actions.models import ActionKind
@@ -215,3 +216,32 @@ def test_the_worker_merges_the_full_text_index_once_a_day(world: World, caplog: 
     assert "merged the full-text index" in caplog.text
     assert next_due >= time.monotonic() + worker.MERGE_EVERY - 60
     assert [hit.incident_key for hit in search(reader, "backlog")] == ["INC-1"]
+
+
+def test_sqlite_s_word_counts_are_kept_until_the_index_grows_or_they_age(
+    world: World, monkeypatch: Any
+):
+    """Counting a word's matches is SQLite's estimate of how common it is; a process keeps the
+    counts while the index grows by at most GROWN and for KEPT_FOR seconds. PostgreSQL reads
+    its statistics each time."""
+    for n in range(5):
+        record_incident(world.org, None, title=f"Outage {n}")
+    refresh_statistics()
+    total, first = index.document_frequencies(["outage", "storm"])
+    with CaptureQueriesContext(connection) as again:
+        assert index.document_frequencies(["outage", "storm"]) == (total, first)
+    if connection.vendor != "sqlite":
+        assert len(again.captured_queries) == 2  # the table's size and the words' statistics
+        return
+    assert first["outage"] >= 5
+    assert len(again.captured_queries) == 1  # the newest document's id: nothing counted again
+    monkeypatch.setattr(index, "GROWN", 1.0)  # a document more is still "the same" index
+    record_incident(world.org, None, title="Outage storm")
+    assert index.document_frequencies(["outage", "storm"])[1] == first
+    monkeypatch.setattr(index, "GROWN", 0.0)  # any new document: counted again
+    grown = {"outage": first["outage"] + 1, "storm": first["storm"] + 1}
+    assert index.document_frequencies(["outage", "storm"])[1] == grown
+    monkeypatch.setattr(index, "GROWN", 1.0)
+    monkeypatch.setattr(index, "KEPT_FOR", -1.0)  # every count is too old
+    record_incident(world.org, None, title="Storm")
+    assert index.document_frequencies(["storm"])[1] == {"storm": grown["storm"] + 1}
