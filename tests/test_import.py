@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from learnloop.accounts.models import Organisation
@@ -13,6 +16,7 @@ from learnloop.actions.models import ActionStatus
 from learnloop.cli import main
 from learnloop.incidents.models import Incident
 from learnloop.interchange.checks import FACTS, validator
+from learnloop.interchange.reports import NAMESPACE, child_uid
 from tests.conftest import SHARED
 
 
@@ -184,3 +188,13 @@ def test_imports_go_into_the_named_organisation(world, shared_incidents, capsys)
     assert Incident.objects.filter(organisation=world.other_org).count() == 5
     status, _, err = run(capsys, str(shared_incidents))  # two organisations: say which
     assert status == 1 and "--org" in err[-1]
+
+
+@given(
+    key=st.text(max_size=120),
+    kind=st.sampled_from(["event", "factor", "action"]),
+    index=st.integers(0, 10_000),
+)
+def test_a_child_s_uid_is_the_uuid5_of_its_key_kind_and_place(key: str, kind: str, index: int):
+    """Re-importing a report finds its children again by these uids: they must stay uuid5's."""
+    assert child_uid(key, kind, index) == uuid.uuid5(NAMESPACE, f"{key}/{kind}/{index}")
