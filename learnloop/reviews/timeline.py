@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from learnloop.analysis.models import KeyEvent, Precision
+from learnloop.analysis.models import AnalysisAssignment, KeyEvent, Precision
 from learnloop.incidents.models import Incident
 from learnloop.lib.text import overlap, stems
 
@@ -350,7 +350,14 @@ def merge(events: Iterable[KeyEvent]) -> MergedTimeline:
 
 
 def merged_timeline_for(incident: Incident) -> MergedTimeline:
-    # The few tellers read once and shared by their events (prefetched): joined to each of
-    # 2,000 events, they were two more model instances an event, half of the timeline's time.
-    events = KeyEvent.objects.filter(incident=incident).prefetch_related("assignment__analyst")
+    # The few tellers read once and given to their events: joined to each of 2,000 events,
+    # they were two more model instances an event, half of the timeline's time; prefetched,
+    # a quarter of what remained when the grouping is kept.
+    events = list(KeyEvent.objects.filter(incident=incident))
+    tellers = AnalysisAssignment.objects.filter(incident=incident).select_related("analyst")
+    told_by = {assignment.pk: assignment for assignment in tellers}
+    for event in events:
+        teller = told_by.get(event.assignment_id) if event.assignment_id else None
+        if teller is not None:  # else read when asked (a teller of another incident)
+            event.assignment = teller
     return merge(events)
