@@ -34,10 +34,10 @@ def fast_password_hashing(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def no_kept_word_counts() -> None:
     """Each test's database starts again with the same ids: a process's kept counts of how many
-    search documents hold a word (insights/search.Counted) must not outlive it."""
-    from learnloop.insights.search import forget_counts
+    search documents hold a word (insights/search.WORD_COUNTS) must not outlive it."""
+    from learnloop.insights.search import WORD_COUNTS
 
-    forget_counts()
+    WORD_COUNTS.forget()
 
 
 PASSWORD = "correct horse battery"

@@ -484,12 +484,12 @@ def document_frequencies(words: list[str]) -> tuple[int, dict[str, int]]:
     stems it), as far as the database knows it cheaply: PostgreSQL from its statistics of the
     stored vectors (a word too rare to be among their most common elements counts 0), SQLite
     by counting each word's matches up to one past MATCH_BUDGET (a word over it is not used),
-    counts each process keeps for a while (`Counted`)."""
+    counts each process keeps for a while (`WORD_COUNTS`)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT max(id) FROM insights_searchdocument")
             total = int(cursor.fetchone()[0] or 0)
-            return total, _counted(cursor, total, words)
+            return total, WORD_COUNTS.of(cursor, total, words)
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = 'insights_searchdocument'::regclass"
         )
@@ -548,13 +548,10 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / norm if norm else 0.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Counted:
-    """SQLite's counts of words' matches (each up to one past MATCH_BUDGET) when the index's
-    newest document was `total`. A process keeps them while the index has grown by at most
-    GROWN and for at most KEPT_FOR seconds: like PostgreSQL's statistics (as old as its last
-    ANALYZE), an estimate of how common a word is needs no fresher. Counting 100 words was
-    most of similar incidents' time on SQLite (21 of 38 ms p50, bench, 20,000 incidents)."""
+    """SQLite's counts of words' matches (each up to one past MATCH_BUDGET), counted while the
+    index's newest document was `total`."""
 
     total: int
     since: float
@@ -568,29 +565,37 @@ class Counted:
 GROWN = 0.01  # the share of new documents after which a process counts again
 KEPT_FOR = 600.0  # seconds
 COUNTED_WORDS = 10_000  # counts kept at most, before a process starts again
-_counted_now = Counted(-1, 0.0, {})
 
 
-def _counted(cursor: Any, total: int, words: list[str]) -> dict[str, int]:
-    global _counted_now
-    kept = _counted_now
-    if not kept.fits(total) or len(kept.counts) > COUNTED_WORDS:
-        kept = _counted_now = Counted(total, time.monotonic(), {})
-    missing = [word for word in dict.fromkeys(words) if word not in kept.counts]
-    if missing:
-        capped = (
-            "SELECT %s, count(*) FROM (SELECT 1 FROM insights_fts "
-            "WHERE insights_fts MATCH %s LIMIT %s)"
-        )
-        cursor.execute(
-            " UNION ALL ".join(capped for _ in missing),
-            [p for n, w in enumerate(missing) for p in (n, fts_match([w]), MATCH_BUDGET + 1)],
-        )
-        kept.counts.update({missing[n]: int(found) for n, found in cursor.fetchall()})
-    return {word: kept.counts[word] for word in words}
+class _WordCounts:
+    """What this process has counted, kept while the index has grown by at most GROWN and for
+    at most KEPT_FOR seconds: like PostgreSQL's statistics (as old as its last ANALYZE), an
+    estimate of how common a word is needs no fresher. Counting 100 words was most of similar
+    incidents' time on SQLite (21 of 38 ms p50, bench, 20,000 incidents)."""
+
+    def __init__(self) -> None:
+        self.kept = Counted(-1, 0.0, {})
+
+    def of(self, cursor: Any, total: int, words: list[str]) -> dict[str, int]:
+        kept = self.kept
+        if not kept.fits(total) or len(kept.counts) > COUNTED_WORDS:
+            kept = self.kept = Counted(total, time.monotonic(), {})
+        missing = [word for word in dict.fromkeys(words) if word not in kept.counts]
+        if missing:
+            capped = (
+                "SELECT %s, count(*) FROM (SELECT 1 FROM insights_fts "
+                "WHERE insights_fts MATCH %s LIMIT %s)"
+            )
+            cursor.execute(
+                " UNION ALL ".join(capped for _ in missing),
+                [p for n, w in enumerate(missing) for p in (n, fts_match([w]), MATCH_BUDGET + 1)],
+            )
+            kept.counts.update({missing[n]: int(found) for n, found in cursor.fetchall()})
+        return {word: kept.counts[word] for word in words}
+
+    def forget(self) -> None:
+        """Drops what was counted (tests, whose databases start again with the same ids)."""
+        self.kept = Counted(-1, 0.0, {})
 
 
-def forget_counts() -> None:
-    """Counts kept are dropped (tests, whose databases start again with the same ids)."""
-    global _counted_now
-    _counted_now = Counted(-1, 0.0, {})
+WORD_COUNTS = _WordCounts()
