@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from learnloop.accounts.models import Membership
-from learnloop.lib.widgets import SUGGESTED, SuggestedInput, ValuesChoice, past_listed
+from learnloop.lib.widgets import SUGGESTED, ValuesChoice, is_typed, past_listed, type_in
 
 SEPARATORS = re.compile(r"[,;\s]+")
 
@@ -84,7 +84,6 @@ class _People:
     typed, and what a typed box holds."""
 
     label_columns: tuple[str, ...] = ("first_name", "last_name", "email")
-    typed = False
     queryset: Any
     widget: Any
     required: bool
@@ -94,12 +93,14 @@ class _People:
 
     def offer(self, people: QuerySet[User], many: bool) -> None:
         self.queryset = people
-        self.typed = many
         if many:
             multiple = isinstance(self, forms.ModelMultipleChoiceField)
             hint = "type addresses, with commas between" if multiple else "type an address"
-            self.widget = SuggestedInput(reverse("suggested_people"), hint)
-            self.widget.is_required = self.required
+            type_in(self, reverse("suggested_people"), hint)  # type: ignore[arg-type]
+
+    @property
+    def typed(self) -> bool:
+        return is_typed(self)  # type: ignore[arg-type]
 
     def prepare_value(self, value: Any) -> Any:
         return self.addresses(value) if self.typed else super().prepare_value(value)  # type: ignore[misc]

@@ -142,6 +142,17 @@ class SuggestedInput(forms.TextInput):
         return format_html('{}<datalist id="{}"></datalist>', box, listed)
 
 
+def type_in(field: forms.Field, suggestions: str, placeholder: str = "type a name") -> None:
+    """Makes the field a box to type in, with suggestions from that address: how every choice
+    of an organisation's people or named things is made past LISTED of them."""
+    field.widget = SuggestedInput(suggestions, placeholder)
+    field.widget.is_required = field.required
+
+
+def is_typed(field: forms.Field) -> bool:
+    return isinstance(field.widget, SuggestedInput)
+
+
 def suggested(named: QuerySet[Any, Any], typed: str) -> list[tuple[str, str]]:
     """The (slug, name) pairs suggested for what has been typed: names or slugs holding it."""
     found = named.filter(Q(name__icontains=typed) | Q(slug__icontains=typed)) if typed else named
@@ -171,8 +182,7 @@ class NamedChoice(forms.ChoiceField):
             self.choices = [("", "---------"), *pairs]
             return
         self.named = named
-        self.widget = SuggestedInput(suggestions)
-        self.widget.is_required = False
+        type_in(self, suggestions)
 
     def valid_value(self, value: Any) -> bool:
         if self.named is None:
@@ -199,8 +209,7 @@ class NamedModelChoice(ValuesChoice):
         self.queryset = named
         if past_listed(named):
             self.named = named
-            self.widget = SuggestedInput(suggestions)
-            self.widget.is_required = self.required
+            type_in(self, suggestions)
 
     def to_python(self, value: Any) -> Any:
         if self.named is None:
