@@ -165,12 +165,14 @@ def import_seconds() -> float:
 
 
 def import_seconds_in_a_new_process() -> tuple[float, float]:
-    """As `learnloop import` runs, the only way to import: in a process of its own. The seconds
-    to load the command's modules (jsonschema and its dependencies most of them; more where
-    Python may not write its bytecode, as on the machines here) and then the seconds to import:
-    loading does not grow with the documents, so the rate leaves it out and says it apart."""
+    """As `learnloop import` runs, the only way to import: in a process of its own, its collector
+    settled as the command settles it (cli.run). The seconds to load the command's modules
+    (jsonschema and its dependencies most of them; more where Python may not write its
+    bytecode, as on the machines here) and then the seconds to import: loading does not grow
+    with the documents, so the rate leaves it out and says it apart."""
     code = (
-        "import time, django; django.setup(); started = time.perf_counter(); "
+        "import time, django; django.setup(); from learnloop.lib import collector; "
+        "collector.settle(); started = time.perf_counter(); "
         "import learnloop.interchange.importer; loaded = time.perf_counter() - started; "
         "from bench import measure; print(loaded, measure.import_seconds())"
     )
@@ -184,10 +186,8 @@ def import_seconds_in_a_new_process() -> tuple[float, float]:
 def writes(org: Organisation) -> list[Row]:
     from learnloop.incidents.services import record_incident
 
-    # An import in the bench's own process, after the sections before it, is slower the first
-    # time: its allocations set off full collections of the garbage collector, which walk the
-    # objects those sections left (at 100,000 incidents on SQLite 628-654 docs/s, 867-876 with
-    # collections off). A new process, as `learnloop import` is, has none of them.
+    # An import in the bench's own process runs after the sections before it, with what they
+    # left frozen (bench/__main__.py), as a new process, like `learnloop import`, has less.
     loaded, first = import_seconds_in_a_new_process()
     rows = [
         (

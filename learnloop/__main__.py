@@ -1,5 +1,5 @@
 import sys
 
-from learnloop.cli import main
+from learnloop.cli import run
 
-sys.exit(main())
+sys.exit(run())

@@ -8,6 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from learnloop.lib import collector
+
 
 class CommandError(Exception):
     """Invalid input: the message says what is wrong; the command exits with status 1."""
@@ -201,6 +203,14 @@ def bring_schema_up_to_date() -> None:
         notice = f"learnloop: bringing the database schema up to date ({len(plan)} migrations)"
         print(notice, file=sys.stderr)
         call_command("migrate", interactive=False, verbosity=0)
+
+
+def run() -> int:
+    """The `learnloop` command, in a process of its own: its collector as the server's workers
+    run theirs (lib/collector.py), for the task worker and imports alike."""
+    setup_django()
+    collector.settle()
+    return main()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,13 +5,16 @@ objects frozen out of the garbage collector's reach before the workers fork: the
 share those memory pages with the master instead of each holding a copy (a collection in a
 worker would otherwise write to every object and copy its page). Python's documentation of
 gc.freeze describes the pattern: collections off in the parent, freeze before fork, on again
-in each child. Nothing here opens a database connection before the fork."""
+in each child. Each worker then runs the collector as every learnloop process does
+(lib/collector.py). Nothing here opens a database connection before the fork."""
 
 from __future__ import annotations
 
 import gc
 import os
 from typing import Any
+
+from learnloop.lib import collector
 
 worker_class = "gthread"
 workers = int(os.environ.get("LEARNLOOP_WORKERS", "2"))
@@ -34,4 +37,5 @@ def pre_fork(server: Any, worker: Any) -> None:
 
 
 def post_fork(server: Any, worker: Any) -> None:
+    collector.settle()
     gc.enable()
