@@ -37,6 +37,7 @@ PHRASES = (
 def timeline(org: Organisation, n: int) -> list[Row]:
     """Five analysts tell the same incident, 400 key events each, with the usual disagreements:
     the same moment a few minutes apart, some hours-only or untimed events."""
+    from learnloop.lib.text import stems
     from learnloop.reviews.timeline import LAYOUTS, merge, merged_timeline_for
 
     rng = random.Random(11)
@@ -85,11 +86,16 @@ def timeline(org: Organisation, n: int) -> list[Row]:
             merged = merge(loaded)
             note = f"{len(merged.entries):,} entries, {len(merged.groups):,} groups flagged"
 
-            def afresh(merging: Callable[[], object]) -> Callable[[int], object]:
-                """As after a change to the events: nothing kept from an earlier merge."""
+            def afresh(
+                merging: Callable[[], object], *, first: bool = False
+            ) -> Callable[[int], object]:
+                """As after a change to the events: no grouping kept from an earlier merge (the
+                unchanged events' words still are); or, `first`, nothing kept at all."""
 
                 def measured(i: int) -> object:
                     LAYOUTS.kept.clear()
+                    if first:
+                        stems.cache_clear()
                     return merging()
 
                 return measured
@@ -106,6 +112,15 @@ def timeline(org: Organisation, n: int) -> list[Row]:
                     "merged timeline with its query (one review)",
                     timed(afresh(lambda: merged_timeline_for(incident)), max(5, n // 10)),
                     f"{connection.vendor}; after a change",
+                )
+            )
+            rows.append(
+                row(
+                    "merged timeline with its query, the first in a process",
+                    timed(
+                        afresh(lambda: merged_timeline_for(incident), first=True), max(5, n // 10)
+                    ),
+                    f"{connection.vendor}; no event's words kept either",
                 )
             )
             rows.append(

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from learnloop.analysis.models import AnalysisAssignment, KeyEvent, Precision
-from learnloop.lib.text import stems
+from learnloop.lib.text import STEMMED_TEXTS, stems
 from learnloop.reviews.timeline import (
     DIFFERENT_TIMES,
     IMPORTED_SOURCE,
@@ -261,6 +261,17 @@ def test_groups_are_numbered_in_timeline_order_and_entries_carry_the_number() ->
 def test_words_ignore_case_filler_and_simple_endings() -> None:
     assert stems("The Payments were FAILING for 10 minutes") == {"payment", "fail", "10", "minut"}
     assert stems("rolled back") == stems("rolling back") == stems("Rolls back")
+
+
+def test_a_text_s_stems_are_kept_for_the_next_merge_within_a_bound() -> None:
+    """A review merged again after one change finds its other events' stems kept."""
+    text = "Rolled back the payments deploy after 12 minutes"
+    first = stems(text)
+    assert stems(text) is first  # kept, not stemmed again
+    assert stems.cache_info().maxsize == STEMMED_TEXTS
+    for n in range(STEMMED_TEXTS):
+        stems(f"other text {n}")
+    assert stems(text) == first and stems(text) is not first  # pushed out, stemmed alike
 
 
 def test_time_labels_follow_the_precision() -> None:

@@ -34,14 +34,20 @@ def terms(text: str) -> list[str]:
     return [word for word in found if word not in STOP_WORDS and (len(word) > 1)]
 
 
+STEMMED_TEXTS = 4_096
+
+
 @lru_cache(maxsize=20_000)
 def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+@lru_cache(maxsize=STEMMED_TEXTS)
 def stems(text: str) -> frozenset[str]:
     """The text's content words, stemmed: two texts about the same thing share many of these.
-    Words shorter than three letters say too little, unless they are numbers."""
+    Words shorter than three letters say too little, unless they are numbers. The same texts
+    come again and again (a review's key events merged after each change, an organisation's
+    actions for each new one), so the last STEMMED_TEXTS are kept, about 1 kB each."""
     return frozenset(stem(word) for word in terms(text) if len(word) >= 3 or word.isdigit())
 
 
