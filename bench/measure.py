@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import connection, transaction
 from django.test import Client
@@ -67,6 +68,10 @@ def queries(client: Client, url: str) -> int:
     return len(captured.captured_queries)
 
 
+# What the searches look for: common words alone (listed newest first) and rarer pairs (ranked).
+SEARCHED = ("cache", "timeout replica", "certificate", "retry storm", "disk", "load balancer")
+
+
 def in_process(org: Organisation, n: int) -> list[Row]:
     client = reader_client()
     rng = random.Random(7)
@@ -79,6 +84,8 @@ def in_process(org: Organisation, n: int) -> list[Row]:
         "list page, filtered by team": lambda i: f"/incidents/?team={teams[i % 50]}",
         "incident page": lambda i: f"/incidents/{rng.choice(keys)}/",
         "incident API": lambda i: f"/api/v1/incidents/{rng.choice(keys)}",
+        "search page": lambda i: f"/search/?{urlencode({'q': SEARCHED[i % len(SEARCHED)]})}",
+        "search API": lambda i: f"/api/v1/search?{urlencode({'q': SEARCHED[i % len(SEARCHED)]})}",
     }
     rows = []
     for what, url in urls.items():
@@ -437,12 +444,11 @@ def learning(org: Organisation, n: int) -> list[Row]:
     samples = timed(lambda i: report.summary(org, date(2024, 1, 1), date(2026, 12, 31)), 10)
     note = "whole months from their sums"
     rows.append(row("ledger summary, 50 teams x 4 costs over 3 years", samples, note))
-    words = ("cache", "timeout replica", "certificate", "retry storm", "disk", "load balancer")
     reader = (
         Membership.objects.filter(organisation=org, role=Role.MEMBER).first()
         or Membership.objects.filter(organisation=org).first()
     )
-    samples = timed(lambda i: search(reader, words[i % len(words)]), n)
+    samples = timed(lambda i: search(reader, SEARCHED[i % len(SEARCHED)]), n)
     rows.append(
         row(
             "full-text search over every incident and key event (the header's counts)",
