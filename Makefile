@@ -40,7 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check learnloop tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy learnloop
+	$(BIN)/mypy learnloop bench
 
 # The browser tests write screenshots of the main pages at 1366 and 390 px here.
 SCREENSHOTS := var/screenshots

@@ -448,6 +448,7 @@ def learning(org: Organisation, n: int) -> list[Row]:
         Membership.objects.filter(organisation=org, role=Role.MEMBER).first()
         or Membership.objects.filter(organisation=org).first()
     )
+    assert reader is not None, "the bench organisation has people"
     samples = timed(lambda i: search(reader, SEARCHED[i % len(SEARCHED)]), n)
     rows.append(
         row(

@@ -316,6 +316,7 @@ def _loop(org: Organisation) -> None:
         AnalysisAssignment.objects.filter(incident__in=past).update(submitted_at=F("due_at"))
         reviews = []
         for incident in past.filter(of_consequence=True).only("id", "started_at"):
+            assert incident.started_at is not None  # every seeded incident has started
             starts = incident.started_at + timedelta(days=8)
             reviews.append(
                 Review(

@@ -36,6 +36,7 @@ class State:
 
 class Handler(RecordingHandler):
     state: State
+    base: str
 
     def _create(self, title: str, text: str, labels: list[str], reply: Any) -> None:
         fault = self._fault()
@@ -159,7 +160,7 @@ class Handler(RecordingHandler):
 class FakeTrackers:
     def __init__(self) -> None:
         self.state = State()
-        handler = type("BoundHandler", (Handler,), {"state": self.state})
+        handler: type[Handler] = type("BoundHandler", (Handler,), {"state": self.state})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         handler.base = self.base
