@@ -336,3 +336,15 @@ def test_a_search_s_pages_are_the_same_checked_one_by_one_or_by_the_index(
                 titles(window(by_index, offset, limit)[0]),
                 window(by_index, offset, limit)[1],
             )
+
+
+def test_a_narrative_of_an_incident_with_a_long_key_is_found_by_its_words(world: World):
+    """Incident keys run to 120 characters (an imported report's id); a search checking the
+    newest narratives one by one finds them by their whole key."""
+    narrative = published_narrative(world.org, "Long key", "## Summary\n\nThe expired cert.\n")
+    long_key = "IMPORTED-" + "x" * 100
+    Incident.objects.filter(pk=narrative.incident_id).update(key=long_key)
+    reindex([Incident.objects.get(pk=narrative.incident_id)])
+    everything = published_narratives(world.org.pk)
+    rows, more = searched_window(world.org.pk, everything, "expired cert", 0, 10)
+    assert [row.pk for row in rows] == [narrative.pk] and not more

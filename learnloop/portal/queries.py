@@ -153,22 +153,23 @@ def searched_window(
 
 def _matching_of(organisation_id: int, terms: list[str], keys: list[str]) -> set[str]:
     """Which of these incidents' published narratives match every word: each one's document
-    looked up by its key (PostgreSQL: the `IS TRUE` keeps the full-text index out of it, whose
-    every match would be read to find these few)."""
+    looked up by its incident's whole key (a document's `ref` keeps only 64 characters of it;
+    PostgreSQL: the `IS TRUE` keeps the full-text index out of it, whose every match would be
+    read to find these few)."""
     if not keys:
         return set()
     if connection.vendor == "sqlite":
         return _matching_of_sqlite(organisation_id, terms, keys)
     listed = ", ".join(["%s"] * len(keys))
     sql = (
-        "SELECT d.ref FROM insights_searchdocument d "  # noqa: S608 - quoted terms
+        "SELECT d.incident_key FROM insights_searchdocument d "  # noqa: S608 - quoted terms
         "WHERE d.organisation_id = %s AND d.kind = 'narrative' "
-        f"AND d.ref IN ({listed}) "
+        f"AND d.incident_key IN ({listed}) "
         f"AND (d.search_vector @@ {tsquery(' & '.join(terms))}) IS TRUE"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [organisation_id, *keys])
-        return {ref for (ref,) in cursor.fetchall()}
+        return {key for (key,) in cursor.fetchall()}
 
 
 def _matching_of_sqlite(organisation_id: int, terms: list[str], keys: list[str]) -> set[str]:
@@ -180,8 +181,8 @@ def _matching_of_sqlite(organisation_id: int, terms: list[str], keys: list[str])
     listed = ", ".join(["%s"] * len(keys))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, ref FROM insights_searchdocument "  # noqa: S608 - placeholders only
-            f"WHERE organisation_id = %s AND kind = 'narrative' AND ref IN ({listed})",
+            "SELECT id, incident_key FROM insights_searchdocument "  # noqa: S608 - placeholders
+            f"WHERE organisation_id = %s AND incident_key IN ({listed}) AND kind = 'narrative'",
             [organisation_id, *keys],
         )
         documents: dict[int, str] = dict(cursor.fetchall())
