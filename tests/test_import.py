@@ -198,3 +198,21 @@ def test_imports_go_into_the_named_organisation(world, shared_incidents, capsys)
 def test_a_child_s_uid_is_the_uuid5_of_its_key_kind_and_place(key: str, kind: str, index: int):
     """Re-importing a report finds its children again by these uids: they must stay uuid5's."""
     assert child_uid(key, kind, index) == uuid.uuid5(NAMESPACE, f"{key}/{kind}/{index}")
+
+
+def test_ids_alike_in_their_first_64_characters_are_two_incidents(
+    db, shared_incidents, tmp_path, capsys
+):
+    """Ids run to 120 characters; two that differ only after the 64th are two incidents, each
+    with its own search documents."""
+    doc = reports(shared_incidents)[0]
+    stem = "postmortem-" + "a" * 60
+    for end in ("one", "two"):
+        (tmp_path / f"{end}.json").write_text(json.dumps({**doc, "id": f"{stem}-{end}"}))
+    status, out, err = run(capsys, str(tmp_path))
+    assert (status, err) == (0, [])
+    assert sorted(out) == [f"created {stem}-one", f"created {stem}-two"]
+    assert status == 0 and sorted(Incident.objects.values_list("key", flat=True)) == [
+        f"{stem}-one",
+        f"{stem}-two",
+    ]
