@@ -8,6 +8,7 @@ from learnloop.actions.services import add_action
 from learnloop.analysis.models import AnalysisAssignment
 from learnloop.incidents.models import ResponseRole
 from learnloop.incidents.services import policy_for, record_incident
+from learnloop.insights.search import search
 from tests.conftest import World, utc
 
 
@@ -54,3 +55,24 @@ def test_the_migrations_give_existing_rows_what_they_keep_of_their_incident(
         assert (found.target_at - found.idea_at).days == days
     periods = AnalysisAssignment.objects.filter(incident=ours.incident)
     assert [p.incident_team_id for p in periods] == [world.payments.pk]
+
+
+def test_search_documents_are_indexed_after_their_constraint_changes(
+    world: World, transactional_db
+):
+    """insights/0008 copies the table on SQLite, which then numbers documents from the highest
+    id it holds: full-text rows whose document was gone (an organisation deleted before that
+    day) are removed first, so a new incident's documents take their ids and are indexed."""
+    record_incident(world.org, None, title="Walrus stampede")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("insights", "0007_narrative_vector")])
+    record_incident(world.other_org, None, title="Walrus herd")
+    with connection.cursor() as cursor:  # as an organisation's deletion left them
+        cursor.execute(
+            "DELETE FROM insights_searchdocument WHERE organisation_id = %s", [world.other_org.pk]
+        )
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    created = record_incident(world.org, None, title="Walrus again")
+    reader = world.org.memberships.get(user__email="pm@acme.test")
+    assert {hit.incident_key for hit in search(reader, "walrus")} == {"INC-1", created.key}

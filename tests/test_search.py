@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from learnloop.accounts.models import Membership
+from learnloop.accounts.models import Membership, Organisation
 from learnloop.actions.models import ActionKind
 from learnloop.actions.services import add_action
 from learnloop.analysis.models import KeyEvent
@@ -144,6 +144,24 @@ def test_a_deleted_incident_is_no_longer_found(world: World):
     incident.delete()
     assert search(reader, "walrus") == []
     assert not SearchDocument.objects.filter(incident_key=incident.key).exists()
+
+
+def test_a_deleted_organisation_leaves_nothing_in_the_full_text_index(world: World):
+    """Its documents go with it (a cascade), and so do their rows of SQLite's full-text table,
+    which no foreign key links to them: a row left behind would hold its id, and a document
+    given that id later could not be indexed."""
+    other = Organisation.objects.create(name="Gone", slug="gone")
+    incident = record_incident(other, None, title="Walrus stampede")
+    KeyEvent.objects.create(incident=incident, description="The walrus herd moved")
+    index.reindex([incident])
+    ids = list(SearchDocument.objects.filter(organisation=other).values_list("id", flat=True))
+    assert len(ids) == 2
+    other.delete()
+    assert not SearchDocument.objects.filter(id__in=ids).exists()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid FROM insights_fts WHERE rowid >= %s", [min(ids)])
+            assert not set(ids) & {rowid for (rowid,) in cursor.fetchall()}
 
 
 def test_the_incident_page_loads_similar_incidents_after_it(world: World):

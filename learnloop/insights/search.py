@@ -242,6 +242,18 @@ def unindex(incidents: list[Incident]) -> None:
         documents.filter(incident_key__in=keys).delete()
 
 
+def unindex_organisation(organisation_id: int) -> None:
+    """Removes an organisation's documents from SQLite's full-text table (before they are
+    deleted with it; PostgreSQL's index goes with the rows)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM insights_fts WHERE rowid IN "
+                "(SELECT id FROM insights_searchdocument WHERE organisation_id = %s)",
+                [organisation_id],
+            )
+
+
 @transaction.atomic
 def reindex(incidents: Iterable[Incident]) -> int:
     """Rebuilds the documents of these incidents; returns how many were written. Their backlog

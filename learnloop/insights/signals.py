@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from learnloop.accounts.models import Organisation
 from learnloop.actions.models import ImprovementAction
 from learnloop.analysis.models import KeyEvent
 from learnloop.incidents.models import Incident
@@ -60,6 +61,16 @@ def incident_saved(sender: Any, instance: Incident, created: bool, **kwargs: Any
         index_new(instance)  # in the same transaction: no backlog row, no second transaction
     else:
         reindex_later(instance.pk)
+
+
+@receiver(pre_delete, sender=Organisation)
+def organisation_deleted(sender: Any, instance: Organisation, **kwargs: Any) -> None:
+    """A deleted organisation's documents go by cascade, in whatever order Django deletes its
+    rows: its incidents' own removal may come after them and find none. Their full-text rows
+    (SQLite's, which no foreign key links to them) are removed first."""
+    from learnloop.insights.search import unindex_organisation
+
+    unindex_organisation(instance.pk)
 
 
 @receiver(post_delete, sender=Incident)
