@@ -193,8 +193,9 @@ def import_seconds_in_a_new_process() -> tuple[float, float]:
 def writes(org: Organisation) -> list[Row]:
     from learnloop.incidents.services import record_incident
 
-    # An import in the bench's own process runs after the sections before it, with what they
-    # left frozen (bench/__main__.py), as a new process, like `learnloop import`, has less.
+    # An import in the bench's own process runs after the sections before it, and its full
+    # collections walk what they left (the collector was settled before them, in
+    # bench/__main__.py); a new process, as `learnloop import` is, has none of it.
     loaded, first = import_seconds_in_a_new_process()
     rows = [
         (
