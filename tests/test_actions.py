@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from learnloop.actions import backlog
@@ -14,6 +16,7 @@ from learnloop.actions.similarity import similar_actions
 from learnloop.incidents.models import Incident
 from learnloop.incidents.services import record_incident
 from learnloop.lib.cost_of_delay import cd3, estimate_per_week
+from learnloop.lib.text import overlap, stems
 from tests.conftest import World, utc
 
 
@@ -124,6 +127,32 @@ def test_a_similar_action_from_another_incident_is_suggested(world: World):
         exclude_incident_id=incident(world, "Another").pk,
     )
     assert [s.action for s in found] == [first]
+
+
+def test_similar_actions_are_scored_from_their_words_and_only_those_shown_read_whole(
+    world: World,
+):
+    """However many actions the organisation holds, two queries: every action's words, then the
+    few shown with their incidents; best first, ties in the pool's order."""
+    titles = [
+        "Alert when card declines spike",
+        "Alert on card declines",
+        "Rotate the on-call rota",
+        "Alert when card declines spike at night",
+        "Page on card declines",
+    ] * 3
+    made = [action(world, title) for title in titles]
+    pool = ImprovementAction.objects.order_by("pk")
+    with CaptureQueriesContext(connection) as captured:
+        found = similar_actions("Alert on card decline spikes", pool, limit=4)
+        incidents = [s.action.incident.key for s in found]  # read with the action
+    assert len(captured.captured_queries) == 2 and len(incidents) == 4
+    wanted = stems("Alert on card decline spikes")
+    expected = sorted(
+        ((overlap(wanted, stems(a.title)), n) for n, a in enumerate(made)),
+        key=lambda pair: -pair[0],
+    )[:4]
+    assert [(s.action, s.score) for s in found] == [(made[n], score) for score, n in expected]
 
 
 def test_drafting_a_duplicate_offers_to_link_the_existing_action(world: World):
