@@ -39,4 +39,4 @@ def similar_actions(
     ]
     best = sorted(scored, key=lambda pair: -pair[0])[:limit]  # stable: ties in the pool's order
     shown = candidates.select_related("incident").in_bulk([pk for _, pk in best])
-    return [Similar(shown[pk], score) for score, pk in best]
+    return [Similar(shown[pk], score) for score, pk in best if pk in shown]  # else just deleted
