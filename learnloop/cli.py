@@ -184,10 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def setup_django() -> None:
+    """Django set up once per process (`run` sets it up before `main`)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learnloop.settings")
     import django
+    from django.apps import apps
 
-    django.setup()
+    if not apps.ready:
+        django.setup()
 
 
 def bring_schema_up_to_date() -> None:

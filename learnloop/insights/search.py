@@ -229,14 +229,16 @@ def _fts(incidents: list[Incident]) -> None:
         )
 
 
+# SQLite's full-text rows of the documents `{where}` names (no foreign key links them).
+_FTS_FORGET = (
+    "DELETE FROM insights_fts WHERE rowid IN (SELECT id FROM insights_searchdocument WHERE {where})"
+)
+
+
 def unindex(incidents: list[Incident]) -> None:
     """Removes these incidents' documents from the index (before they are rebuilt or deleted)."""
     if connection.vendor == "sqlite":
-        _on_documents(
-            "DELETE FROM insights_fts WHERE rowid IN "
-            "(SELECT id FROM insights_searchdocument WHERE {where})",
-            incidents,
-        )
+        _on_documents(_FTS_FORGET, incidents)
     for organisation_id, keys in _by_organisation(incidents).items():
         documents = SearchDocument.objects.filter(organisation_id=organisation_id)
         documents.filter(incident_key__in=keys).delete()
@@ -247,11 +249,7 @@ def unindex_organisation(organisation_id: int) -> None:
     deleted with it; PostgreSQL's index goes with the rows)."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM insights_fts WHERE rowid IN "
-                "(SELECT id FROM insights_searchdocument WHERE organisation_id = %s)",
-                [organisation_id],
-            )
+            cursor.execute(_FTS_FORGET.format(where="organisation_id = %s"), [organisation_id])
 
 
 @transaction.atomic
