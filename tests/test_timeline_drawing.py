@@ -110,3 +110,33 @@ def test_the_merged_timeline_reads_its_tellers_once_however_many_events(
     assert len(periods) == 2
     people = {id(entry.event.assignment.analyst) for entry in merged.entries}
     assert len(people) == 2
+
+
+def test_the_timeline_reads_each_event_as_the_model_holds_it(world: World):
+    """Events are read as plain rows, not model instances: each carries the model's values,
+    its type in words, and its teller (none for the imported report's)."""
+    incident = incident_with_tellings(world)
+    KeyEvent.objects.create(
+        incident=incident,
+        description="Report says the gateway was reconfigured",
+        occurred_at=utc(2026, 1, 1, 0, 31),
+        event_type="latent_condition",
+        actor_role="Gateway on-call",
+        position=9,
+    )
+    merged = merged_timeline_for(incident)
+    stored = {event.pk: event for event in KeyEvent.objects.filter(incident=incident)}
+    assert len(merged.entries) == len(stored) == 6
+    for entry in merged.entries:
+        model = stored[entry.event.pk]
+        for field in ("uid", "assignment_id", "position", "precision", "occurred_at"):
+            assert getattr(entry.event, field) == getattr(model, field), field
+        assert entry.event.description == model.description
+        assert entry.event.actor_role == model.actor_role
+        assert entry.event.get_event_type_display() == model.get_event_type_display()
+        assert entry.event.assignment == model.assignment
+    imported = next(e for e in merged.entries if e.event.assignment is None)
+    assert (imported.source, imported.event.get_event_type_display()) == (
+        "Imported report",
+        "Latent condition",
+    )

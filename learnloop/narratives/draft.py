@@ -17,7 +17,6 @@ from django.contrib.auth.models import User
 from django.db.models import Count
 
 from learnloop.actions.models import ImprovementAction
-from learnloop.analysis.models import KeyEvent
 from learnloop.incidents.models import Incident
 from learnloop.narratives import prose
 from learnloop.narratives.models import NarrativeVersion
@@ -176,7 +175,7 @@ def _story(timeline: MergedTimeline, notes: dict[int | None, list[str]]) -> str:
 
 
 def _story_line(number: int, entry: TimelineEntry) -> str:
-    event: KeyEvent = entry.event
+    event = entry.event
     about = ", ".join(
         part for part in (event.get_event_type_display(), one_line(event.actor_role)) if part
     )
