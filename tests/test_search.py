@@ -110,10 +110,31 @@ def test_similar_incidents_are_found_by_the_words_rare_elsewhere(world: World, m
     assert "outage" not in index._distinctive(counts, total, found)
     reader = Membership.objects.get(user__email="pm@acme.test")
     assert similar_incidents(this, reader)[0][0] == kin.key
-    # When even the rarest word matches more than the budget, candidates are the most recently
-    # written documents holding it (bounded), and the kin is still found.
-    monkeypatch.setattr(index, "MATCH_BUDGET", -1)
+    # When even the rarest word matches more than the budget, candidates hold the two rarest
+    # words together, and the kin is still found.
+    monkeypatch.setattr(index, "MATCH_BUDGET", 1)
     assert similar_incidents(this, reader)[0][0] == kin.key
+
+
+def test_when_every_word_is_common_the_two_rarest_together_find_candidates(
+    world: World, monkeypatch
+):
+    """Over the budget, the incidents holding both of this one's rarest words are candidates,
+    not the newest holding one of them; when none holds both, the newest holding the rarest."""
+    this = record_incident(world.org, None, title="Lantern crossing", summary="lantern crossing")
+    kin = record_incident(world.org, None, title="Lantern crossing repair")
+    festivals = {record_incident(world.org, None, title="Lantern festival").key for _ in range(3)}
+    guards = {record_incident(world.org, None, title="Crossing guard").key for _ in range(4)}
+    # "guard" (these 4 and this one) is rarer than "lantern" (6): no other incident holds both.
+    lone = record_incident(world.org, None, title="Lantern guard", summary="guard")
+    refresh_statistics()
+    _, found = index.document_frequencies(["lantern", "guard"])
+    assert found["guard"] < found["lantern"], found
+    monkeypatch.setattr(index, "MATCH_BUDGET", 1)  # every word is over it
+    reader = Membership.objects.get(user__email="pm@acme.test")
+    assert [key for key, _ in similar_incidents(this, reader)] == [kin.key]
+    alike = {key for key, _ in similar_incidents(lone, reader, limit=10)}
+    assert alike == guards and not festivals & alike
 
 
 def test_a_word_in_too_many_documents_lists_the_newest_first(world: World, monkeypatch):
