@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -131,9 +132,42 @@ def timeline(org: Organisation, n: int) -> list[Row]:
                     f"{connection.vendor}; the grouping kept by the process",
                 )
             )
+            rows.extend(review_pages(org, incident, max(5, n // 10)))
             raise RollbackError
     except RollbackError:
         pass
+    return rows
+
+
+def review_pages(org: Organisation, incident: Incident, runs: int) -> list[Row]:
+    """The review's pages over those 2,000 key events, as an admin sees them (every form): the
+    workspace (every step, the forms offering every event), its second step alone (as its poll
+    fetches it after a change elsewhere) and the timeline's own page."""
+    from django.test import Client
+
+    from learnloop.accounts.models import Membership, Role
+    from learnloop.reviews.models import Review
+
+    admin = User.objects.create(username="review-admin@bench.test")
+    Membership.objects.create(user=admin, organisation=org, role=Role.ADMIN)
+    client = Client()
+    client.force_login(admin)
+    start = incident.started_at
+    assert start is not None
+    review = Review.objects.create(
+        incident=incident, starts_at=start + timedelta(days=7), ends_at=start + timedelta(days=7)
+    )
+    pages = (
+        ("review workspace, 2,000 key events", f"/reviews/{review.pk}/"),
+        ("review step 2, shared understanding", f"/reviews/{review.pk}/understanding/"),
+        ("review timeline page", f"/reviews/{review.pk}/timeline/"),
+    )
+    rows = []
+    for what, url in pages:
+        size = len(client.get(url).content)
+        samples = timed(partial(lambda url, i: client.get(url), url), runs)
+        note = f"{queries(client, url)} queries, {size // 1024:,} kB; the grouping kept"
+        rows.append(row(what, samples, note))
     return rows
 
 

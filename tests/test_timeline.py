@@ -276,10 +276,12 @@ def test_a_text_s_stems_are_kept_for_the_next_merge_within_a_bound() -> None:
 
 def test_time_labels_follow_the_precision() -> None:
     at = utc(2026, 5, 3, 14, 7)
-    assert time_label(told(None, "x", at, 1)) == "3 May 2026, 14:07"
-    assert time_label(told(None, "x", at, 1, Precision.HOUR)) == "3 May 2026, about 14:00"
-    assert time_label(told(None, "x", at, 1, Precision.DAY)) == "on 3 May 2026"
-    assert time_label(told(None, "x", None, 1)) == "time unknown"
+    assert time_label(at, Precision.MINUTE) == "3 May 2026, 14:07"
+    assert time_label(at, Precision.HOUR) == "3 May 2026, about 14:00"
+    assert time_label(at, Precision.DAY) == "on 3 May 2026"
+    assert time_label(at, Precision.APPROXIMATE) == "3 May 2026, about 14:07"
+    assert time_label(None, Precision.MINUTE) == "time unknown"
+    assert time_label(at, Precision.UNKNOWN) == "time unknown"
 
 
 def test_five_analysts_and_two_thousand_events_merge_with_every_event_kept() -> None:

@@ -11,7 +11,7 @@ from django.http import QueryDict
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learnloop.lib.widgets import ListedSelect, ListedSelectMultiple
+from learnloop.lib.widgets import ListedCheckboxes, ListedSelect, ListedSelectMultiple
 from tests.conftest import World
 
 TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
@@ -40,6 +40,12 @@ def test_a_listed_multiple_select_is_django_s(choices: Any, values: Any, attrs: 
     data = QueryDict(mutable=True)
     data.setlist(name, [str(v) for v in values])
     assert ListedSelectMultiple().value_from_datadict(data, {}, name) == [str(v) for v in values]
+
+
+@given(choices=CHOICES, values=st.lists(VALUE, max_size=3), attrs=ATTRS, name=TEXT)
+def test_listed_checkboxes_are_django_s(choices: Any, values: Any, attrs: Any, name: str):
+    django_s = forms.CheckboxSelectMultiple(choices=choices).render(name, values, attrs)
+    assert ListedCheckboxes(choices=choices).render(name, values, attrs) == django_s
 
 
 def test_the_filter_forms_and_the_incident_form_use_it():

@@ -59,7 +59,8 @@ def sentence(text: str) -> str:
 
 def _when(entry: TimelineEntry, previous: datetime | None) -> str:
     """The time as precisely as it was told, with the day when it changes."""
-    at, told = entry.event.occurred_at, clock(entry.event)
+    at = entry.event.occurred_at
+    told = clock(at, entry.event.precision)
     if told is None or at is None:
         return "At a time nobody recorded"
     if not told:

@@ -9,9 +9,10 @@ from learnloop.accounts.models import Membership, Team
 from learnloop.accounts.people import PersonChoice, PersonField, offer_people
 from learnloop.analysis.models import Interview, KeyEvent
 from learnloop.incidents.forms import DATETIME
+from learnloop.lib.widgets import ListedCheckboxes, ValuesChoice
 from learnloop.reviews.models import FactorKind, InviteeKind
 from learnloop.reviews.services import DRAFTABLE_KINDS
-from learnloop.reviews.timeline import source_of, time_label
+from learnloop.reviews.timeline import IMPORTED_SOURCE, teller_name, time_label
 
 
 class ScheduleReviewForm(forms.Form):
@@ -50,25 +51,38 @@ class InviteeForm(forms.Form):
         offer_people(self, membership, ["user"])
 
 
-def event_label(event: KeyEvent) -> str:
-    """When and whose, before what: two tellings of one happening must be told apart here."""
-    return f"{time_label(event)}, {source_of(event)}: {event.description[:80]}"
+class EventChoice(ValuesChoice):
+    """A key event of the incident, by when and whose before what (two tellings of one happening
+    must be told apart here), read as values: a review's forms offer every key event, and 2,000
+    of them as model instances with their tellers took a tenth of a second a form."""
+
+    label_columns = (
+        "occurred_at",
+        "precision",
+        "assignment_id",
+        "assignment__analyst__first_name",
+        "assignment__analyst__last_name",
+        "assignment__analyst__email",
+        "description",
+    )
+
+    def label_from_values(self, *values: Any) -> str:
+        at, precision, teller, first_name, last_name, email, description = values
+        told_by = teller_name(first_name, last_name, email) if teller else IMPORTED_SOURCE
+        return f"{time_label(at, precision)}, {told_by}: {description[:80]}"
 
 
-class KeyEventChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class EvidenceEvents(EventChoice, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Key events as a factor's evidence, each a checkbox."""
+
+
+class EvidenceInterviews(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return event_label(obj)
-
-
-class EvidenceChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        if isinstance(obj, Interview):
-            return f"Interview with {obj.interviewee_label}"
-        return event_label(obj)
+        return f"Interview with {obj.interviewee_label}"
 
 
 class ContextNoteForm(forms.Form):
-    key_event = KeyEventChoice(
+    key_event = EventChoice(
         queryset=KeyEvent.objects.none(), required=False, label="Beside the event"
     )
     text = forms.CharField(label="Context", widget=forms.Textarea(attrs={"rows": 2}))
@@ -78,7 +92,7 @@ class ContextNoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["key_event"].queryset = KeyEvent.objects.filter(  # type: ignore[attr-defined]
             incident_id=incident_id
-        ).select_related("assignment__analyst")
+        )
 
 
 class FactorForm(forms.Form):
@@ -90,11 +104,11 @@ class FactorForm(forms.Form):
         help_text="Pick a suggestion or type your own.",
     )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    key_events = EvidenceChoice(
-        queryset=KeyEvent.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    key_events = EvidenceEvents(
+        queryset=KeyEvent.objects.none(), required=False, widget=ListedCheckboxes
     )
-    interviews = EvidenceChoice(
-        queryset=Interview.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    interviews = EvidenceInterviews(
+        queryset=Interview.objects.none(), required=False, widget=ListedCheckboxes
     )
 
     def __init__(self, *args: Any, events: Any, interviews: Any, **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -72,9 +73,10 @@ class TimelineEntry:
     def window(self) -> tuple[datetime, datetime] | None:
         return time_window(self.event)
 
-    @property
+    @cached_property
     def when(self) -> str:
-        return time_label(self.event)
+        """Worked out once: the table, the groups and the drawing each show it."""
+        return time_label(self.event.occurred_at, self.event.precision)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,12 @@ def source_of(event: Event) -> str:
     if event.assignment is None:
         return IMPORTED_SOURCE
     analyst = event.assignment.analyst
-    return analyst.get_full_name() or analyst.email
+    return teller_name(analyst.first_name, analyst.last_name, analyst.email)
+
+
+def teller_name(first_name: str, last_name: str, email: str) -> str:
+    """An analyst as the timeline names them: their full name, else their address."""
+    return f"{first_name} {last_name}".strip() or email
 
 
 def is_timed(event: Event) -> bool:
@@ -125,28 +132,27 @@ def day_of(at: datetime) -> str:
     return f"{at.day} {at:%b %Y}"
 
 
-def clock(event: Event) -> str | None:
+def clock(at: datetime | None, precision: str) -> str | None:
     """The time of day as precisely as it was told ("09:05", "about 09:05", "about 09:00"),
     "" for an event known to the day, None when nobody recorded when it happened."""
-    at = event.occurred_at
-    if at is None or event.precision == Precision.UNKNOWN:
+    if at is None or precision == Precision.UNKNOWN:
         return None
     at = at.astimezone(UTC)
-    if event.precision == Precision.DAY:
+    if precision == Precision.DAY:
         return ""
-    if event.precision == Precision.HOUR:
+    if precision == Precision.HOUR:
         return f"about {at:%H}:00"
-    if event.precision == Precision.APPROXIMATE:
+    if precision == Precision.APPROXIMATE:
         return f"about {at:%H:%M}"
     return f"{at:%H:%M}"
 
 
-def time_label(event: Event) -> str:
+def time_label(at: datetime | None, precision: str) -> str:
     """The time as precisely as it was told, with its day."""
-    told = clock(event)
-    if told is None or event.occurred_at is None:
+    told = clock(at, precision)
+    if told is None or at is None:
         return "time unknown"
-    return f"{day_of(event.occurred_at)}, {told}" if told else f"on {day_of(event.occurred_at)}"
+    return f"{day_of(at)}, {told}" if told else f"on {day_of(at)}"
 
 
 def _teller(event: Event) -> int:

@@ -13,6 +13,7 @@ from learnloop.accounts.decorators import member_required
 from learnloop.accounts.models import Membership
 from learnloop.reviews.drawing import Window, draw, inside, window_of
 from learnloop.reviews.timeline import merged_timeline_for
+from learnloop.reviews.timeline_rows import table_rows
 from learnloop.reviews.views import review_or_404
 from learnloop.reviews.workspace import chat_times
 
@@ -55,7 +56,7 @@ def review_timeline(request: HttpRequest, membership: Membership, pk: int) -> Ht
             "incident": review.incident,
             "form": form,
             "drawing": mark_safe(draw(timeline, chat, zoom, title)),
-            "entries": shown,
+            "rows": table_rows(shown),
             "zoomed": zoom is not None,
         },
     )

@@ -132,9 +132,7 @@ def _forms(review: Review, membership: Membership, bound: dict[str, Form]) -> di
 def _factor_form(review: Review, data: Any = None, **kwargs: Any) -> FactorForm:
     return FactorForm(
         data,
-        events=review.incident.key_events.select_related("assignment__analyst").order_by(
-            "occurred_at", "position", "id"
-        ),
+        events=review.incident.key_events.order_by("occurred_at", "position", "id"),
         interviews=services.shared_interviews(review.incident).select_related("interviewee"),
         **kwargs,
     )

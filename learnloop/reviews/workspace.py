@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 
@@ -32,6 +33,7 @@ from learnloop.reviews.models import (
     Review,
 )
 from learnloop.reviews.timeline import merged_timeline_for
+from learnloop.reviews.timeline_rows import flagged_groups, table_rows
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,21 @@ def understanding(review: Review, membership: Membership) -> dict[str, Any]:
     beside: dict[int | None, list[ContextNote]] = defaultdict(list)
     for note in notes:
         beside[note.key_event_id].append(note)
-    rows = [(entry, beside.get(entry.event.pk, [])) for entry in timeline.entries]
+    runs = can_run_review(membership, review)
+    notes_of = {
+        event: render_to_string(
+            "reviews/steps/_event_notes.html", {"notes": told, "review": review, "runs": runs}
+        )
+        for event, told in beside.items()
+        if event is not None
+    }
     drawing = draw(
         timeline, chat_times(review.incident), title=f"Timeline of {review.incident.key}"
     )
     return {
         "timeline": timeline,
-        "rows": rows,
+        "rows": table_rows(timeline.entries, notes_of, linked=True),
+        "flagged": flagged_groups(timeline.groups),
         "opening_notes": beside.get(None, []),
         "drawing": mark_safe(drawing),
     }
