@@ -620,3 +620,43 @@ def test_the_facilitator_runs_the_review_and_invitees_take_part(world: World):
         "other team's manager": (False, False, False),
         "outsider": (False, False, False),
     }
+
+
+def test_the_workspace_forms_offer_the_timelines_events_as_the_forms_alone_do(world: World):
+    """The workspace hands its merged timeline to the forms choosing key events, in its order;
+    the forms alone (after a refused post) read the events themselves: the same labels."""
+    from learnloop.reviews.forms import ContextNoteForm, FactorForm
+    from learnloop.reviews.timeline import merged_timeline_for
+
+    review = scheduled(world)
+    incident = review.incident
+    told = [
+        (work_of(incident, world.alice), utc(2026, 11, 1, 9, 40), "minute", "Rolled back"),
+        (work_of(incident, world.bob), utc(2026, 11, 1, 9, 10), "hour", "Paged <the> on-call"),
+        (None, None, "unknown", "Imported: a status page update"),
+    ]
+    for n, (work, at, precision, text) in enumerate(told):
+        KeyEvent.objects.create(
+            incident=incident, assignment=work, occurred_at=at, precision=precision,
+            description=text, position=n,
+        )  # fmt: skip
+    entries = merged_timeline_for(incident).entries
+    events = incident.key_events.all()
+    alone = ContextNoteForm(incident_id=incident.pk).fields["key_event"]
+    offered = ContextNoteForm(incident_id=incident.pk, told=entries).fields["key_event"]
+    assert [label for _, label in offered.choices] == [
+        "---------",
+        "1 Nov 2026, about 09:00, Bob Builder: Paged <the> on-call",
+        "1 Nov 2026, 09:40, Alice Analyst: Rolled back",
+        "time unknown, Imported report: Imported: a status page update",
+    ]
+    assert {(str(v), label) for v, label in offered.choices} == {
+        (str(v), label) for v, label in alone.choices
+    }
+    factor = FactorForm(events=events, interviews=Interview.objects.none(), told=entries)
+    boxes = FactorForm(events=events, interviews=Interview.objects.none()).fields["key_events"]
+    assert sorted(factor.fields["key_events"].choices) == sorted(
+        (int(str(v)), label) for v, label in boxes.choices
+    )
+    page = world.client_for(world.payments_pm).get(f"/reviews/{review.pk}/").content.decode()
+    assert "Paged &lt;the&gt; on-call" in page and "<the>" not in page

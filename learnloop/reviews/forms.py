@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from learnloop.incidents.forms import DATETIME
 from learnloop.lib.widgets import ListedCheckboxes, ValuesChoice
 from learnloop.reviews.models import FactorKind, InviteeKind
 from learnloop.reviews.services import DRAFTABLE_KINDS
-from learnloop.reviews.timeline import IMPORTED_SOURCE, teller_name, time_label
+from learnloop.reviews.timeline import IMPORTED_SOURCE, TimelineEntry, teller_name, time_label
 
 
 class ScheduleReviewForm(forms.Form):
@@ -51,6 +52,10 @@ class InviteeForm(forms.Form):
         offer_people(self, membership, ["user"])
 
 
+# The merged timeline's entries, when the page has read them (EventChoice.offer).
+Told = Sequence[TimelineEntry]
+
+
 class EventChoice(ValuesChoice):
     """A key event of the incident, by when and whose before what (two tellings of one happening
     must be told apart here), read as values: a review's forms offer every key event, and 2,000
@@ -69,7 +74,21 @@ class EventChoice(ValuesChoice):
     def label_from_values(self, *values: Any) -> str:
         at, precision, teller, first_name, last_name, email, description = values
         told_by = teller_name(first_name, last_name, email) if teller else IMPORTED_SOURCE
-        return f"{time_label(at, precision)}, {told_by}: {description[:80]}"
+        return event_label(time_label(at, precision), told_by, description)
+
+    def offer(self, entries: Told) -> None:
+        """Offers the merged timeline's events, in its order, as the page has just read them
+        for its timeline rather than reading them again (a choice is still checked against
+        the database)."""
+        told: list[tuple[Any, Any]] = [
+            (e.event.pk, event_label(e.when, e.source, e.event.description)) for e in entries
+        ]
+        self.choices = told if self.empty_label is None else [("", self.empty_label), *told]
+
+
+def event_label(when: str, told_by: str, description: str) -> str:
+    """When and whose before what, as a choice of key event is labelled."""
+    return f"{when}, {told_by}: {description[:80]}"
 
 
 class EvidenceEvents(EventChoice, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -87,12 +106,15 @@ class ContextNoteForm(forms.Form):
     )
     text = forms.CharField(label="Context", widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, incident_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, incident_id: int, told: Told | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", "note_%s")
         super().__init__(*args, **kwargs)
-        self.fields["key_event"].queryset = KeyEvent.objects.filter(  # type: ignore[attr-defined]
-            incident_id=incident_id
-        )
+        field = self.fields["key_event"]
+        field.queryset = KeyEvent.objects.filter(incident_id=incident_id)  # type: ignore[attr-defined]
+        if told is not None:
+            field.offer(told)  # type: ignore[attr-defined]
 
 
 class FactorForm(forms.Form):
@@ -111,11 +133,15 @@ class FactorForm(forms.Form):
         queryset=Interview.objects.none(), required=False, widget=ListedCheckboxes
     )
 
-    def __init__(self, *args: Any, events: Any, interviews: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, events: Any, interviews: Any, told: Told | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", "factor_%s")
         super().__init__(*args, **kwargs)
         self.fields["key_events"].queryset = events  # type: ignore[attr-defined]
         self.fields["interviews"].queryset = interviews  # type: ignore[attr-defined]
+        if told is not None:
+            self.fields["key_events"].offer(told)  # type: ignore[attr-defined]
 
 
 class LearningForm(forms.Form):

@@ -10,8 +10,8 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -69,13 +69,13 @@ class TimelineEntry:
     source: str
     group: int | None
 
-    @property
+    # Each worked out once: the table, the groups and the drawing each ask.
+    @cached_property
     def window(self) -> tuple[datetime, datetime] | None:
         return time_window(self.event)
 
     @cached_property
     def when(self) -> str:
-        """Worked out once: the table, the groups and the drawing each show it."""
         return time_label(self.event.occurred_at, self.event.precision)
 
 

@@ -31,6 +31,7 @@ from learnloop.reviews.forms import (
     InviteeForm,
     LearningForm,
     ScheduleReviewForm,
+    Told,
 )
 from learnloop.reviews.models import ContextNote, ContributingFactor, Learning, Review
 
@@ -111,17 +112,21 @@ def _page(
     request: HttpRequest, membership: Membership, review: Review, **forms: Form
 ) -> HttpResponse:
     context = workspace.everything(review, membership)
-    context.update(_forms(review, membership, forms))
+    context.update(_forms(review, membership, forms, context["timeline"].entries))
     context.update(facilitation.live(review))
     context["outcome"] = facilitation.outcome(review) if review.status == "held" else None
     return render(request, "reviews/detail.html", context)
 
 
-def _forms(review: Review, membership: Membership, bound: dict[str, Form]) -> dict[str, Any]:
+def _forms(
+    review: Review, membership: Membership, bound: dict[str, Form], told: Told | None = None
+) -> dict[str, Any]:
+    """The workspace's forms; those choosing key events offer the merged timeline's, `told`,
+    when the page has read it."""
     incident_id = review.incident_id
     return {
-        "note_form": bound.get("note_form") or ContextNoteForm(incident_id=incident_id),
-        "factor_form": bound.get("factor_form") or _factor_form(review),
+        "note_form": bound.get("note_form") or ContextNoteForm(incident_id=incident_id, told=told),
+        "factor_form": bound.get("factor_form") or _factor_form(review, told=told),
         "learning_form": bound.get("learning_form") or LearningForm(),
         "invitee_form": bound.get("invitee_form") or InviteeForm(membership=membership),
         "narrative_url": workspace.narrative_url(review),
