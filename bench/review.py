@@ -155,7 +155,9 @@ def review_pages(org: Organisation, incident: Incident, runs: int) -> list[Row]:
     start = incident.started_at
     assert start is not None
     review = Review.objects.create(
-        incident=incident, starts_at=start + timedelta(days=7), ends_at=start + timedelta(days=7)
+        incident=incident,
+        starts_at=start + timedelta(days=7),
+        ends_at=start + timedelta(days=7, hours=1),
     )
     pages = (
         ("review workspace, 2,000 key events", f"/reviews/{review.pk}/"),
