@@ -106,13 +106,13 @@ def test_similar_incidents_are_found_by_the_words_rare_elsewhere(world: World, m
     assert total >= 32 and found["outage"] >= 30 and found.get("unheard", 0) == 0
     assert found["outage"] > found.get("zebra", 0)
     counts = Counter({"outage": 3, "zebra": 2, "crossing": 1})
-    monkeypatch.setattr(index, "MATCH_BUDGET", 10)
+    monkeypatch.setattr(index, "SIMILAR_BUDGET", 10)
     assert "outage" not in index._distinctive(counts, total, found)
     reader = Membership.objects.get(user__email="pm@acme.test")
     assert similar_incidents(this, reader)[0][0] == kin.key
     # When even the rarest word matches more than the budget, candidates hold the two rarest
     # words together, and the kin is still found.
-    monkeypatch.setattr(index, "MATCH_BUDGET", 1)
+    monkeypatch.setattr(index, "SIMILAR_BUDGET", 1)
     assert similar_incidents(this, reader)[0][0] == kin.key
 
 
@@ -130,7 +130,7 @@ def test_when_every_word_is_common_the_two_rarest_together_find_candidates(
     refresh_statistics()
     _, found = index.document_frequencies(["lantern", "guard"])
     assert found["guard"] < found["lantern"], found
-    monkeypatch.setattr(index, "MATCH_BUDGET", 1)  # every word is over it
+    monkeypatch.setattr(index, "SIMILAR_BUDGET", 1)  # every word is over it
     reader = Membership.objects.get(user__email="pm@acme.test")
     assert [key for key, _ in similar_incidents(this, reader)] == [kin.key]
     alike = {key for key, _ in similar_incidents(lone, reader, limit=10)}

@@ -381,7 +381,10 @@ def visible_q(membership: Membership | None) -> Q:
 CANDIDATES = 40  # incidents scored in full for "similar incidents"
 CONSIDERED = 100  # an incident's most frequent words, of which the distinctive are chosen
 WORDS = 16  # at most this many of an incident's words look for candidates
-MATCH_BUDGET = 5_000  # matches a search ranks, or similar incidents look through (estimated)
+MATCH_BUDGET = 5_000  # matches a search ranks (estimated)
+# Matches similar incidents rank (estimated, and at most): ranking 5,000 on PostgreSQL took 10 ms,
+# which at 100,000 incidents most of the bench's incidents' words came near.
+SIMILAR_BUDGET = 2_000
 # Documents holding two common words together that similar incidents rank at most: two words in
 # every improvement action of the bench (7,518 at 100,000 incidents) took 10 ms to rank 5,000.
 PAIRED = 1_000
@@ -452,10 +455,10 @@ def similar_incidents(
     the scores cannot tell them anything the pages would not.
 
     Candidates are found by the words that are frequent here and rare elsewhere (tf-idf), as
-    many as match at most MATCH_BUDGET documents together: a word in a fifth of all documents
+    many as match at most SIMILAR_BUDGET documents together: a word in a fifth of all documents
     tells little and costs most, since every document it matches is ranked. When even the rarest
     word matches more, its documents that also hold the next rarest are ranked (the index finds
-    them together, and no more than MATCH_BUDGET); failing those, the most recent holding it."""
+    them together, and no more than PAIRED); failing those, the most recent holding it."""
     readable = SearchDocument.objects.filter(
         visible_q(viewer), organisation_id=incident.organisation_id
     ).values_list("incident_key", "title", "body")
@@ -470,7 +473,7 @@ def similar_incidents(
     total, frequencies = document_frequencies(list(considered))
     words = _distinctive(considered, total, frequencies)
     found = _Found(incident.organisation_id, viewer, incident.key)
-    if sum(frequencies.get(w, 0) for w in words) <= MATCH_BUDGET:
+    if sum(frequencies.get(w, 0) for w in words) <= SIMILAR_BUDGET:
         candidates = found.ranked(words, any_word=True)
     else:  # only the rarest word is left, and it is common
         rarest = sorted(considered, key=lambda w: (frequencies.get(w, 0), w))[:2]
@@ -485,7 +488,7 @@ def similar_incidents(
 
 def _distinctive(counts: Counter[str], total: int, frequencies: dict[str, int]) -> list[str]:
     """The words to look for: by weight (count here x rarity among `total` documents), while
-    together they match at most MATCH_BUDGET documents; at least the rarest word."""
+    together they match at most SIMILAR_BUDGET documents; at least the rarest word."""
 
     def weight(word: str) -> float:
         return counts[word] * math.log((total + 1) / (frequencies.get(word, 0) + 1))
@@ -494,7 +497,7 @@ def _distinctive(counts: Counter[str], total: int, frequencies: dict[str, int]) 
     matched = 0
     for word in sorted(counts, key=lambda w: (-weight(w), w)):
         found = frequencies.get(word, 0)
-        if matched + found <= MATCH_BUDGET:
+        if matched + found <= SIMILAR_BUDGET:
             chosen.append(word)
             matched += found
         if len(chosen) == WORDS:
@@ -539,7 +542,7 @@ class _Found:
 
     def ranked(self, words: list[str], any_word: bool = False, at_most: int = 0) -> list[str]:
         """Incidents whose documents hold every one (or any) of these words, best matches first;
-        only the first `at_most` matching documents (MATCH_BUDGET) are ranked, whatever the
+        only the first `at_most` matching documents (SIMILAR_BUDGET) are ranked, whatever the
         estimates said."""
         if connection.vendor == "sqlite":
             matching = [fts_match(words, any_word)]
@@ -561,7 +564,7 @@ class _Found:
             f"SELECT incident_key FROM ({sql}{{where}} LIMIT %s) m "  # noqa: S608 - fixed SQL
             f"GROUP BY incident_key ORDER BY {best}, incident_key LIMIT %s",
             matching,
-            [at_most or MATCH_BUDGET, CANDIDATES],
+            [at_most or SIMILAR_BUDGET, CANDIDATES],
         )
 
     def newest(self, word: str) -> list[str]:
