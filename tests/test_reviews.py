@@ -329,7 +329,10 @@ def test_only_whoever_runs_the_review_adds_context_notes(world: World):
         headers={"HX-Request": "true"},
     )
     assert done.status_code == 200
-    assert "It was the week of the sales freeze" in done.content.decode()
+    text = done.content.decode()
+    row = text[text.index(f'<tr id="event-{event.pk}"') :]
+    row = row[: row.index("</tr>")]  # beside its event, with the way to take it back
+    assert "It was the week of the sales freeze" in row and ">remove</button>" in row
     assert review.context_notes.get().key_event == event
 
 

@@ -540,10 +540,12 @@ class _Found:
     viewer: Membership
     own_key: str
 
-    def ranked(self, words: list[str], any_word: bool = False, at_most: int = 0) -> list[str]:
+    def ranked(
+        self, words: list[str], any_word: bool = False, at_most: int | None = None
+    ) -> list[str]:
         """Incidents whose documents hold every one (or any) of these words, best matches first;
-        only the first `at_most` matching documents (SIMILAR_BUDGET) are ranked, whatever the
-        estimates said."""
+        only the first `at_most` matching documents (else SIMILAR_BUDGET, read when called)
+        are ranked, whatever the estimates said."""
         if connection.vendor == "sqlite":
             matching = [fts_match(words, any_word)]
             sql = (
@@ -564,7 +566,7 @@ class _Found:
             f"SELECT incident_key FROM ({sql}{{where}} LIMIT %s) m "  # noqa: S608 - fixed SQL
             f"GROUP BY incident_key ORDER BY {best}, incident_key LIMIT %s",
             matching,
-            [at_most or SIMILAR_BUDGET, CANDIDATES],
+            [SIMILAR_BUDGET if at_most is None else at_most, CANDIDATES],
         )
 
     def newest(self, word: str) -> list[str]:
