@@ -246,7 +246,8 @@ def perspectives_hold_only_what_was_shared(page: Any) -> None:
 def someone_adds_a_factor_with_evidence(page: Any) -> None:
     page.locator("#step-factors").get_by_text("Add a contributing factor").click()
     form = page.locator("#factor-form")
-    # Only interviews shared with the review may be evidence.
+    # Only interviews shared with the review may be evidence (the form comes when opened).
+    expect(form.get_by_label("Interview with Bob Builder")).to_have_count(1)
     expect(form.get_by_label("Interview with Call-centre lead")).to_have_count(0)
     form.get_by_label("Kind").select_option(label="Technical")
     form.get_by_label("Category").fill("Monitoring and alerting")

@@ -663,3 +663,27 @@ def test_the_workspace_forms_offer_the_timelines_events_as_the_forms_alone_do(wo
     )
     page = world.client_for(world.payments_pm).get(f"/reviews/{review.pk}/").content.decode()
     assert "Paged &lt;the&gt; on-call" in page and "<the>" not in page
+
+
+def test_the_forms_offering_every_key_event_come_when_their_section_opens(world: World):
+    """The workspace does not carry them: htmx asks for each when its section is opened, a
+    browser without scripts follows the link to it on a page of its own, and a form refused
+    comes back open, in place, with its errors."""
+    review = scheduled(world)
+    KeyEvent.objects.create(incident=review.incident, description="Rolled back the deploy")
+    client = world.client_for(world.payments_pm)
+    page = client.get(f"/reviews/{review.pk}/").content.decode()
+    assert 'name="key_events"' not in page and 'name="key_event"' not in page
+    for step in ("notes", "factors"):
+        opened = f"/reviews/{review.pk}/{step}/form/"
+        assert f'hx-get="{opened}"' in page and f'<a href="{opened}">' in page
+        fragment = client.get(opened, headers={"HX-Request": "true"}).content.decode()
+        assert fragment.startswith("<form") and "hx-post" in fragment
+        assert "Rolled back the deploy" in fragment
+        alone = client.get(opened).content.decode()
+        assert "<h1>Add " in alone and "Rolled back the deploy" in alone
+        assert "hx-post" not in alone  # a plain form, back to the workspace once saved
+    refused = client.post(f"/reviews/{review.pk}/factors/add/", {"kind": "technical"})
+    text = refused.content.decode()
+    assert "<details open>" in text and 'id="factor-form"' in text
+    assert "This field is required" in text

@@ -34,6 +34,8 @@ urlpatterns = [
     path("reviews/<int:pk>/learnings/", views.review_learnings, name="review_learnings"),
     path("reviews/<int:pk>/narrative/", views.review_narrative, name="review_narrative"),
     path("reviews/<int:pk>/notes/", views.review_note_add, name="review_note_add"),
+    path("reviews/<int:pk>/notes/form/", views.review_note_form, name="review_note_form"),
+    path("reviews/<int:pk>/factors/form/", views.review_factor_form, name="review_factor_form"),
     path(
         "reviews/<int:pk>/notes/<int:note_id>/remove/",
         views.review_note_remove,

@@ -31,9 +31,9 @@ from learnloop.reviews.forms import (
     InviteeForm,
     LearningForm,
     ScheduleReviewForm,
-    Told,
 )
 from learnloop.reviews.models import ContextNote, ContributingFactor, Learning, Review
+from learnloop.reviews.timeline import merged_timeline_for
 
 
 def review_or_404(membership: Membership, pk: int) -> Review:
@@ -112,21 +112,18 @@ def _page(
     request: HttpRequest, membership: Membership, review: Review, **forms: Form
 ) -> HttpResponse:
     context = workspace.everything(review, membership)
-    context.update(_forms(review, membership, forms, context["timeline"].entries))
+    context.update(_forms(review, membership, forms))
     context.update(facilitation.live(review))
     context["outcome"] = facilitation.outcome(review) if review.status == "held" else None
     return render(request, "reviews/detail.html", context)
 
 
-def _forms(
-    review: Review, membership: Membership, bound: dict[str, Form], told: Told | None = None
-) -> dict[str, Any]:
-    """The workspace's forms; those choosing key events offer the merged timeline's, `told`,
-    when the page has read it."""
-    incident_id = review.incident_id
+def _forms(review: Review, membership: Membership, bound: dict[str, Form]) -> dict[str, Any]:
+    """The workspace's forms. The two that offer every key event come when their section is
+    opened (review_note_form, review_factor_form), unless sent back with their errors."""
     return {
-        "note_form": bound.get("note_form") or ContextNoteForm(incident_id=incident_id, told=told),
-        "factor_form": bound.get("factor_form") or _factor_form(review, told=told),
+        "note_form": bound.get("note_form"),
+        "factor_form": bound.get("factor_form"),
         "learning_form": bound.get("learning_form") or LearningForm(),
         "invitee_form": bound.get("invitee_form") or InviteeForm(membership=membership),
         "narrative_url": workspace.narrative_url(review),
@@ -337,6 +334,37 @@ def review_factor_add(request: HttpRequest, membership: Membership, pk: int) -> 
         else:
             return _done(request, membership, review, "factors", "Contributing factor added.")
     return _form_errors(request, membership, review, "factor_form", form)
+
+
+@member_required
+def review_note_form(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """The context note's form, asked for when its section of the workspace is opened: it
+    offers every key event, and a review of 2,000 of them spent a quarter of its page on its
+    two such forms."""
+    review = _runner(membership, pk)
+    told = merged_timeline_for(review.incident).entries
+    form = ContextNoteForm(incident_id=review.incident_id, told=told)
+    return _opened(request, review, "note_form", form, "Add organisational context")
+
+
+@member_required
+def review_factor_form(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """The contributing factor's form, asked for as the note's is."""
+    review = _participant(membership, pk)
+    form = _factor_form(review, told=merged_timeline_for(review.incident).entries)
+    return _opened(request, review, "factor_form", form, "Add a contributing factor")
+
+
+def _opened(
+    request: HttpRequest, review: Review, name: str, form: Form, heading: str
+) -> HttpResponse:
+    """The form alone for htmx, to put in its section; else on a page of its own (a browser
+    without scripts follows the section's link), posting as a plain form."""
+    context = {"review": review, name: form, "categories": services.FACTOR_CATEGORIES}
+    if _is_htmx(request):
+        return render(request, f"reviews/forms/{name}.html", context)
+    shown = {"form_template": f"reviews/forms/{name}.html", "heading": heading, "alone": True}
+    return render(request, "reviews/form_page.html", {**context, **shown})
 
 
 def _factor(review: Review, factor_id: int) -> ContributingFactor:
