@@ -331,13 +331,16 @@ def merge_fulltext() -> None:
     rebuilds its documents: the index keeps the old ones as deletions to skip and the new ones
     in small pieces of their own, which every search then reads. On SQLite FTS5's `optimize`
     merges them (0.6 s for the bench's 420,000 documents; similar incidents 39 -> 20 ms p50 after
-    the bench's own writes); on PostgreSQL the GIN index's list of pending entries is merged
-    into it, as autovacuum would."""
+    the bench's own writes); on PostgreSQL the GIN indexes' lists of pending entries are merged
+    into them, as autovacuum would (they are kept short anyway: insights/0009)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("INSERT INTO insights_fts(insights_fts) VALUES ('optimize')")
         else:
-            cursor.execute("SELECT gin_clean_pending_list('insights_search_vector'::regclass)")
+            cursor.execute(
+                "SELECT gin_clean_pending_list('insights_search_vector'::regclass), "
+                "gin_clean_pending_list('insights_narrative_vector'::regclass)"
+            )
 
 
 def reindex_command(everything: bool, out: Any) -> int:
