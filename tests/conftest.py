@@ -162,7 +162,9 @@ def log_in(page: Any, email: str) -> None:
 def flush_past_the_append_only_triggers() -> Iterator[None]:
     """Transactional tests end by emptying every table. PostgreSQL's TRUNCATE passes the
     append-only triggers (ledger, audit trail); SQLite's flush is a DELETE, which they refuse:
-    the flush drops them and puts them back (tests only; the product never empties its tables)."""
+    the flush drops them and puts them back (tests only; the product never empties its tables).
+    SQLite's full-text table is no model's, and is emptied with the search documents: its
+    vocabulary counts how many documents hold a word."""
     from django.db.backends.sqlite3.base import DatabaseOperations
 
     from learnloop.lib.append_only import TABLES, statements
@@ -172,7 +174,8 @@ def flush_past_the_append_only_triggers() -> Iterator[None]:
     def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
         drop = [sql for t, m in TABLES.items() for sql in statements(t, m, "sqlite", False)]
         create = [sql for t, m in TABLES.items() for sql in statements(t, m, "sqlite", True)]
-        return [*drop, *original(self, style, tables, **kwargs), *create]
+        fulltext = ["DELETE FROM insights_fts"] if "insights_searchdocument" in tables else []
+        return [*drop, *original(self, style, tables, **kwargs), *fulltext, *create]
 
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
     yield

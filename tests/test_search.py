@@ -137,6 +137,26 @@ def test_when_every_word_is_common_the_two_rarest_together_find_candidates(
     assert alike == guards and not festivals & alike
 
 
+def test_the_two_rarest_words_are_told_apart_however_common(world: World, monkeypatch):
+    """How many documents hold a word is known past the search's budget: SQLite counted each
+    word's matches only up to one past it, so every common word tied and the first two in the
+    alphabet ("anchor", "bolt") were taken for the rarest, finding only the decoys."""
+    this = record_incident(world.org, None, title="Anchor bolt zebra")
+    kin = record_incident(world.org, None, title="Bolt zebra")
+    for title, times in (("Anchor bolt", 6), ("Anchor", 3), ("Zebra", 4)):
+        for _ in range(times):
+            record_incident(world.org, None, title=title)
+    refresh_statistics()
+    monkeypatch.setattr(index, "MATCH_BUDGET", 5)
+    monkeypatch.setattr(index, "SIMILAR_BUDGET", 1)  # every word is over both
+    _, found = index.document_frequencies(["anchor", "bolt", "zebra", "bolts", "zébra"])
+    if connection.vendor == "sqlite":  # exact, and by the index's own stems and letters
+        assert found == {"anchor": 10, "bolt": 8, "zebra": 6, "bolts": 8, "zébra": 6}
+    assert found["zebra"] < found["bolt"] < found["anchor"], found
+    reader = Membership.objects.get(user__email="pm@acme.test")
+    assert [key for key, _ in similar_incidents(this, reader, limit=10)] == [kin.key]
+
+
 def test_a_word_in_too_many_documents_lists_the_newest_first(world: World, monkeypatch):
     """Ranking every match of a very common word would take most of a second; its matches are
     listed most recently written first instead, and the page and the API say so."""

@@ -388,9 +388,11 @@ MATCH_BUDGET = 5_000  # matches a search ranks (estimated)
 # Matches similar incidents rank (estimated, and at most): ranking 5,000 on PostgreSQL took 10 ms,
 # which at 100,000 incidents most of the bench's incidents' words came near.
 SIMILAR_BUDGET = 2_000
-# Documents holding two common words together that similar incidents rank at most: two words in
-# every improvement action of the bench (7,518 at 100,000 incidents) took 10 ms to rank 5,000.
-PAIRED = 1_000
+# Documents holding two common words together that similar incidents rank at most on PostgreSQL.
+# Each is read from the table: two words in every improvement action of the bench (7,518 at
+# 100,000 incidents) took 10 ms to rank 5,000; at 1,000 the pair took 3.2-3.5 ms p50 at 100,000
+# incidents against 0.7-1.0 at 20,000, and at 200 it takes 2.0 against 0.7.
+PAIRED = 200
 
 
 class Hits(list[Hit]):
@@ -460,8 +462,8 @@ def similar_incidents(
     Candidates are found by the words that are frequent here and rare elsewhere (tf-idf), as
     many as match at most SIMILAR_BUDGET documents together: a word in a fifth of all documents
     tells little and costs most, since every document it matches is ranked. When even the rarest
-    word matches more, its documents that also hold the next rarest are ranked (the index finds
-    them together, and no more than PAIRED); failing those, the most recent holding it."""
+    word matches more, its documents that also hold the next rarest are candidates (the index
+    finds them together: `_Found.paired`); failing those, the most recent holding it."""
     readable = SearchDocument.objects.filter(
         visible_q(viewer), organisation_id=incident.organisation_id
     ).values_list("incident_key", "title", "body")
@@ -480,8 +482,8 @@ def similar_incidents(
         candidates = found.ranked(words, any_word=True)
     else:  # only the rarest word is left, and it is common
         rarest = sorted(considered, key=lambda w: (frequencies.get(w, 0), w))[:2]
-        together = found.ranked(rarest, at_most=PAIRED) if len(rarest) == 2 else []
-        candidates = together or found.newest(rarest[0])
+        together = found.paired(rarest) if len(rarest) == 2 else []
+        candidates = together or found.newest(rarest[:1])
     theirs: dict[str, Counter[str]] = {key: Counter() for key in candidates}
     for key, title, body in readable.filter(incident_key__in=candidates):
         theirs[key].update(text_terms(f"{title} {body}"))
@@ -512,8 +514,10 @@ def document_frequencies(words: list[str]) -> tuple[int, dict[str, int]]:
     """How many search documents there are, and how many hold each word (stemmed as the index
     stems it), as far as the database knows it cheaply: PostgreSQL from its statistics of the
     stored vectors (a word too rare to be among their most common elements counts 0), SQLite
-    by counting each word's matches up to one past MATCH_BUDGET (a word over it is not used),
-    counts each process keeps for a while (`WORD_COUNTS`)."""
+    exactly from its index (`_indexed_counts`), counts each process keeps for a while
+    (`WORD_COUNTS`). SQLite once counted each word's matches only up to one past MATCH_BUDGET:
+    at 100,000 incidents every word of an incident tied, and the "rarest" two were the first in
+    the alphabet, often in no document together."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT max(id) FROM insights_searchdocument")
@@ -572,11 +576,22 @@ class _Found:
             [SIMILAR_BUDGET if at_most is None else at_most, CANDIDATES],
         )
 
-    def newest(self, word: str) -> list[str]:
-        """Incidents whose most recently written documents hold this word (ranking every match
-        of a common word is what made this slow), by the index's own order."""
+    def paired(self, words: list[str]) -> list[str]:
+        """Incidents whose documents hold both these common words, found as each index stops
+        soonest: FTS5 walks the two words' lists together from their newest end, and stops at
+        enough (ranking by bm25 first reads both lists whole: 5.0 against 1.3 ms for two
+        words at 100,000 incidents); a GIN index reads both lists whole whatever is asked, and
+        the first PAIRED documents are ranked (their newest, in order, meant fetching every
+        match first: 40 ms for two words in 7,518 documents together)."""
         if connection.vendor == "sqlite":
-            matching = [fts_match([word])]
+            return self.newest(words)
+        return self.ranked(words, at_most=PAIRED)
+
+    def newest(self, words: list[str]) -> list[str]:
+        """Incidents whose most recently written documents hold these words (ranking every
+        match of a common word is what made this slow), by the index's own order."""
+        if connection.vendor == "sqlite":
+            matching = [fts_match(words)]
             sql = (
                 "SELECT d.incident_key FROM insights_fts f JOIN insights_searchdocument d "
                 "ON d.id = f.rowid WHERE insights_fts MATCH %s {where} ORDER BY f.rowid DESC"
@@ -585,7 +600,8 @@ class _Found:
             matching = []
             sql = (
                 "SELECT d.incident_key FROM insights_searchdocument d "  # noqa: S608
-                f"WHERE d.search_vector @@ {tsquery(word)} {{where}} ORDER BY d.id DESC"
+                f"WHERE d.search_vector @@ {tsquery(' & '.join(words))} {{where}} "
+                "ORDER BY d.id DESC"
             )
         return self._keys(f"{sql} LIMIT %s", matching, [CANDIDATES * 10])  # of fewer incidents
 
@@ -609,8 +625,8 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
 
 @dataclass
 class Counted:
-    """SQLite's counts of words' matches (each up to one past MATCH_BUDGET), counted while the
-    index's newest document was `total`."""
+    """SQLite's counts of the documents holding words, counted while the index's newest
+    document was `total`."""
 
     total: int
     since: float
@@ -620,6 +636,34 @@ class Counted:
         grown = self.total <= total <= self.total * (1 + GROWN)
         return grown and time.monotonic() - self.since <= KEPT_FOR
 
+
+def _indexed_counts(cursor: Any, words: list[str]) -> dict[str, int]:
+    """How many documents hold each word, as SQLite's index counts them (fts5vocab): exact, at
+    the cost of reading the word's list of documents (6 ms for a word in 360,000 documents).
+    The index knows a word by its own tokenizer's term ("caching" is "cach"), so the words
+    pass through a table of this connection with the same tokenizer, whose terms are read
+    back. A word in a document's kind as well ("incident") counts those documents too."""
+    for statement in _WORD_TABLES:
+        cursor.execute(statement)
+    cursor.execute("DELETE FROM temp.learnloop_words")
+    cursor.executemany(
+        "INSERT INTO temp.learnloop_words(rowid, word) VALUES (%s, %s)", list(enumerate(words))
+    )
+    cursor.execute(
+        "SELECT w.doc, min(coalesce(i.doc, 0)) FROM temp.learnloop_word_terms w "
+        "LEFT JOIN temp.learnloop_indexed_terms i ON i.term = w.term GROUP BY w.doc"
+    )
+    return {words[n]: int(found) for n, found in cursor.fetchall()}
+
+
+_WORD_TABLES = (  # the tokenizer is insights_fts's own (migration insights/0005)
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.learnloop_words "
+    "USING fts5(word, tokenize='porter unicode61')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.learnloop_word_terms "
+    "USING fts5vocab(temp, learnloop_words, instance)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.learnloop_indexed_terms "
+    "USING fts5vocab(main, insights_fts, row)",
+)
 
 GROWN = 0.01  # the share of new documents after which a process counts again
 KEPT_FOR = 600.0  # seconds
@@ -641,15 +685,8 @@ class _WordCounts:
             kept = self.kept = Counted(total, time.monotonic(), {})
         missing = [word for word in dict.fromkeys(words) if word not in kept.counts]
         if missing:
-            capped = (
-                "SELECT %s, count(*) FROM (SELECT 1 FROM insights_fts "
-                "WHERE insights_fts MATCH %s LIMIT %s)"
-            )
-            cursor.execute(
-                " UNION ALL ".join(capped for _ in missing),
-                [p for n, w in enumerate(missing) for p in (n, fts_match([w]), MATCH_BUDGET + 1)],
-            )
-            kept.counts.update({missing[n]: int(found) for n, found in cursor.fetchall()})
+            kept.counts.update(dict.fromkeys(missing, 0))
+            kept.counts.update(_indexed_counts(cursor, missing))
         return {word: kept.counts[word] for word in words}
 
     def forget(self) -> None:
