@@ -625,11 +625,11 @@ def test_the_facilitator_runs_the_review_and_invitees_take_part(world: World):
     }
 
 
-def test_the_workspace_forms_offer_the_timelines_events_as_the_forms_alone_do(world: World):
-    """The workspace hands its merged timeline to the forms choosing key events, in its order;
-    the forms alone (after a refused post) read the events themselves: the same labels."""
+def test_the_forms_choosing_key_events_offer_them_in_the_timelines_order(world: World):
+    """By when and whose before what, in the merged timeline's order, whether the form is drawn
+    first or sent back with its errors (the factor's edit page too); a form only checked never
+    reads the timeline."""
     from learnloop.reviews.forms import ContextNoteForm, FactorForm
-    from learnloop.reviews.timeline import merged_timeline_for
 
     review = scheduled(world)
     incident = review.incident
@@ -638,29 +638,32 @@ def test_the_workspace_forms_offer_the_timelines_events_as_the_forms_alone_do(wo
         (work_of(incident, world.bob), utc(2026, 11, 1, 9, 10), "hour", "Paged <the> on-call"),
         (None, None, "unknown", "Imported: a status page update"),
     ]
-    for n, (work, at, precision, text) in enumerate(told):
+    events = [
         KeyEvent.objects.create(
             incident=incident, assignment=work, occurred_at=at, precision=precision,
             description=text, position=n,
-        )  # fmt: skip
-    entries = merged_timeline_for(incident).entries
-    events = incident.key_events.all()
-    alone = ContextNoteForm(incident_id=incident.pk).fields["key_event"]
-    offered = ContextNoteForm(incident_id=incident.pk, told=entries).fields["key_event"]
-    assert [label for _, label in offered.choices] == [
+        )
+        for n, (work, at, precision, text) in enumerate(told)
+    ]  # fmt: skip
+    drawn = list(ContextNoteForm(incident=incident).fields["key_event"].choices)
+    assert [label for _, label in drawn] == [
         "---------",
         "1 Nov 2026, about 09:00, Bob Builder: Paged <the> on-call",
         "1 Nov 2026, 09:40, Alice Analyst: Rolled back",
         "time unknown, Imported report: Imported: a status page update",
     ]
-    assert {(str(v), label) for v, label in offered.choices} == {
-        (str(v), label) for v, label in alone.choices
-    }
-    factor = FactorForm(events=events, interviews=Interview.objects.none(), told=entries)
-    boxes = FactorForm(events=events, interviews=Interview.objects.none()).fields["key_events"]
-    assert sorted(factor.fields["key_events"].choices) == sorted(
-        (int(str(v)), label) for v, label in boxes.choices
-    )
+    refused = ContextNoteForm({"text": ""}, incident=incident)
+    assert not refused.is_valid()
+    assert list(refused.fields["key_event"].choices) == drawn
+    factor = FactorForm(incident=incident, interviews=Interview.objects.none())
+    assert list(factor.fields["key_events"].choices) == drawn[1:]
+    with CaptureQueriesContext(connection) as checked:
+        sent = ContextNoteForm({"text": "Why", "key_event": events[0].pk}, incident=incident)
+        assert sent.is_valid() and sent.cleaned_data["key_event"] == events[0]
+    assert len(checked.captured_queries) == 1  # the event chosen, not the timeline
+    elsewhere = record_incident(world.org, None, title="Elsewhere")
+    other = KeyEvent.objects.create(incident=elsewhere, description="Not this incident's")
+    assert not ContextNoteForm({"text": "Why", "key_event": other.pk}, incident=incident).is_valid()
     page = world.client_for(world.payments_pm).get(f"/reviews/{review.pk}/").content.decode()
     assert "Paged &lt;the&gt; on-call" in page and "<the>" not in page
 

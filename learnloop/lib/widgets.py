@@ -110,19 +110,23 @@ class ValuesChoiceIterator(ModelChoiceIterator):
             yield (pk, self.field.label_from_values(*values))
 
 
-class ValuesChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
-    """A ModelChoiceField whose choices are read as values (ValuesChoiceIterator) and written
-    out by ListedSelect, or ListedSelectMultiple for a ModelMultipleChoiceField put after it
-    among a field's bases, unless it is given another widget. The label is the `name` unless
-    label_columns and label_from_values say otherwise."""
-
-    iterator = ValuesChoiceIterator
-    label_columns: tuple[str, ...] = ("name",)
+class ListedChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A ModelChoiceField written out by ListedSelect, or ListedSelectMultiple for a
+    ModelMultipleChoiceField put after it among a field's bases, unless it is given another
+    widget."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         multiple = isinstance(self, forms.ModelMultipleChoiceField)
         kwargs.setdefault("widget", ListedSelectMultiple if multiple else ListedSelect)
         super().__init__(*args, **kwargs)
+
+
+class ValuesChoice(ListedChoice):
+    """A ListedChoice whose choices are read as values (ValuesChoiceIterator). The label is the
+    `name` unless label_columns and label_from_values say otherwise."""
+
+    iterator = ValuesChoiceIterator
+    label_columns: tuple[str, ...] = ("name",)
 
     def label_from_values(self, *values: Any) -> str:
         return str(values[0])

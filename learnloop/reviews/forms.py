@@ -1,19 +1,22 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils.choices import BaseChoiceIterator
 
 from learnloop.accounts.models import Membership, Team
 from learnloop.accounts.people import PersonChoice, PersonField, offer_people
 from learnloop.analysis.models import Interview, KeyEvent
 from learnloop.incidents.forms import DATETIME
-from learnloop.lib.widgets import ListedCheckboxes, ValuesChoice
+from learnloop.incidents.models import Incident
+from learnloop.lib.widgets import ListedCheckboxes, ListedChoice
 from learnloop.reviews.models import FactorKind, InviteeKind
 from learnloop.reviews.services import DRAFTABLE_KINDS
-from learnloop.reviews.timeline import IMPORTED_SOURCE, TimelineEntry, teller_name, time_label
+from learnloop.reviews.timeline import merged_timeline_for
 
 
 class ScheduleReviewForm(forms.Form):
@@ -52,38 +55,39 @@ class InviteeForm(forms.Form):
         offer_people(self, membership, ["user"])
 
 
-# The merged timeline's entries, when the page has read them (EventChoice.offer).
-Told = Sequence[TimelineEntry]
-
-
-class EventChoice(ValuesChoice):
+class EventChoice(ListedChoice):
     """A key event of the incident, by when and whose before what (two tellings of one happening
-    must be told apart here), read as values: a review's forms offer every key event, and 2,000
-    of them as model instances with their tellers took a tenth of a second a form."""
+    must be told apart here), offered in the merged timeline's order as the review shows them
+    (`TimelineEvents`), whether the form is drawn first or sent back with its errors; a choice
+    sent is checked against the incident's key events."""
 
-    label_columns = (
-        "occurred_at",
-        "precision",
-        "assignment_id",
-        "assignment__analyst__first_name",
-        "assignment__analyst__last_name",
-        "assignment__analyst__email",
-        "description",
-    )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(KeyEvent.objects.none(), *args, **kwargs)
 
-    def label_from_values(self, *values: Any) -> str:
-        at, precision, teller, first_name, last_name, email, description = values
-        told_by = teller_name(first_name, last_name, email) if teller else IMPORTED_SOURCE
-        return event_label(time_label(at, precision), told_by, description)
+    def offer(self, incident: Incident) -> None:
+        self.queryset = KeyEvent.objects.filter(incident=incident)
+        self.choices = TimelineEvents(incident, self.empty_label)
 
-    def offer(self, entries: Told) -> None:
-        """Offers the merged timeline's events, in its order, as the page has just read them
-        for its timeline rather than reading them again (a choice is still checked against
-        the database)."""
+
+class TimelineEvents(BaseChoiceIterator):
+    """The incident's key events as choices, from its merged timeline, read when the form is
+    first drawn and once: a form that is only checked never reads it, and 2,000 key events
+    read as model instances with their tellers took a tenth of a second a form."""
+
+    def __init__(self, incident: Incident, empty_label: Any) -> None:
+        self.incident = incident
+        self.empty_label = empty_label
+
+    @cached_property
+    def choices(self) -> list[tuple[Any, Any]]:
+        entries = merged_timeline_for(self.incident).entries
         told: list[tuple[Any, Any]] = [
             (e.event.pk, event_label(e.when, e.source, e.event.description)) for e in entries
         ]
-        self.choices = told if self.empty_label is None else [("", self.empty_label), *told]
+        return told if self.empty_label is None else [("", self.empty_label), *told]
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self.choices)
 
 
 def event_label(when: str, told_by: str, description: str) -> str:
@@ -101,20 +105,13 @@ class EvidenceInterviews(forms.ModelMultipleChoiceField):  # type: ignore[type-a
 
 
 class ContextNoteForm(forms.Form):
-    key_event = EventChoice(
-        queryset=KeyEvent.objects.none(), required=False, label="Beside the event"
-    )
+    key_event = EventChoice(required=False, label="Beside the event")
     text = forms.CharField(label="Context", widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(
-        self, *args: Any, incident_id: int, told: Told | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "note_%s")
         super().__init__(*args, **kwargs)
-        field = self.fields["key_event"]
-        field.queryset = KeyEvent.objects.filter(incident_id=incident_id)  # type: ignore[attr-defined]
-        if told is not None:
-            field.offer(told)  # type: ignore[attr-defined]
+        self.fields["key_event"].offer(incident)  # type: ignore[attr-defined]
 
 
 class FactorForm(forms.Form):
@@ -126,22 +123,16 @@ class FactorForm(forms.Form):
         help_text="Pick a suggestion or type your own.",
     )
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    key_events = EvidenceEvents(
-        queryset=KeyEvent.objects.none(), required=False, widget=ListedCheckboxes
-    )
+    key_events = EvidenceEvents(required=False, widget=ListedCheckboxes)
     interviews = EvidenceInterviews(
         queryset=Interview.objects.none(), required=False, widget=ListedCheckboxes
     )
 
-    def __init__(
-        self, *args: Any, events: Any, interviews: Any, told: Told | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, incident: Incident, interviews: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "factor_%s")
         super().__init__(*args, **kwargs)
-        self.fields["key_events"].queryset = events  # type: ignore[attr-defined]
+        self.fields["key_events"].offer(incident)  # type: ignore[attr-defined]
         self.fields["interviews"].queryset = interviews  # type: ignore[attr-defined]
-        if told is not None:
-            self.fields["key_events"].offer(told)  # type: ignore[attr-defined]
 
 
 class LearningForm(forms.Form):

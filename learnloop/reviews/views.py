@@ -33,7 +33,6 @@ from learnloop.reviews.forms import (
     ScheduleReviewForm,
 )
 from learnloop.reviews.models import ContextNote, ContributingFactor, Learning, Review
-from learnloop.reviews.timeline import merged_timeline_for
 
 
 def review_or_404(membership: Membership, pk: int) -> Review:
@@ -134,7 +133,7 @@ def _forms(review: Review, membership: Membership, bound: dict[str, Form]) -> di
 def _factor_form(review: Review, data: Any = None, **kwargs: Any) -> FactorForm:
     return FactorForm(
         data,
-        events=review.incident.key_events.order_by("occurred_at", "position", "id"),
+        incident=review.incident,
         interviews=services.shared_interviews(review.incident).select_related("interviewee"),
         **kwargs,
     )
@@ -299,7 +298,7 @@ def review_invitee_remove(
 @member_required
 def review_note_add(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     review = _runner(membership, pk)
-    form = ContextNoteForm(request.POST, incident_id=review.incident_id)
+    form = ContextNoteForm(request.POST, incident=review.incident)
     if not form.is_valid():
         return _form_errors(request, membership, review, "note_form", form)
     services.add_context_note(
@@ -342,8 +341,7 @@ def review_note_form(request: HttpRequest, membership: Membership, pk: int) -> H
     offers every key event, and a review of 2,000 of them spent a quarter of its page on its
     two such forms."""
     review = _runner(membership, pk)
-    told = merged_timeline_for(review.incident).entries
-    form = ContextNoteForm(incident_id=review.incident_id, told=told)
+    form = ContextNoteForm(incident=review.incident)
     return _opened(request, review, "note_form", form, "Add organisational context")
 
 
@@ -351,7 +349,7 @@ def review_note_form(request: HttpRequest, membership: Membership, pk: int) -> H
 def review_factor_form(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """The contributing factor's form, asked for as the note's is."""
     review = _participant(membership, pk)
-    form = _factor_form(review, told=merged_timeline_for(review.incident).entries)
+    form = _factor_form(review)
     return _opened(request, review, "factor_form", form, "Add a contributing factor")
 
 
