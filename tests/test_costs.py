@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from learnloop.accounts.models import Team
@@ -462,6 +462,8 @@ def _from_entries(world: World, start: date, end: date) -> dict[tuple[int, str, 
     st.dates(min_value=date(2024, 12, 1), max_value=date(2027, 1, 31)),
     st.integers(min_value=0, max_value=800),
 )
+# SQLite sums decimals as floats: here entries that cancel out left 7e-15 of a setup's amount.
+@example(start=date(2025, 3, 2), days=243)
 def test_a_period_s_totals_from_monthly_sums_and_its_edges_equal_the_entries(
     world: World, start: date, days: int
 ):

@@ -115,7 +115,12 @@ def _totals(
         for row in rows:
             key = (row["team_id"], row["cost_type"], row["capex"])
             amount, hours = totals.get(key, (Decimal(0), Decimal(0)))
-            totals[key] = (amount + (row["amount"] or 0), hours + (row["hours"] or 0))
+            # SQLite sums decimals as floats: entries that cancel out can leave 1e-14 behind.
+            # Every amount and hours has two places, so their sums are rounded to them.
+            totals[key] = (
+                amount + cents(Decimal(row["amount"] or 0)),
+                hours + cents(Decimal(row["hours"] or 0)),
+            )
     return totals
 
 
