@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -308,6 +310,102 @@ def test_the_team_cost_page_shows_figures_charts_and_exports(world: World):
     assert csv_export["Content-Type"].startswith("text/csv") and b"6058.13" in csv_export.content
     assert world.client_for(world.alice).get("/teams/payments/costs/").status_code == 403
     assert world.client_for(world.search_pm).get("/teams/payments/costs/").status_code == 403
+
+
+def test_the_cost_page_and_api_read_the_ledger_as_posted_and_the_worker_posts_it(
+    world: World,
+):
+    """Posting derives every source's amount (seconds for a large organisation), so no page or
+    API call posts: they read the ledger as last posted and say when. The worker posts every
+    organisation's ledger when it starts and every POST_EVERY after."""
+    from django.test import Client
+
+    from learnloop.accounts.models import ApiToken
+    from learnloop.trackers import worker
+
+    worked_example(world)
+    Training.objects.create(
+        team=world.payments, kind="incident_review", held_on=date(2026, 3, 2), hours=Decimal("8")
+    )
+    client = world.client_for(world.payments_pm)
+    period = {"from": "2026-01-01", "to": "2026-03-31"}
+    _, raw = ApiToken.issue(world.payments_pm, "t")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    asked = {"team": "payments", "start": "2026-01-01", "end": "2026-03-31"}
+    entries = LedgerEntry.objects.count()
+    page = client.get("/teams/payments/costs/", period).content.decode()
+    assert "<h2>1 Jan 2026 to 31 Mar 2026: 16738.34" in page  # the worked example's total
+    assert "The ledger as posted" in page and "every 15 minutes" in page
+    assert api.get("/api/v1/costs", asked).json()[0]["amount"] == "1750.00"
+    assert LedgerEntry.objects.count() == entries  # neither posted
+    assert worker.post_ledgers_when_due(time.monotonic() + 60) > time.monotonic()  # not yet
+    assert LedgerEntry.objects.count() == entries
+    due = worker.post_ledgers_when_due(0.0)
+    assert due >= time.monotonic() + worker_posting_interval() - 60
+    assert api.get("/api/v1/costs", asked).json()[0]["amount"] == "2250.00"  # 8 h at 62.50
+    assert (
+        "<h2>1 Jan 2026 to 31 Mar 2026: 17238.34"
+        in client.get("/teams/payments/costs/", period).content.decode()
+    )
+
+
+def worker_posting_interval() -> int:
+    from learnloop.costs.tasks import POST_EVERY
+
+    return POST_EVERY
+
+
+@pytest.mark.django_db(transaction=True)  # the task is queued once the input is committed
+def test_a_cost_input_saved_on_the_page_is_posted_by_the_worker_within_moments(world: World):
+    from django_tasks_db.models import DBTaskResult
+
+    from learnloop.trackers.worker import run_tasks
+
+    client = world.client_for(world.payments_pm)
+    client.post(
+        "/teams/payments/costs/",
+        {
+            "form": "training",
+            "training-kind": "incident_review",
+            "training-held_on": "2026-01-05",
+            "training-hours": "3",
+        },
+    )
+    assert not LedgerEntry.objects.exists()
+    assert DBTaskResult.objects.filter(task_path="learnloop.costs.tasks.post_ledger").count() == 1
+    assert run_tasks() == 1
+    (entry,) = LedgerEntry.objects.all()
+    assert (entry.source, entry.amount) == (
+        f"training:{Training.objects.get().pk}",
+        Decimal("225.00"),
+    )
+    page = client.get("/teams/payments/costs/", {"from": "2026-01-01", "to": "2026-01-31"})
+    assert "The ledger as posted" in page.content.decode()
+
+
+def test_posting_reads_the_same_whatever_the_number_of_actions_put_into_practice(world: World):
+    """Each action's first day implemented is read with the actions, not one query each."""
+    incident = record_incident(world.org, None, title="Slow", team=world.payments)
+
+    def done_action(n: int) -> None:
+        action = add_action(
+            incident, None, title=f"Fix {n}", kind=ActionKind.CODE_FIX,
+            estimate_weeks=Decimal("1"), idea_at=utc(2026, 2, 1),
+        )  # fmt: skip
+        transition(action, ActionStatus.IN_PRACTICE, None, evidence="Works", at=utc(2026, 2, 9))
+
+    done_action(0)
+    ledger.post(world.org, now=NOW)  # the organisation's cost settings made
+    done_action(1)
+    with CaptureQueriesContext(connection) as one:
+        assert ledger.post(world.org, now=NOW) == 1
+    for n in range(2, 5):
+        done_action(n)
+    with CaptureQueriesContext(connection) as three:
+        assert ledger.post(world.org, now=NOW) == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
+    days = set(LedgerEntry.objects.filter(cost_type=CostType.RUN).values_list("occurred_on"))
+    assert days == {(date(2026, 2, 9),)}
 
 
 def test_cost_inputs_are_validated(world: World):

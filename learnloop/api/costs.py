@@ -14,7 +14,7 @@ from ninja import Router
 from learnloop.accounts.models import Team
 from learnloop.accounts.rights import can_rank_backlog
 from learnloop.api.common import Schema, member
-from learnloop.costs import ledger, report
+from learnloop.costs import report
 from learnloop.insights.measures import measure
 from learnloop.lib.stats import Distribution
 
@@ -78,7 +78,6 @@ def costs(
     first, last = start or today.replace(month=1, day=1), end or today
     if last < first:
         raise ValidationError({"end": "The period ends before it starts."})
-    ledger.post(membership.organisation)
     return [
         CostLineOut(**line.__dict__)
         for line in report.summary(membership.organisation, first, last, team)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from learnloop.accounts.models import Organisation
@@ -191,26 +191,28 @@ def _session_line(
     )
 
 
-def _implemented_on(action: ImprovementAction) -> date | None:
-    change = (
-        ActionChange.objects.filter(
-            action=action, to_status__in=(ActionStatus.IMPLEMENTED, ActionStatus.IN_PRACTICE)
-        )
-        .order_by("created_at")
-        .first()
-    )
-    return change.created_at.date() if change else None
-
-
 def _run(organisation: Organisation, rates: Rates) -> list[Line]:
+    """An action put into practice: its estimate's hours, on the day it was first implemented
+    (its first change to implemented or in practice; else its idea)."""
     lines = []
-    done = ImprovementAction.objects.filter(
-        incident__organisation=organisation,
-        estimate_weeks__isnull=False,
-        status__in=(ActionStatus.IMPLEMENTED, ActionStatus.IN_PRACTICE),
-    ).select_related("incident")
+    done_statuses = (ActionStatus.IMPLEMENTED, ActionStatus.IN_PRACTICE)
+    first_done = (
+        ActionChange.objects.filter(action=OuterRef("pk"), to_status__in=done_statuses)
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    done = (
+        ImprovementAction.objects.filter(
+            incident__organisation=organisation,
+            estimate_weeks__isnull=False,
+            status__in=done_statuses,
+        )
+        .annotate(implemented_at=Subquery(first_done))
+        .select_related("incident")
+    )
     for action in done:
-        when = _implemented_on(action) or action.idea_at.date()
+        implemented_at = getattr(action, "implemented_at")  # noqa: B009 - annotated above
+        when = implemented_at.date() if implemented_at else action.idea_at.date()
         assert action.estimate_weeks is not None
         hours = (action.estimate_weeks * rates.hours_a_year / 52).quantize(Decimal("0.01"))
         team = action.owner_team_id or action.incident.team_id
@@ -340,4 +342,5 @@ def post(organisation: Organisation, now: datetime | None = None) -> int:
             )
     LedgerEntry.objects.bulk_create(new)
     LedgerMonth.refresh(organisation.pk, {entry.occurred_on.replace(day=1) for entry in new})
+    CostSettings.objects.filter(pk=cost_settings.pk).update(ledger_posted_at=timezone.now())
     return len(new)

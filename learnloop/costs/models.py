@@ -43,6 +43,9 @@ class CostSettings(models.Model):
         default=Decimal("5.00"),
         help_text="TCO % from this is High; between is Medium.",
     )
+    # When the ledger was last brought in line with its sources (ledger.post, written by an
+    # update so that it is no change of these settings).
+    ledger_posted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"Cost settings of {self.organisation}"

@@ -30,6 +30,7 @@ from learnloop.costs.forms import (
     positive_hours,
 )
 from learnloop.costs.models import CostType, LedgerEntry, TeamCostProfile
+from learnloop.costs.tasks import POST_EVERY, post_soon
 from learnloop.lib.charts import bars
 from learnloop.lib.cost_of_delay import cents
 
@@ -82,7 +83,8 @@ def _inputs(request: HttpRequest, team: Team) -> HttpResponse | None:
         record = form.save(commit=False)
         record.team = team
         record.save()
-        messages.info(request, "Saved. The ledger is brought up to date.")
+        post_soon(team.organisation_id)
+        messages.info(request, "Saved. The worker posts it to the ledger within moments.")
         return redirect("team_costs", slug=team.slug)
     messages.error(
         request,
@@ -99,7 +101,6 @@ def team_costs(request: HttpRequest, membership: Membership, slug: str) -> HttpR
         saved = _inputs(request, team)
         if saved is not None:
             return saved
-    ledger.post(membership.organisation)
     start, end = _period(request)
     lines = report.summary(membership.organisation, start, end, team.slug)
     export = request.GET.get("format")
@@ -116,6 +117,8 @@ def team_costs(request: HttpRequest, membership: Membership, slug: str) -> HttpR
         "costs/team.html",
         {
             "team": team,
+            "posted_at": settings.ledger_posted_at,
+            "posting_minutes": POST_EVERY // 60,
             "lines": lines,
             "start": start,
             "end": end,
@@ -170,6 +173,7 @@ def cost_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.info(request, "Saved. Figures are recomputed from the ledger's sources.")
+        post_soon(membership.organisation_id)
+        messages.info(request, "Saved. The worker posts the ledger again with these rates.")
         return redirect("cost_settings")
     return render(request, "costs/settings.html", {"form": form})

@@ -97,9 +97,22 @@ def merge_when_due(due: float) -> float:
     return time.monotonic() + MERGE_EVERY
 
 
+def post_ledgers_when_due(due: float) -> float:
+    """Posts every organisation's cost ledger once the time `due` (time.monotonic()) has come;
+    returns when the next posting is due: when the worker starts, then every POST_EVERY."""
+    from learnloop.costs.tasks import POST_EVERY, post_every_ledger
+
+    if time.monotonic() < due:
+        return due
+    appended = post_every_ledger()
+    logger.info("learnloop worker: posted the cost ledgers (%d entries appended)", appended)
+    return time.monotonic() + POST_EVERY
+
+
 def maintain_forever(reconcile_every: int, poll_seconds: float) -> None:
     last_reconcile = 0.0
     next_merge = time.monotonic() + MERGE_EVERY
+    next_posting = time.monotonic()
     while True:
         close_old_connections()
         try:
@@ -108,6 +121,7 @@ def maintain_forever(reconcile_every: int, poll_seconds: float) -> None:
                 reconcile_all()
                 last_reconcile = time.monotonic()
             next_merge = merge_when_due(next_merge)
+            next_posting = post_ledgers_when_due(next_posting)
         except Exception:  # the database may be away for a while: try again next round
             logger.exception("learnloop worker: maintenance round failed")
         time.sleep(poll_seconds)
@@ -119,6 +133,7 @@ def run(once: bool, reconcile_every: int, poll_seconds: float = 2.0) -> int:
     worker_id = get_random_string(32)
     if once:
         done = maintain() + run_tasks(worker_id)
+        post_ledgers_when_due(0.0)
         moved = reconcile_all() if reconcile_every else 0
         print(f"done {done}, statuses moved {moved}")
         return 0
