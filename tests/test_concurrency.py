@@ -170,3 +170,41 @@ def test_concurrent_entries_saved_one_by_one_are_each_summed_once(world: World):
     months = LedgerMonth.objects.filter(organisation=world.org, month=date(2026, 3, 1))
     assert months.count() == 1
     assert months.get().amount == Decimal("1.25") * WRITERS * EACH
+
+
+def test_a_posting_of_the_ledger_does_not_hold_up_incidents_being_recorded(world: World):
+    """Posting holds the organisation's row for its whole transaction (seconds for a large
+    organisation, in the worker). Every row written that refers to the organisation (an
+    incident, its search documents) checks its key with a share lock on that row: a lock FOR
+    UPDATE would make each wait for the posting; FOR NO KEY UPDATE lets them through. SQLite
+    has one writer at a time whatever the lock."""
+    from django.db import transaction
+
+    from learnloop.costs import months
+
+    if connection.vendor != "postgresql":
+        return
+    held, done = threading.Event(), threading.Event()
+
+    def posting() -> None:
+        try:
+            with transaction.atomic():
+                months.hold(world.org.pk)
+                held.set()
+                done.wait(30)  # as long as the incident below takes, at most 30 s
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=posting)
+    holder.start()
+    assert held.wait(10)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # a wait for the posting fails the test
+        recorded = record_incident(world.org, None, title="Recorded during a posting")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+        done.set()
+        holder.join(30)
+    assert Incident.objects.filter(pk=recorded.pk).exists()

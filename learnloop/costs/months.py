@@ -19,8 +19,11 @@ from learnloop.accounts.models import Organisation
 def hold(organisation_id: int) -> None:
     """One writer of the organisation's ledger at a time: its row is locked until the commit.
     Two at once would each recompute a month without the other's entries (and ledger.post
-    would append the same differences twice)."""
-    Organisation.objects.select_for_update().filter(pk=organisation_id).values_list("pk").first()
+    would append the same differences twice). FOR NO KEY UPDATE on PostgreSQL: FOR UPDATE
+    would also hold up every row written meanwhile that refers to the organisation (each
+    checks its key with a share lock), every incident recorded while the worker posts."""
+    held = Organisation.objects.select_for_update(no_key=True).filter(pk=organisation_id)
+    held.values_list("pk").first()
 
 
 def next_month(day: date) -> date:
