@@ -100,6 +100,22 @@ def in_process(org: Organisation, n: int) -> list[Row]:
     samples = timed(lambda i: manager.get("/incidents/new/"), n)
     note = f"{queries(manager, '/incidents/new/')} queries; {people} people to choose from"
     rows.append(row("new incident form, a product manager (in process)", samples, note))
+    # The ledger as posted (by the worker; here once, if never yet), for the manager's team: the
+    # three years the bench holds.
+    from learnloop.costs import ledger
+
+    if ledger.settings_of(org).ledger_posted_at is None:
+        ledger.post(org)
+    team = Membership.objects.filter(organisation=org, role=Role.PRODUCT_MANAGER)[0].team
+    assert team is not None, "the bench's product managers have a team"
+    period = "from=2024-01-01&to=2026-12-31"
+    for what, address in (
+        ("team cost page, 3 years", f"/teams/{team.slug}/costs/?{period}"),
+        ("costs API, one team, 3 years", f"/api/v1/costs?team={team.slug}&start=2024-01-01"),
+    ):
+        samples = timed(lambda i, address=address: manager.get(address), n)  # type: ignore[misc]
+        note = f"{queries(manager, address)} queries"
+        rows.append(row(f"{what} (in process)", samples, note))
     return rows
 
 
