@@ -566,7 +566,7 @@ def test_a_period_s_totals_from_monthly_sums_and_its_edges_equal_the_entries(
     world: World, start: date, days: int
 ):
     """Whole months read from LedgerMonth, the days around them from the entries: any period
-    gives what summing its entries gives."""
+    gives what summing its entries gives, in total and month by month (a team's chart)."""
     if not LedgerMonth.objects.filter(organisation=world.org).exists():
         _ledger(world)
     end = start + timedelta(days=days)
@@ -575,6 +575,12 @@ def test_a_period_s_totals_from_monthly_sums_and_its_edges_equal_the_entries(
     assert {k: v for k, v in totals.items() if v != (0, 0)} == {
         k: v for k, v in _from_entries(world, start, end).items() if v != (0, 0)
     }
+    by_month: dict[tuple[date, str], Decimal] = {}  # a team's chart, month by month
+    for entry in LedgerEntry.objects.filter(team=world.payments, occurred_on__range=(start, end)):
+        key = (entry.occurred_on.replace(day=1), entry.cost_type)
+        by_month[key] = by_month.get(key, Decimal(0)) + entry.amount
+    charted = report.monthly(world.payments, start, end)
+    assert {k: v for k, v in charted.items() if v} == {k: v for k, v in by_month.items() if v}
 
 
 def test_monthly_sums_follow_postings_and_corrections(world: World):

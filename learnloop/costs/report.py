@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from learnloop.accounts.models import Organisation, Team
 from learnloop.costs import months
@@ -88,40 +89,61 @@ def summary(
     return lines
 
 
+def _parts(start: date, end: date) -> list[tuple[QuerySet[Any], Any]]:
+    """The ledger from start to end, each part with its month: the whole months from their
+    sums (LedgerMonth), the days before and after them from the entries."""
+    by_day = TruncMonth("occurred_on")
+    whole = months.whole_months(start, end)
+    if whole is None:
+        return [(LedgerEntry.objects.filter(occurred_on__gte=start, occurred_on__lte=end), by_day)]
+    first, after = whole
+    parts: list[tuple[QuerySet[Any], Any]] = [
+        (LedgerMonth.objects.filter(month__gte=first, month__lt=after), F("month"))
+    ]
+    if start < first:
+        edge = LedgerEntry.objects.filter(occurred_on__gte=start, occurred_on__lt=first)
+        parts.append((edge, by_day))
+    if after <= end:
+        edge = LedgerEntry.objects.filter(occurred_on__gte=after, occurred_on__lte=end)
+        parts.append((edge, by_day))
+    return parts
+
+
+def _sums(part: QuerySet[Any], *keys: str) -> QuerySet[Any]:
+    """The part's amounts and hours summed by these keys. SQLite sums decimals as floats:
+    entries that cancel out can leave 1e-14 behind; every amount and hours has two places,
+    so the sums are rounded to them by the callers (cents)."""
+    summed: QuerySet[Any] = part.values(*keys).annotate(amount=Sum("amount"), hours=Sum("hours"))
+    return summed.order_by()
+
+
 def _totals(
     organisation: Organisation, teams: QuerySet[Team], start: date, end: date
 ) -> dict[tuple[int, str, bool], tuple[Decimal, Decimal]]:
-    """The ledger's amount and hours per team, cost type and capex from start to end: the whole
-    months from their sums (LedgerMonth), the days before and after them from the entries."""
-    whole = months.whole_months(start, end)
-    parts: list[QuerySet[Any]] = []
-    if whole is None:
-        parts.append(LedgerEntry.objects.filter(occurred_on__gte=start, occurred_on__lte=end))
-    else:
-        first, after = whole
-        parts.append(LedgerMonth.objects.filter(month__gte=first, month__lt=after))
-        if start < first:
-            parts.append(LedgerEntry.objects.filter(occurred_on__gte=start, occurred_on__lt=first))
-        if after <= end:
-            parts.append(LedgerEntry.objects.filter(occurred_on__gte=after, occurred_on__lte=end))
+    """The ledger's amount and hours per team, cost type and capex from start to end."""
     totals: dict[tuple[int, str, bool], tuple[Decimal, Decimal]] = {}
-    for part in parts:
-        rows = (
-            part.filter(organisation=organisation, team__in=teams)
-            .values("team_id", "cost_type", "capex")
-            .annotate(amount=Sum("amount"), hours=Sum("hours"))
-            .order_by()
-        )
-        for row in rows:
+    for part, _ in _parts(start, end):
+        chosen = part.filter(organisation=organisation, team__in=teams)
+        for row in _sums(chosen, "team_id", "cost_type", "capex"):
             key = (row["team_id"], row["cost_type"], row["capex"])
             amount, hours = totals.get(key, (Decimal(0), Decimal(0)))
-            # SQLite sums decimals as floats: entries that cancel out can leave 1e-14 behind.
-            # Every amount and hours has two places, so their sums are rounded to them.
             totals[key] = (
                 amount + cents(Decimal(row["amount"] or 0)),
                 hours + cents(Decimal(row["hours"] or 0)),
             )
     return totals
+
+
+def monthly(team: Team, start: date, end: date) -> dict[tuple[date, str], Decimal]:
+    """The team's ledger amount per month and cost type from start to end: its chart. Read as
+    the totals are, so its cost does not grow with the ledger."""
+    found: dict[tuple[date, str], Decimal] = {}
+    for part, month in _parts(start, end):
+        chosen = part.filter(organisation_id=team.organisation_id, team=team)
+        for row in _sums(chosen.annotate(at=month), "at", "cost_type"):
+            key = (row["at"], row["cost_type"])
+            found[key] = found.get(key, Decimal(0)) + cents(Decimal(row["amount"] or 0))
+    return found
 
 
 @dataclass

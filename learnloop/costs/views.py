@@ -9,8 +9,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,7 +30,6 @@ from learnloop.costs.forms import (
 from learnloop.costs.models import CostType, LedgerEntry, TeamCostProfile
 from learnloop.costs.tasks import POST_EVERY, post_soon
 from learnloop.lib.charts import bars
-from learnloop.lib.cost_of_delay import cents
 
 
 def _period(request: HttpRequest) -> tuple[date, date]:
@@ -46,20 +43,12 @@ def _period(request: HttpRequest) -> tuple[date, date]:
 
 
 def _monthly(team: Team, start: date, end: date) -> tuple[list[str], dict[str, list[Decimal]]]:
-    rows = (
-        LedgerEntry.objects.filter(team=team, occurred_on__gte=start, occurred_on__lte=end)
-        .annotate(month=TruncMonth("occurred_on"))
-        .values("month", "cost_type")
-        .annotate(total=Sum("amount"))
-        .order_by("month")
-    )
-    months = sorted({row["month"] for row in rows})
+    sums = report.monthly(team, start, end)
+    months = sorted({month for month, _ in sums})
     labels = [f"{m:%b %Y}" for m in months]
     series = {t.label: [Decimal("0.00")] * len(months) for t in CostType}
-    for row in rows:
-        series[CostType(row["cost_type"]).label][months.index(row["month"])] = cents(
-            Decimal(str(row["total"]))
-        )
+    for (month, cost_type), amount in sums.items():
+        series[CostType(cost_type).label][months.index(month)] = amount
     return labels, series
 
 
