@@ -8,6 +8,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -617,3 +618,25 @@ def test_monthly_sums_follow_postings_and_corrections(world: World):
         date(2026, 4, 1),
     )
     assert months.whole_months(date(2026, 1, 2), date(2026, 2, 27)) is None
+
+
+def test_one_organisation_s_failed_posting_leaves_the_others_posted(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    from learnloop.costs.tasks import post_every_ledger
+
+    real = ledger.post
+
+    def post(organisation: Any, now: Any = None) -> int:
+        if organisation.pk == world.org.pk:  # posted first: its faulty source is said aloud
+            raise ArithmeticError("a source's amount is out of range")
+        return real(organisation, now)
+
+    monkeypatch.setattr(ledger, "post", post)
+    Training.objects.create(
+        team=world.other_org.teams.create(name="Ops", slug="ops"),
+        kind="incident_review", held_on=date(2026, 1, 5), hours=Decimal("2"),
+    )  # fmt: skip
+    assert post_every_ledger() == 1
+    assert LedgerEntry.objects.get().organisation == world.other_org
+    assert f"posting the ledger of {world.org.slug} failed" in caplog.text

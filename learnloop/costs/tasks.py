@@ -3,8 +3,12 @@ seconds for a large organisation (it derives every source's amount), so no page 
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django_tasks import task
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -29,8 +33,15 @@ def post_every_ledger() -> int:
     """Posts every organisation's ledger, each in a transaction of its own; returns how many
     entries were appended. The worker runs it every POST_EVERY seconds: analysis time, reviews
     and actions change the sources without asking, open actions accrue by the day, and a
-    review becomes a cost once it starts."""
+    review becomes a cost once it starts. One organisation's failure is logged and the others
+    are posted all the same."""
     from learnloop.accounts.models import Organisation
     from learnloop.costs import ledger
 
-    return sum(ledger.post(organisation) for organisation in Organisation.objects.order_by("pk"))
+    appended = 0
+    for organisation in Organisation.objects.order_by("pk"):
+        try:
+            appended += ledger.post(organisation)
+        except Exception:  # one organisation's faulty source must not stop the others'
+            logger.exception("posting the ledger of %s failed", organisation.slug)
+    return appended
