@@ -171,6 +171,7 @@ def test_admins_see_the_organisation_s_cost_by_team_and_quarter(world: World, bu
     assert rows["Whole organisation"][quarter]["percent"] == rows["Payments"][quarter]["percent"]
     page = client.get("/costs/").content.decode()
     assert "Whole organisation" in page and "Download as CSV" in page
+    assert "The ledger has not been posted yet" in page  # its entries written here directly
     exported = client.get("/costs/", {"format": "csv"})
     assert exported["Content-Disposition"].startswith("attachment")
     lines = list(csv.DictReader(io.StringIO(exported.content.decode())))

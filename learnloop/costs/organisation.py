@@ -13,6 +13,8 @@ from django.utils import timezone
 from learnloop.accounts.decorators import forbid_unless, member_required
 from learnloop.accounts.models import Membership, Role
 from learnloop.costs import report
+from learnloop.costs.ledger import settings_of
+from learnloop.costs.tasks import POST_EVERY
 
 
 @member_required
@@ -44,5 +46,12 @@ def organisation_costs(request: HttpRequest, membership: Membership) -> HttpResp
     return render(
         request,
         "costs/organisation.html",
-        {"year": year, "years": range(this_year - 4, this_year + 1), "rows": rows, "total": total},
+        {
+            "year": year,
+            "years": range(this_year - 4, this_year + 1),
+            "rows": rows,
+            "total": total,
+            "posted_at": settings_of(membership.organisation).ledger_posted_at,
+            "posting_minutes": POST_EVERY // 60,
+        },
     )
