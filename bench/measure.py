@@ -452,7 +452,7 @@ def learning(org: Organisation, n: int) -> list[Row]:
     posted = ledger.post(org)
     rows.append(
         (
-            "post the cost ledger (50 teams, 3 years) from scratch or up to date",
+            "the worker's posting of the ledger, a batch over every source (50 teams, 3 years)",
             f"{time.perf_counter() - started:.1f} s",
             "",
             f"{posted:,} entries appended",
