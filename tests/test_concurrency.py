@@ -46,6 +46,20 @@ def together(write: Callable[[int, int], Any]) -> list[BaseException]:
     return errors
 
 
+def on_its_own_connection(work: Callable[[], Any]) -> threading.Thread:
+    """Starts work in a thread of its own, whose database connection is closed after it."""
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
 def test_concurrent_writers_each_get_their_own_key(world: World):
     errors = together(lambda n, i: record_incident(world.org, None, title=f"Writer {n} {i}"))
     assert not errors, errors
@@ -102,13 +116,9 @@ def test_a_create_holds_no_lock_on_the_key_while_it_writes(world: World, monkeyp
 
     def first() -> None:
         first_thread.append(threading.get_ident())
-        try:
-            keys["first"] = record_incident(world.org, None, title="Slow").key
-        finally:
-            connection.close()
+        keys["first"] = record_incident(world.org, None, title="Slow").key
 
-    thread = threading.Thread(target=first)
-    thread.start()
+    thread = on_its_own_connection(first)
     assert halfway.wait(30)
     try:
         if connection.vendor == "postgresql":
@@ -187,16 +197,12 @@ def test_a_posting_of_the_ledger_does_not_hold_up_incidents_being_recorded(world
     held, done = threading.Event(), threading.Event()
 
     def posting() -> None:
-        try:
-            with transaction.atomic():
-                months.hold(world.org.pk)
-                held.set()
-                done.wait(30)  # as long as the incident below takes, at most 30 s
-        finally:
-            connection.close()
+        with transaction.atomic():
+            months.hold(world.org.pk)
+            held.set()
+            done.wait(30)  # as long as the incident below takes, at most 30 s
 
-    holder = threading.Thread(target=posting)
-    holder.start()
+    holder = on_its_own_connection(posting)
     assert held.wait(10)
     try:
         with connection.cursor() as cursor:
